@@ -1,0 +1,5 @@
+"""`python -m idprotect` runs the command line."""
+
+from idprotect.cli import main
+
+main()

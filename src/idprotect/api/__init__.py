@@ -1,0 +1,1 @@
+"""The HTTP layer: routers, the wire format, and the one mapping of errors to responses."""

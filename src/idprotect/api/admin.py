@@ -1,0 +1,107 @@
+"""The `/_admin` extension API (not Graph): tenants' users, detections flowing in, fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from idprotect.api import wire
+from idprotect.api.deps import Db, Now, Root, require
+from idprotect.auth.permissions import ADMINISTER
+from idprotect.auth.principal import Principal
+from idprotect.domain.detections import ingest_risk_detections
+from idprotect.domain.ids import normalize_object_id
+from idprotect.errors import BadRequest, NotFound
+from idprotect.fixtures import DetectionFixture, Fixtures, UserFixture, load_fixtures
+
+router = APIRouter(prefix="/_admin/tenants/{tenant_id}")
+
+Admin = Annotated[Principal, Depends(require(ADMINISTER))]
+M = TypeVar("M", bound=BaseModel)
+
+
+class DetectionBatch(BaseModel):
+    value: list[DetectionFixture] = Field(min_length=1, max_length=10_000)
+
+
+class UserBatch(BaseModel):
+    value: list[UserFixture] = Field(min_length=1, max_length=10_000)
+
+
+def _body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency: the JSON body validated against `model`; failures are a Graph 400."""
+
+    async def parse(request: Request) -> M:
+        try:
+            return model.model_validate(orjson.loads(await request.body()))
+        except orjson.JSONDecodeError:
+            raise BadRequest("The request body is not valid JSON.") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "body"
+            raise BadRequest(f"Invalid request body at '{where}': {first['msg']}.") from None
+
+    return parse
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+@router.post("/riskDetections", status_code=201)
+def add_risk_detections(
+    tenant_id: str,
+    batch: Annotated[DetectionBatch, Depends(_body(DetectionBatch))],
+    _: Admin,
+    db: Db,
+    now: Now,
+    root: Root,
+) -> Response:
+    """Record detections (`{"value": [...]}`); answers them as Graph will show them."""
+    reports = [d.to_report() for d in batch.value]
+    with db.unit_of_work(write=True) as store:
+        created = ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, now=now())
+    return _json({"value": [wire.risk_detection(d, root) for d in created]}, status=201)
+
+
+@router.post("/users", status_code=204)
+def add_users(
+    tenant_id: str,
+    batch: Annotated[UserBatch, Depends(_body(UserBatch))],
+    _: Admin,
+    db: Db,
+    now: Now,
+) -> Response:
+    """Create or update directory users (`{"value": [...]}`), with optional risk states."""
+    with db.unit_of_work(write=True) as store:
+        load_fixtures(store, tenant_id=tenant_id, fixtures=Fixtures(users=batch.value), now=now())
+    return Response(status_code=204)
+
+
+@router.delete("/users/{user_id}", status_code=204)
+def delete_user(tenant_id: str, user_id: str, _: Admin, db: Db) -> Response:
+    """Mark a directory user deleted: still listed (isDeleted true), refused by actions."""
+    uid = normalize_object_id(user_id)
+    with db.unit_of_work(write=True) as store:
+        if uid not in store.lock_users(tenant_id, [uid]):
+            raise NotFound(f"The user '{user_id}' was not found.")
+        store.set_users_deleted(tenant_id, [uid], True)
+    return Response(status_code=204)
+
+
+@router.post("/fixtures", status_code=204)
+def add_fixtures(
+    tenant_id: str,
+    fixtures: Annotated[Fixtures, Depends(_body(Fixtures))],
+    _: Admin,
+    db: Db,
+    now: Now,
+) -> Response:
+    """Load a fixtures document (the format of `idprotect seed --file`) into the tenant."""
+    with db.unit_of_work(write=True) as store:
+        load_fixtures(store, tenant_id=tenant_id, fixtures=fixtures, now=now())
+    return Response(status_code=204)

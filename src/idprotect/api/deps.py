@@ -1,0 +1,127 @@
+"""Request dependencies: the one door into storage, the caller, and the parsed request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import orjson
+from fastapi import Depends, Request
+
+from idprotect.api.paths import VERSIONS
+from idprotect.api.wire import GraphRoot
+from idprotect.auth.permissions import Requirement, authorize
+from idprotect.auth.principal import Principal, local_security_administrator
+from idprotect.domain.clock import Clock
+from idprotect.errors import BadRequest
+from idprotect.odata.options import QueryOptions, parse_query_options
+from idprotect.settings import Settings
+from idprotect.store.engine import Database
+
+MAX_ACTION_IDS = 60
+_UNREADABLE = (
+    "Unable to read JSON request payload. Please ensure Content-Type header is set and "
+    "payload is of valid JSON format."
+)
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def _graph_root(request: Request) -> GraphRoot:
+    segments = request.url.path.split("/", 3)
+    version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
+    legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
+    prefer = request.headers.get("prefer", "").lower()
+    return GraphRoot(
+        base_url=str(request.base_url).rstrip("/"),
+        version=version,
+        set_prefix="" if legacy_root else "identityProtection/",
+        include_unknown_enum_members="include-unknown-enum-members" in prefer,
+    )
+
+
+def _collection_options(request: Request) -> QueryOptions:
+    return parse_query_options(request.url.query, collection=True)
+
+
+def _entity_options(request: Request) -> QueryOptions:
+    return parse_query_options(request.url.query, collection=False)
+
+
+def _caller(request: Request) -> Principal:
+    # `--auth off` is the only mode so far: every caller is the local Security Administrator.
+    return local_security_administrator()
+
+
+def require(requirement: Requirement) -> Callable[[Principal], Principal]:
+    """A dependency giving the caller, once they hold what `requirement` asks for."""
+
+    def authorized(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
+        authorize(caller, requirement)
+        return caller
+
+    return authorized
+
+
+async def _action_user_ids(request: Request) -> list[str]:
+    """The `userIds` of an action body, checked before anything changes."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (media_type == "application/json" or media_type.endswith("+json")):
+        raise BadRequest(_UNREADABLE)
+    raw = await request.body()
+    if not raw.strip():
+        raise BadRequest("Empty Payload. JSON content expected.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest(_UNREADABLE) from None
+    return parse_user_ids(body, action=request.url.path.rsplit("/", 1)[-1])
+
+
+def parse_user_ids(body: object, *, action: str) -> list[str]:
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object with a 'userIds' array.")
+    for name in body:
+        if name != "userIds" and not name.startswith("@"):
+            raise BadRequest(
+                f"The parameter '{name}' in the request payload is not a valid parameter "
+                f"for the operation '{action}'."
+            )
+    if "userIds" not in body:
+        raise BadRequest(f"The parameter 'userIds' is required for the operation '{action}'.")
+    user_ids = body["userIds"]
+    if not isinstance(user_ids, list):
+        raise BadRequest("The parameter 'userIds' must be an array of strings.")
+    if not user_ids:
+        raise BadRequest("The parameter 'userIds' must hold at least one id.")
+    if len(user_ids) > MAX_ACTION_IDS:
+        raise BadRequest(
+            f"The parameter 'userIds' can hold at most {MAX_ACTION_IDS} ids; "
+            f"{len(user_ids)} were given."
+        )
+    for index, user_id in enumerate(user_ids):
+        if not isinstance(user_id, str) or not user_id.strip():
+            raise BadRequest(f"userIds[{index}] must be a non-empty string.")
+    return user_ids
+
+
+Db = Annotated[Database, Depends(_database)]
+AppSettings = Annotated[Settings, Depends(_settings)]
+Now = Annotated[Clock, Depends(_clock)]
+Root = Annotated[GraphRoot, Depends(_graph_root)]
+CollectionOptions = Annotated[QueryOptions, Depends(_collection_options)]
+EntityOptions = Annotated[QueryOptions, Depends(_entity_options)]
+ActionUserIds = Annotated[list[str], Depends(_action_user_ids)]

@@ -1,0 +1,74 @@
+"""The one mapping of errors to Graph error responses: every failure leaves as Graph's body."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from idprotect.api.paths import unknown_segment
+from idprotect.errors import BadRequest, GraphError, InternalServerError, MethodNotAllowed
+from idprotect.errors import ResourceNotFoundForSegment as SegmentNotFound
+
+log = logging.getLogger("idprotect")
+
+_WWW_AUTHENTICATE = (
+    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+)
+
+
+def error_response(request: Request, error: GraphError) -> Response:
+    state = request.scope.get("state", {})
+    body = {
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "innerError": {
+                # Graph writes this date in UTC without a zone suffix or fractions.
+                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": state.get("request_id"),
+                "client-request-id": state.get("client_request_id"),
+            },
+        }
+    }
+    headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if error.status == 401 else None
+    return Response(
+        orjson.dumps(body), status_code=error.status, media_type="application/json", headers=headers
+    )
+
+
+async def _on_graph_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GraphError)
+    return error_response(request, exc)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return error_response(request, MethodNotAllowed())
+    if exc.status_code == 404:
+        return error_response(request, SegmentNotFound(unknown_segment(request.url.path)))
+    error = GraphError(str(exc.detail))
+    error.status = exc.status_code
+    return error_response(request, error)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    return error_response(request, BadRequest("The request is not valid."))
+
+
+def unexpected_error_response(request: Request, exc: Exception) -> Response:
+    """A 500 in Graph's shape; the details go to the log, never to the caller."""
+    log.error("unexpected error", exc_info=exc)
+    return error_response(request, InternalServerError("An internal server error occurred."))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(GraphError, _on_graph_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)

@@ -1,0 +1,67 @@
+"""Request paths as Graph clients send them, made canonical before routing.
+
+Segments match without regard to case, doubled and trailing slashes are dropped, and the OData
+forms `riskyUsers('id')` and `microsoft.graph.dismiss` become `riskyUsers/id` and `dismiss`.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+VERSIONS = ("v1.0", "beta")
+COLLECTIONS = ("riskyUsers", "riskDetections", "history", "tenants", "users")
+ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
+_WORDS = (*VERSIONS, *COLLECTIONS, *ACTIONS, "identityProtection", "_admin", "$batch", "$count")
+_CANONICAL = {word.lower(): word for word in _WORDS}
+_KEY = re.compile(r"^([^(]+)\('?([^')]*)'?\)$")
+_QUALIFIED = "microsoft.graph."
+# Paths of the service itself (OpenAPI, docs) are routed as they are.
+_UNTOUCHED = ("/openapi.json", "/docs", "/redoc")
+
+
+def canonical_path(path: str) -> str:
+    segments: list[str] = []
+    for raw in path.split("/"):
+        if not raw:
+            continue
+        key = _KEY.match(raw)
+        if key:
+            segments.extend((_canonical_word(key.group(1)), key.group(2)))
+        else:
+            segments.append(_canonical_word(raw))
+    return "/" + "/".join(segments)
+
+
+def _canonical_word(segment: str) -> str:
+    lowered = segment.lower()
+    if lowered.startswith(_QUALIFIED) and lowered[len(_QUALIFIED) :] in _CANONICAL:
+        lowered = lowered[len(_QUALIFIED) :]
+    return _CANONICAL.get(lowered, segment)
+
+
+def unknown_segment(path: str) -> str:
+    """The first segment of a canonical path that names nothing here (for Graph's 400)."""
+    segments = [s for s in path.split("/") if s]
+    previous = ""
+    for segment in segments:
+        expects_id = previous in COLLECTIONS
+        if segment not in _CANONICAL.values() and not expects_id:
+            return segment
+        previous = segment
+    return segments[-1] if segments else ""
+
+
+class CanonicalPathMiddleware:
+    """Rewrites `scope["path"]` to its canonical form before the router sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(_UNTOUCHED):
+            scope = {**scope, "path": canonical_path(scope["path"])}
+            scope["raw_path"] = quote(scope["path"], safe="/$'()!*,;=:@~").encode()
+        await self.app(scope, receive, send)

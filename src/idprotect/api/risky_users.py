@@ -1,0 +1,133 @@
+"""Routes of the riskyUsers collection: list, get, history, and the three admin actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from idprotect.api import wire
+from idprotect.api.deps import (
+    ActionUserIds,
+    AppSettings,
+    CollectionOptions,
+    Db,
+    EntityOptions,
+    Now,
+    Root,
+    require,
+)
+from idprotect.api.paths import ACTIONS
+from idprotect.auth.permissions import READ_RISKY_USERS, WRITE_RISKY_USERS
+from idprotect.auth.principal import Principal
+from idprotect.domain import risky_users as service
+from idprotect.domain.risky_users import ActionRequest
+from idprotect.errors import MethodNotAllowed
+
+router = APIRouter()
+
+Reader = Annotated[Principal, Depends(require(READ_RISKY_USERS))]
+Writer = Annotated[Principal, Depends(require(WRITE_RISKY_USERS))]
+
+
+@router.post("/riskyUsers/dismiss", status_code=204)
+def dismiss_risky_users(
+    caller: Writer, user_ids: ActionUserIds, db: Db, settings: AppSettings, now: Now
+) -> Response:
+    with db.unit_of_work(write=True) as store:
+        service.dismiss_risky_users(store, _action(caller, user_ids, settings, now))
+    return Response(status_code=204)
+
+
+@router.post("/riskyUsers/confirmCompromised", status_code=204)
+def confirm_compromised_risky_users(
+    caller: Writer, user_ids: ActionUserIds, db: Db, settings: AppSettings, now: Now
+) -> Response:
+    with db.unit_of_work(write=True) as store:
+        service.confirm_compromised_risky_users(store, _action(caller, user_ids, settings, now))
+    return Response(status_code=204)
+
+
+@router.post("/riskyUsers/confirmSafe", status_code=204)
+def confirm_safe_risky_users(
+    caller: Writer, user_ids: ActionUserIds, db: Db, settings: AppSettings, now: Now
+) -> Response:
+    with db.unit_of_work(write=True) as store:
+        service.confirm_safe_risky_users(store, _action(caller, user_ids, settings, now))
+    return Response(status_code=204)
+
+
+def _action(
+    caller: Principal, user_ids: list[str], settings: AppSettings, now: Now
+) -> ActionRequest:
+    return ActionRequest(
+        tenant_id=caller.tenant_id,
+        user_ids=user_ids,
+        actor_id=caller.object_id,
+        now=now(),
+        strict=settings.strict_actions,
+    )
+
+
+@router.get("/riskyUsers")
+def list_risky_users(
+    request: Request,
+    caller: Reader,
+    root: Root,
+    options: CollectionOptions,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
+    with db.unit_of_work() as store:
+        page = service.list_risky_users(
+            store, tenant_id=caller.tenant_id, page=options.page(settings.default_page_size)
+        )
+    values = [wire.risky_user(user, root) for user in page.items]
+    return wire.collection(
+        root, "riskyUsers", values, page=page, options=options, path=request.url.path
+    )
+
+
+@router.get("/riskyUsers/{user_id}")
+def get_risky_user(user_id: str, caller: Reader, root: Root, _: EntityOptions, db: Db) -> Response:
+    if user_id in ACTIONS:
+        raise MethodNotAllowed()
+    with db.unit_of_work() as store:
+        user = service.get_risky_user(store, tenant_id=caller.tenant_id, user_id=user_id)
+    return wire.entity(root, "riskyUsers/$entity", wire.risky_user(user, root))
+
+
+@router.get("/riskyUsers/{user_id}/history")
+def list_risky_user_history(
+    request: Request,
+    user_id: str,
+    caller: Reader,
+    root: Root,
+    options: CollectionOptions,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
+    with db.unit_of_work() as store:
+        page = service.list_risky_user_history(
+            store,
+            tenant_id=caller.tenant_id,
+            user_id=user_id,
+            page=options.page(settings.default_page_size),
+        )
+    values = [wire.history_item(item, root) for item in page.items]
+    fragment = f"riskyUsers('{user_id}')/history"
+    return wire.collection(
+        root, fragment, values, page=page, options=options, path=request.url.path
+    )
+
+
+@router.get("/riskyUsers/{user_id}/history/{item_id}")
+def get_risky_user_history_item(
+    user_id: str, item_id: str, caller: Reader, root: Root, _: EntityOptions, db: Db
+) -> Response:
+    with db.unit_of_work() as store:
+        item = service.get_risky_user_history_item(
+            store, tenant_id=caller.tenant_id, user_id=user_id, item_id=item_id
+        )
+    fragment = f"riskyUsers('{user_id}')/history/$entity"
+    return wire.entity(root, fragment, wire.history_item(item, root))

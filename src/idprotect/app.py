@@ -1,0 +1,60 @@
+"""create_app(settings): routers, middleware, error handlers and lifespan. No logic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from idprotect import __version__
+from idprotect.api import admin, risk_detections, risky_users
+from idprotect.api.errors import install_error_handlers
+from idprotect.api.headers import GraphHeadersMiddleware
+from idprotect.api.paths import CanonicalPathMiddleware
+from idprotect.domain.clock import Clock, utc_now
+from idprotect.settings import Settings
+from idprotect.store.engine import Database, make_engine
+
+# Where the Graph routers answer: v1.0 and beta under the identityProtection singleton, and
+# beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
+GRAPH_ROOTS = ("/v1.0/identityProtection", "/beta/identityProtection", "/beta")
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = utc_now, database: Database | None = None
+) -> FastAPI:
+    owned = database is None
+    db = database or Database(make_engine(settings.database_url))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            db.dispose()
+
+    app = FastAPI(
+        title="idprotect",
+        version=__version__,
+        description="A Microsoft Graph-compatible Identity Protection service.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.database = db
+    for prefix in GRAPH_ROOTS:
+        documented = prefix == GRAPH_ROOTS[0]
+        app.include_router(risky_users.router, prefix=prefix, include_in_schema=documented)
+        app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
+    app.include_router(admin.router)
+    install_error_handlers(app)
+    app.add_middleware(CanonicalPathMiddleware)
+    app.add_middleware(GraphHeadersMiddleware)
+    return app
+
+
+def app_from_environ() -> FastAPI:
+    """The app of a server worker process, whose settings the CLI passed in the environment."""
+    return create_app(Settings.from_environ(os.environ))

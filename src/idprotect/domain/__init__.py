@@ -1,0 +1,1 @@
+"""Risky users, their history and risk detections: plain Python, no web and no SQL."""

@@ -1,0 +1,45 @@
+"""Writing history: each change of a user's risk is saved with one history item."""
+
+from __future__ import annotations
+
+from idprotect.domain.clock import to_ticks
+from idprotect.domain.models import HistoryItem, RiskyUser, User, UserActivity, UserRisk
+from idprotect.domain.ports import RiskStore
+
+
+def write_history(
+    store: RiskStore,
+    *,
+    tenant_id: str,
+    changes: dict[str, tuple[User, UserRisk]],
+    activities: dict[str, UserActivity],
+    actor_id: str | None,
+) -> None:
+    """Save each user's new risk and append one history item per user that changed."""
+    latest = store.latest_history_ticks(tenant_id, sorted(changes))
+    items = []
+    for uid, (user, risk) in changes.items():
+        # Ticks stay strictly increasing per user, so every item keeps a distinct id.
+        ticks = max(to_ticks(risk.last_updated), latest.get(uid, -1) + 1)
+        items.append(
+            HistoryItem(
+                user_id=uid,
+                ticks=ticks,
+                user=as_risky_user(user, risk),
+                activity=activities[uid],
+                initiated_by=actor_id,
+            )
+        )
+    store.save_user_risks(tenant_id, {uid: risk for uid, (_, risk) in changes.items()})
+    store.add_history_items(tenant_id, items)
+
+
+def as_risky_user(user: User, risk: UserRisk) -> RiskyUser:
+    return RiskyUser(
+        id=user.id,
+        display_name=user.display_name,
+        user_principal_name=user.user_principal_name,
+        is_deleted=user.is_deleted,
+        is_processing=user.is_processing,
+        risk=risk,
+    )

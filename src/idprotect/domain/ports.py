@@ -1,0 +1,58 @@
+"""What the domain needs from storage. The store implements it; tests may fake it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
+from idprotect.domain.paging import Page, PageRequest
+
+
+class RiskStore(Protocol):
+    """One tenant-scoped unit of work: every call names its tenant; nothing here commits."""
+
+    def ensure_tenant(self, tenant_id: str) -> None: ...
+
+    # Directory users and their risk.
+    def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:
+        """The users that exist among `user_ids`, locked until the unit of work ends."""
+        ...
+
+    def add_missing_users(self, tenant_id: str, users: Sequence[User]) -> None:
+        """Insert the users that do not exist yet; existing ones are left untouched."""
+        ...
+
+    def update_user_names(self, tenant_id: str, users: Sequence[User]) -> None: ...
+
+    def set_users_deleted(self, tenant_id: str, user_ids: Sequence[str], deleted: bool) -> None: ...
+
+    def save_user_risks(self, tenant_id: str, risks: dict[str, UserRisk]) -> None: ...
+
+    def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None: ...
+
+    def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]: ...
+
+    # History.
+    def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]: ...
+
+    def add_history_items(self, tenant_id: str, items: Sequence[HistoryItem]) -> None: ...
+
+    def list_history(
+        self, tenant_id: str, user_id: str, page: PageRequest
+    ) -> Page[HistoryItem]: ...
+
+    def get_history_item(self, tenant_id: str, user_id: str, ticks: int) -> HistoryItem | None: ...
+
+    # Risk detections.
+    def active_detections(self, tenant_id: str, user_ids: Sequence[str]) -> list[RiskDetection]: ...
+
+    def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None: ...
+
+    def update_detection_states(
+        self, tenant_id: str, detections: Sequence[RiskDetection]
+    ) -> None: ...
+
+    def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None: ...
+
+    def list_risk_detections(self, tenant_id: str, page: PageRequest) -> Page[RiskDetection]: ...

@@ -1,0 +1,161 @@
+"""The riskyUsers operations: read users and history, and the admin actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from idprotect.domain.detections import action_detection
+from idprotect.domain.history import write_history
+from idprotect.domain.ids import normalize_object_id
+from idprotect.domain.models import (
+    HistoryItem,
+    RiskyUser,
+    User,
+    UserActivity,
+)
+from idprotect.domain.paging import Page, PageRequest
+from idprotect.domain.ports import RiskStore
+from idprotect.domain.transitions import (
+    CONFIRM_COMPROMISED,
+    CONFIRM_SAFE,
+    DISMISS,
+    AdminAction,
+    close_detection,
+    risk_after_action,
+)
+from idprotect.errors import BadRequest, NotFound
+
+
+def list_risky_users(store: RiskStore, *, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
+    return store.list_risky_users(tenant_id, page)
+
+
+def get_risky_user(store: RiskStore, *, tenant_id: str, user_id: str) -> RiskyUser:
+    user = store.get_risky_user(tenant_id, normalize_object_id(user_id))
+    if user is None:
+        raise NotFound(f"The riskyUser '{user_id}' was not found.")
+    return user
+
+
+def list_risky_user_history(
+    store: RiskStore, *, tenant_id: str, user_id: str, page: PageRequest
+) -> Page[HistoryItem]:
+    user = get_risky_user(store, tenant_id=tenant_id, user_id=user_id)
+    found = store.list_history(tenant_id, user.id, page)
+    latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
+    items = [_mark_current(item, latest) for item in found.items]
+    return Page(items=items, next_after=found.next_after)
+
+
+def get_risky_user_history_item(
+    store: RiskStore, *, tenant_id: str, user_id: str, item_id: str
+) -> HistoryItem:
+    user = get_risky_user(store, tenant_id=tenant_id, user_id=user_id)
+    latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
+    ticks = _ticks_of_item_id(user.id, normalize_object_id(item_id), latest)
+    item = store.get_history_item(tenant_id, user.id, ticks) if ticks is not None else None
+    if item is None:
+        raise NotFound(f"The riskyUserHistoryItem '{item_id}' was not found.")
+    return _mark_current(item, latest)
+
+
+def _mark_current(item: HistoryItem, latest_ticks: int | None) -> HistoryItem:
+    if item.ticks != latest_ticks:
+        return item
+    return HistoryItem(
+        user_id=item.user_id,
+        ticks=item.ticks,
+        user=item.user,
+        activity=item.activity,
+        initiated_by=item.initiated_by,
+        is_current=True,
+    )
+
+
+def _ticks_of_item_id(user_id: str, item_id: str, latest_ticks: int | None) -> int | None:
+    """The ticks an item id names: the user id alone is the newest item, else `userId+ticks`."""
+    if item_id == user_id:
+        return latest_ticks
+    suffix = item_id[len(user_id) :] if item_id.startswith(user_id) else ""
+    return int(suffix) if suffix.isdigit() and len(suffix) <= 19 else None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """An admin action request: who asks, for which users, when."""
+
+    tenant_id: str
+    user_ids: Sequence[str]
+    actor_id: str | None
+    now: datetime
+    # Refuse ids that name no user of the tenant (Graph ignores them).
+    strict: bool = False
+
+
+def dismiss_risky_users(store: RiskStore, request: ActionRequest) -> None:
+    """Dismiss: risk level none, state dismissed; every active detection is closed."""
+    _apply_admin_action(store, DISMISS, request)
+
+
+def confirm_compromised_risky_users(store: RiskStore, request: ActionRequest) -> None:
+    """Confirm compromised: risk level high; records an adminConfirmedUserCompromised detection."""
+    _apply_admin_action(store, CONFIRM_COMPROMISED, request)
+
+
+def confirm_safe_risky_users(store: RiskStore, request: ActionRequest) -> None:
+    """Confirm safe: risk level none, state confirmedSafe; every active detection is closed."""
+    _apply_admin_action(store, CONFIRM_SAFE, request)
+
+
+def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRequest) -> None:
+    """All of the request's users change, or none do: every check runs before any write."""
+    tenant_id, now = request.tenant_id, request.now
+    ids = list(dict.fromkeys(normalize_object_id(i) for i in request.user_ids))
+    users = store.lock_users(tenant_id, sorted(ids))
+    _check_action_targets(action, ids, users, strict=request.strict)
+    risks = {
+        user.id: risk
+        for user in users.values()
+        if (risk := risk_after_action(user, action, now)) is not None
+    }
+    if not risks:
+        return
+    changed = sorted(risks)
+    if action.closes_detections_as is not None:
+        closing = action.closes_detections_as
+        store.update_detection_states(
+            tenant_id,
+            [close_detection(d, closing, now) for d in store.active_detections(tenant_id, changed)],
+        )
+    if action.records_detection is not None:
+        store.add_detections(
+            tenant_id,
+            [action_detection(users[uid], action.records_detection, now) for uid in changed],
+        )
+    activity = UserActivity(
+        detail=action.detail,
+        risk_event_types=(action.records_detection,) if action.records_detection else (),
+    )
+    write_history(
+        store,
+        tenant_id=tenant_id,
+        changes={uid: (users[uid], risks[uid]) for uid in changed},
+        activities=dict.fromkeys(changed, activity),
+        actor_id=request.actor_id,
+    )
+
+
+def _check_action_targets(
+    action: AdminAction, ids: list[str], users: dict[str, User], *, strict: bool
+) -> None:
+    deleted = [i for i in ids if i in users and users[i].is_deleted]
+    if deleted:
+        raise BadRequest(
+            f"{action.name} cannot be applied to deleted users. "
+            f"These userIds belong to deleted users: {', '.join(deleted)}."
+        )
+    unknown = [i for i in ids if i not in users]
+    if strict and unknown:
+        raise BadRequest(f"These userIds do not exist in your tenant: {', '.join(unknown)}.")

@@ -1,0 +1,72 @@
+"""The error family: each class fixes its HTTP status and Graph error code; mapped once in api/."""
+
+from __future__ import annotations
+
+
+class GraphError(Exception):
+    """An error that Graph reports to the caller as `{"error": {"code", "message", ...}}`."""
+
+    status: int = 500
+    code: str = "InternalServerError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(GraphError):
+    status = 400
+    code = "BadRequest"
+
+
+class ResourceNotFoundForSegment(GraphError):
+    """An URL segment that names nothing in the service (Graph answers 400, not 404)."""
+
+    status = 400
+    code = "BadRequest"
+
+    def __init__(self, segment: str) -> None:
+        super().__init__(f"Resource not found for the segment '{segment}'.")
+
+
+class NotFound(GraphError):
+    status = 404
+    code = "NotFound"
+
+
+class MethodNotAllowed(GraphError):
+    status = 405
+    code = "Request_BadRequest"
+
+    def __init__(self) -> None:
+        super().__init__("Specified HTTP method is not allowed for the request target.")
+
+
+class Unauthenticated(GraphError):
+    status = 401
+    code = "InvalidAuthenticationToken"
+
+
+class Forbidden(GraphError):
+    status = 403
+    code = "Forbidden"
+
+
+class AccessDenied(GraphError):
+    status = 403
+    code = "AccessDenied"
+
+
+class TooManyRequests(GraphError):
+    status = 429
+    code = "TooManyRequests"
+
+
+class ServiceUnavailable(GraphError):
+    status = 503
+    code = "ServiceUnavailable"
+
+
+class InternalServerError(GraphError):
+    status = 500
+    code = "InternalServerError"

@@ -1,0 +1,170 @@
+"""The fixtures format (JSON): users, risk detections and set risk states, loaded into a tenant.
+
+Used by `idprotect seed --file`, the `/_admin` API and the demo tenant. See docs/fixtures.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from idprotect.domain.detections import ingest_risk_detections
+from idprotect.domain.enums import (
+    ActivityType,
+    RiskDetail,
+    RiskDetectionTimingType,
+    RiskLevel,
+    RiskState,
+    TokenIssuerType,
+)
+from idprotect.domain.history import write_history
+from idprotect.domain.ids import normalize_object_id
+from idprotect.domain.models import DetectionReport, Location, User, UserActivity, UserRisk
+from idprotect.domain.ports import RiskStore
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class GeoCoordinates(_Model):
+    latitude: float | None = None
+    longitude: float | None = None
+    altitude: float | None = None
+
+
+class SignInLocation(_Model):
+    city: str | None = None
+    state: str | None = None
+    country_or_region: str | None = None
+    geo_coordinates: GeoCoordinates | None = None
+
+    def to_domain(self) -> Location:
+        geo = self.geo_coordinates or GeoCoordinates()
+        return Location(
+            city=self.city,
+            state=self.state,
+            country_or_region=self.country_or_region,
+            latitude=geo.latitude,
+            longitude=geo.longitude,
+            altitude=geo.altitude,
+        )
+
+
+class DetectionFixture(_Model):
+    """A risk detection to record; `riskState` atRisk (the default) puts its user at risk."""
+
+    user_id: str = Field(min_length=1, max_length=128)
+    risk_event_type: str = Field(min_length=1, max_length=128)
+    risk_level: RiskLevel
+    id: str | None = Field(default=None, min_length=1, max_length=128)
+    user_display_name: str | None = None
+    user_principal_name: str | None = None
+    risk_state: RiskState = RiskState.AT_RISK
+    risk_detail: RiskDetail = RiskDetail.NONE
+    activity: ActivityType = ActivityType.SIGNIN
+    activity_date_time: AwareDatetime | None = None
+    detected_date_time: AwareDatetime | None = None
+    detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.REALTIME
+    source: str | None = "IdentityProtection"
+    token_issuer_type: TokenIssuerType = TokenIssuerType.AZURE_AD
+    ip_address: str | None = None
+    location: SignInLocation | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    additional_info: str | None = None
+    mitre_technique_id: str | None = None
+
+    def to_report(self) -> DetectionReport:
+        return DetectionReport(
+            user_id=self.user_id,
+            risk_event_type=self.risk_event_type,
+            risk_level=self.risk_level,
+            user_display_name=self.user_display_name,
+            user_principal_name=self.user_principal_name,
+            id=self.id,
+            risk_state=self.risk_state,
+            risk_detail=self.risk_detail,
+            activity=self.activity,
+            activity_at=self.activity_date_time,
+            detected_at=self.detected_date_time,
+            detection_timing_type=self.detection_timing_type,
+            source=self.source,
+            token_issuer_type=self.token_issuer_type,
+            ip_address=self.ip_address,
+            location=self.location.to_domain() if self.location else None,
+            request_id=self.request_id,
+            correlation_id=self.correlation_id,
+            additional_info=self.additional_info,
+            mitre_technique_id=self.mitre_technique_id,
+        )
+
+
+class UserFixture(_Model):
+    """A directory user. Risk fields, when given, set the user's risk after detections load."""
+
+    id: str = Field(min_length=1, max_length=128)
+    display_name: str | None = None
+    user_principal_name: str | None = None
+    is_deleted: bool = False
+    risk_level: RiskLevel | None = None
+    risk_state: RiskState | None = None
+    risk_detail: RiskDetail = RiskDetail.NONE
+    risk_last_updated_date_time: AwareDatetime | None = None
+
+    def to_domain(self) -> User:
+        return User(
+            id=normalize_object_id(self.id),
+            display_name=self.display_name,
+            user_principal_name=self.user_principal_name,
+        )
+
+
+class Fixtures(_Model):
+    tenant_id: str | None = None
+    users: list[UserFixture] = Field(default_factory=list)
+    risk_detections: list[DetectionFixture] = Field(default_factory=list)
+
+
+def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, now: datetime) -> None:
+    """Users first, then detections (users become risky), then set risk states, then deletions."""
+    store.ensure_tenant(tenant_id)
+    users = [u.to_domain() for u in fixtures.users]
+    store.add_missing_users(tenant_id, users)
+    store.update_user_names(tenant_id, users)
+    if fixtures.risk_detections:
+        reports = [d.to_report() for d in fixtures.risk_detections]
+        ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, now=now)
+    _set_risk_states(store, tenant_id=tenant_id, fixtures=fixtures.users, now=now)
+    deleted = [normalize_object_id(u.id) for u in fixtures.users if u.is_deleted]
+    store.set_users_deleted(tenant_id, deleted, True)
+
+
+def _set_risk_states(
+    store: RiskStore, *, tenant_id: str, fixtures: list[UserFixture], now: datetime
+) -> None:
+    wanted = {
+        normalize_object_id(f.id): f for f in fixtures if f.risk_state is not None or f.risk_level
+    }
+    if not wanted:
+        return
+    users = store.lock_users(tenant_id, sorted(wanted))
+    changes: dict[str, tuple[User, UserRisk]] = {}
+    for uid, f in wanted.items():
+        risk = UserRisk(
+            level=f.risk_level or RiskLevel.NONE,
+            state=f.risk_state or RiskState.AT_RISK,
+            detail=f.risk_detail,
+            last_updated=f.risk_last_updated_date_time or now,
+        )
+        changes[uid] = (users[uid], risk)
+    activities = {uid: UserActivity(detail=risk.detail) for uid, (_, risk) in changes.items()}
+    write_history(
+        store,
+        tenant_id=tenant_id,
+        changes=changes,
+        activities=activities,
+        actor_id=None,
+    )

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, queries and the mapping of rows to domain objects."""

@@ -1,0 +1,142 @@
+"""The schema. Every row carries its tenant id, which leads every key and index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    func,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored as naive UTC everywhere."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC datetime is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("display_name", String(256)),
+    Column("licence", String(16), nullable=False, server_default=text("'P2'")),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+)
+
+# A directory user; the risk_* columns are set once the user has ever been risky, and such a
+# user is what Graph lists as a riskyUser.
+users = Table(
+    "users",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("display_name", String(256)),
+    Column("user_principal_name", String(256)),
+    Column("is_deleted", Boolean, nullable=False, server_default=text("false")),
+    Column("is_processing", Boolean, nullable=False, server_default=text("false")),
+    Column("risk_level", String(32)),
+    Column("risk_state", String(32)),
+    Column("risk_detail", String(64)),
+    Column("risk_last_updated_at", UtcDateTime()),
+)
+Index("ix_users_tenant_risky", users.c.tenant_id, users.c.risk_state, users.c.id)
+
+risky_user_history = Table(
+    "risky_user_history",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("ticks", BigInteger, primary_key=True),
+    Column("display_name", String(256)),
+    Column("user_principal_name", String(256)),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("is_processing", Boolean, nullable=False),
+    Column("risk_level", String(32), nullable=False),
+    Column("risk_state", String(32), nullable=False),
+    Column("risk_detail", String(64), nullable=False),
+    Column("risk_last_updated_at", UtcDateTime(), nullable=False),
+    Column("activity_detail", String(64)),
+    Column("activity_risk_event_types", Text, nullable=False),
+    Column("initiated_by", String(128)),
+)
+
+risk_detections = Table(
+    "risk_detections",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("user_id", String(128), nullable=False),
+    Column("user_display_name", String(256)),
+    Column("user_principal_name", String(256)),
+    Column("risk_event_type", String(128), nullable=False),
+    Column("risk_level", String(32), nullable=False),
+    Column("risk_state", String(32), nullable=False),
+    Column("risk_detail", String(64), nullable=False),
+    Column("activity", String(32), nullable=False),
+    Column("activity_at", UtcDateTime(), nullable=False),
+    Column("detected_at", UtcDateTime(), nullable=False),
+    Column("last_updated_at", UtcDateTime(), nullable=False),
+    Column("detection_timing_type", String(32), nullable=False),
+    Column("source", String(64)),
+    Column("token_issuer_type", String(64), nullable=False),
+    Column("ip_address", String(64)),
+    Column("city", String(128)),
+    Column("state", String(128)),
+    Column("country_or_region", String(8)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("altitude", Float),
+    Column("has_location", Boolean, nullable=False, server_default=text("false")),
+    Column("request_id", String(64)),
+    Column("correlation_id", String(64)),
+    Column("additional_info", Text),
+    Column("mitre_technique_id", String(32)),
+)
+Index(
+    "ix_risk_detections_tenant_user_state",
+    risk_detections.c.tenant_id,
+    risk_detections.c.user_id,
+    risk_detections.c.risk_state,
+)
+Index(
+    "ix_risk_detections_tenant_detected",
+    risk_detections.c.tenant_id,
+    risk_detections.c.detected_at,
+    risk_detections.c.id,
+)
