@@ -150,4 +150,5 @@ def _users_named_by(reports: Sequence[DetectionReport]) -> list[User]:
                 user_principal_name=report.user_principal_name,
             ),
         )
-    return list(users.values())
+    # In id order: concurrent writers lock rows in the same order, so they cannot deadlock.
+    return sorted(users.values(), key=lambda user: user.id)

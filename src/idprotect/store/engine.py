@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from idprotect.errors import ServiceUnavailable
 from idprotect.store.repository import SqlRiskStore
 
 _WRITE = "idprotect_write"
@@ -54,10 +56,15 @@ class Database:
     @contextmanager
     def unit_of_work(self, *, write: bool = False) -> Iterator[SqlRiskStore]:
         """A transaction that commits when the block ends, and rolls back if it raises."""
-        with self.engine.connect() as connection:
-            connection.execution_options(**{_WRITE: write})
-            with connection.begin():
-                yield SqlRiskStore(connection)
+        try:
+            with self.engine.connect() as connection:
+                connection.execution_options(**{_WRITE: write})
+                with connection.begin():
+                    yield SqlRiskStore(connection)
+        except OperationalError as exc:
+            # Lock timeouts, deadlocks, a database that went away: the transaction was rolled
+            # back, so the caller may retry (the Graph SDKs retry 503 on their own).
+            raise ServiceUnavailable("The service is busy. Retry the request.") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

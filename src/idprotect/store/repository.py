@@ -37,6 +37,12 @@ class SqlRiskStore:
     def ensure_tenant(self, tenant_id: str) -> None:
         self.connection.execute(self._insert_ignoring_existing(tenants), {"id": tenant_id})
 
+    def has_users(self, tenant_id: str) -> bool:
+        found = self.connection.execute(
+            select(users.c.id).where(users.c.tenant_id == tenant_id).limit(1)
+        ).first()
+        return found is not None
+
     # Directory users and their risk.
     def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:
         found: dict[str, User] = {}
@@ -152,7 +158,7 @@ class SqlRiskStore:
                 .where(h.tenant_id == tenant_id, h.user_id.in_(chunk))
                 .group_by(h.user_id)
             )
-            latest.update(dict(self.connection.execute(query).tuples().all()))
+            latest.update((row[0], row[1]) for row in self.connection.execute(query))
         return latest
 
     def add_history_items(self, tenant_id: str, items: Sequence[HistoryItem]) -> None:

@@ -1,0 +1,65 @@
+"""Plain factory functions with keyword overrides: ids, detections, seeding through the API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from idprotect.auth.principal import DEMO_TENANT_ID, LOCAL_ADMIN_OBJECT_ID
+
+TENANT = DEMO_TENANT_ID
+ACTOR = LOCAL_ADMIN_OBJECT_ID
+V1 = "/v1.0/identityProtection"
+BETA = "/beta/identityProtection"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def detection(**overrides: Any) -> dict[str, Any]:
+    """A detection as the /_admin API takes it (Graph field names)."""
+    user_id = overrides.pop("userId", None) or new_id()
+    body: dict[str, Any] = {
+        "userId": user_id,
+        "userDisplayName": f"User {user_id[:4]}",
+        "userPrincipalName": f"user.{user_id[:8]}@contoso.com",
+        "riskEventType": "unfamiliarFeatures",
+        "riskLevel": "medium",
+        "ipAddress": "203.0.113.7",
+        "location": {
+            "city": "Lyon",
+            "state": "Auvergne-Rhone-Alpes",
+            "countryOrRegion": "FR",
+            "geoCoordinates": {"latitude": 45.76, "longitude": 4.83, "altitude": None},
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+def add_detections(
+    client: TestClient, *detections: dict[str, Any], tenant: str = TENANT
+) -> list[dict[str, Any]]:
+    response = client.post(f"/_admin/tenants/{tenant}/riskDetections", json={"value": detections})
+    assert response.status_code == 201, response.text
+    created: list[dict[str, Any]] = response.json()["value"]
+    return created
+
+
+def risky_user(client: TestClient, **overrides: Any) -> str:
+    """A user made risky by one detection; returns the user id."""
+    created = add_detections(client, detection(**overrides))
+    user_id: str = created[0]["userId"]
+    return user_id
+
+
+def add_users(client: TestClient, *users: dict[str, Any], tenant: str = TENANT) -> None:
+    response = client.post(f"/_admin/tenants/{tenant}/users", json={"value": users})
+    assert response.status_code == 204, response.text
+
+
+def act(client: TestClient, action: str, user_ids: list[str], root: str = V1) -> Any:
+    return client.post(f"{root}/riskyUsers/{action}", json={"userIds": user_ids})

@@ -1,0 +1,85 @@
+"""Two server processes on one PostgreSQL database serialize actions on the same users."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.factories import TENANT, detection, new_id
+from tests.system.server import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+ROUNDS = 40
+USERS = 5
+
+
+def _hammer(base_url: str, action: str, users: list[str], failures: list[str]) -> None:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for _ in range(ROUNDS):
+            response = client.post(
+                f"/v1.0/identityProtection/riskyUsers/{action}", json={"userIds": users}
+            )
+            if response.status_code != 204:
+                failures.append(f"{action}: {response.status_code} {response.text}")
+
+
+def _history(client: httpx.Client, user_id: str) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    url: str | None = f"/v1.0/identityProtection/riskyUsers/{user_id}/history?$top=500"
+    while url:
+        page = client.get(url).json()
+        items.extend(page["value"])
+        url = page.get("@odata.nextLink")
+    return items
+
+
+def test_two_processes_acting_on_the_same_users_serialize(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    users = [new_id() for _ in range(USERS)]
+    first = ServerProcess(postgres_url, tmp_path).start()
+    second = ServerProcess(postgres_url, tmp_path).start()
+    failures: list[str] = []
+    try:
+        body = {"value": [detection(userId=uid) for uid in users]}
+        seeded = httpx.post(f"{first.base_url}/_admin/tenants/{TENANT}/riskDetections", json=body)
+        assert seeded.status_code == 201
+        threads = [
+            threading.Thread(
+                target=_hammer, args=(first.base_url, "confirmCompromised", users, failures)
+            ),
+            threading.Thread(target=_hammer, args=(second.base_url, "dismiss", users, failures)),
+            threading.Thread(
+                target=_hammer, args=(second.base_url, "confirmCompromised", users[::-1], failures)
+            ),
+            threading.Thread(
+                target=_hammer, args=(first.base_url, "dismiss", users[::-1], failures)
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        with httpx.Client(base_url=first.base_url, timeout=30) as client:
+            histories = {uid: _history(client, uid) for uid in users}
+            detections = client.get("/v1.0/identityProtection/riskDetections?$top=500").json()
+    finally:
+        first.stop()
+        second.stop()
+
+    assert failures == []
+    compromised_detections = dict.fromkeys(users, 0)
+    for item in detections["value"]:
+        if item["riskEventType"] == "adminConfirmedUserCompromised":
+            compromised_detections[item["userId"]] += 1
+    for uid, history in histories.items():
+        states = [item["riskState"] for item in reversed(history)]  # oldest first
+        # A lost serialization shows as the same transition written twice in a row.
+        assert all(a != b for a, b in itertools.pairwise(states)), states
+        assert states.count("confirmedCompromised") == compromised_detections[uid]
+        assert states[0] == "atRisk"
