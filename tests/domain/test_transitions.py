@@ -1,0 +1,107 @@
+"""The rules of risk, as pure functions: actions, detections, aggregation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
+from idprotect.domain.models import User, UserRisk
+from idprotect.domain.transitions import (
+    CONFIRM_COMPROMISED,
+    CONFIRM_SAFE,
+    DISMISS,
+    aggregate_level,
+    risk_after_action,
+    risk_after_detections,
+)
+
+EARLIER = datetime(2026, 2, 1, tzinfo=UTC)
+NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def user(state: RiskState | None, level: RiskLevel = RiskLevel.MEDIUM, **kw: object) -> User:
+    detail = kw.pop("detail", RiskDetail.NONE)
+    risk = UserRisk(level, state, detail, EARLIER) if state else None  # type: ignore[arg-type]
+    return User(id="u1", display_name="U", user_principal_name="u@contoso.com", risk=risk)
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (
+            DISMISS,
+            (RiskLevel.NONE, RiskState.DISMISSED, RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER),
+        ),
+        (
+            CONFIRM_COMPROMISED,
+            (
+                RiskLevel.HIGH,
+                RiskState.CONFIRMED_COMPROMISED,
+                RiskDetail.ADMIN_CONFIRMED_USER_COMPROMISED,
+            ),
+        ),
+        (
+            CONFIRM_SAFE,
+            (RiskLevel.NONE, RiskState.CONFIRMED_SAFE, RiskDetail.ADMIN_CONFIRMED_ACCOUNT_SAFE),
+        ),
+    ],
+)
+def test_action_moves_an_at_risk_user_to_its_target(action, expected) -> None:  # type: ignore[no-untyped-def]
+    risk = risk_after_action(user(RiskState.AT_RISK), action, NOW)
+    assert risk == UserRisk(*expected, NOW)
+
+
+@pytest.mark.parametrize("action", [DISMISS, CONFIRM_COMPROMISED, CONFIRM_SAFE])
+def test_action_on_a_user_already_in_its_target_changes_nothing(action) -> None:  # type: ignore[no-untyped-def]
+    already = user(action.state, action.level, detail=action.detail)
+    assert risk_after_action(already, action, NOW) is None
+
+
+def test_dismiss_and_confirm_safe_leave_never_risky_users_alone() -> None:
+    assert risk_after_action(user(None), DISMISS, NOW) is None
+    assert risk_after_action(user(None), CONFIRM_SAFE, NOW) is None
+
+
+def test_confirm_compromised_makes_a_never_risky_user_risky() -> None:
+    risk = risk_after_action(user(None), CONFIRM_COMPROMISED, NOW)
+    assert risk is not None
+    assert risk.state is RiskState.CONFIRMED_COMPROMISED
+
+
+def test_dismiss_applies_to_a_confirmed_compromised_user() -> None:
+    compromised = user(RiskState.CONFIRMED_COMPROMISED, RiskLevel.HIGH)
+    risk = risk_after_action(compromised, DISMISS, NOW)
+    assert risk is not None
+    assert risk.state is RiskState.DISMISSED
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ([RiskLevel.LOW], RiskLevel.LOW),
+        ([RiskLevel.LOW, RiskLevel.HIGH, RiskLevel.MEDIUM], RiskLevel.HIGH),
+        ([RiskLevel.MEDIUM, RiskLevel.HIDDEN, RiskLevel.NONE], RiskLevel.MEDIUM),
+        ([], RiskLevel.NONE),
+    ],
+)
+def test_aggregate_level_is_the_highest_active_level(levels, expected) -> None:  # type: ignore[no-untyped-def]
+    assert aggregate_level(levels) is expected
+
+
+def test_detection_puts_a_dismissed_user_at_risk_again() -> None:
+    dismissed = user(
+        RiskState.DISMISSED, RiskLevel.NONE, detail=RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER
+    )
+    risk = risk_after_detections(dismissed, [RiskLevel.LOW], NOW)
+    assert risk == UserRisk(RiskLevel.LOW, RiskState.AT_RISK, RiskDetail.NONE, NOW)
+
+
+def test_detection_at_the_same_level_changes_nothing() -> None:
+    assert risk_after_detections(user(RiskState.AT_RISK), [RiskLevel.MEDIUM], NOW) is None
+
+
+def test_detection_leaves_a_confirmed_compromised_user_compromised() -> None:
+    compromised = user(RiskState.CONFIRMED_COMPROMISED, RiskLevel.HIGH)
+    assert risk_after_detections(compromised, [RiskLevel.LOW], NOW) is None

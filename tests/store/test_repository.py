@@ -1,0 +1,123 @@
+"""SqlRiskStore on SQLite and PostgreSQL: tenant partitioning, keyset pages, locking reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from idprotect.domain.detections import ingest_risk_detections
+from idprotect.domain.enums import RiskLevel, RiskState
+from idprotect.domain.models import DetectionReport, User
+from idprotect.domain.paging import PageRequest
+from idprotect.domain.risky_users import ActionRequest, dismiss_risky_users
+from idprotect.errors import BadRequest
+from idprotect.store.engine import Database
+
+A, B = "tenant-a", "tenant-b"
+NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _report(user_id: str, level: RiskLevel = RiskLevel.MEDIUM, **kw: object) -> DetectionReport:
+    return DetectionReport(
+        user_id=user_id, risk_event_type="unlikelyTravel", risk_level=level, **kw
+    )  # type: ignore[arg-type]
+
+
+def _ingest(
+    database: Database, tenant: str, *reports: DetectionReport, now: datetime = NOW
+) -> None:
+    with database.unit_of_work(write=True) as store:
+        ingest_risk_detections(store, tenant_id=tenant, reports=list(reports), now=now)
+
+
+def test_tenants_never_see_each_others_rows(database: Database) -> None:
+    _ingest(database, A, _report("shared-id"), _report("only-a"))
+    _ingest(database, B, _report("shared-id", RiskLevel.HIGH))
+    with database.unit_of_work(write=True) as store:
+        dismiss_risky_users(
+            store, ActionRequest(tenant_id=A, user_ids=["shared-id"], actor_id="x", now=NOW)
+        )
+    with database.unit_of_work() as store:
+        in_a = store.list_risky_users(A, PageRequest(limit=10)).items
+        in_b = store.list_risky_users(B, PageRequest(limit=10)).items
+        b_user = store.get_risky_user(B, "shared-id")
+        assert store.get_risky_user(B, "only-a") is None
+        assert len(store.list_risk_detections(B, PageRequest(limit=10)).items) == 1
+        assert store.latest_history_ticks(B, ["only-a"]) == {}
+    assert sorted(u.id for u in in_a) == ["only-a", "shared-id"]
+    assert [u.id for u in in_b] == ["shared-id"]
+    assert b_user is not None
+    assert (b_user.risk.state, b_user.risk.level) == (RiskState.AT_RISK, RiskLevel.HIGH)
+
+
+def test_keyset_pages_cover_every_user_once_whatever_the_page_size(database: Database) -> None:
+    _ingest(database, A, *(_report(f"user-{i:03}") for i in range(23)))
+    seen: list[str] = []
+    after = None
+    with database.unit_of_work() as store:
+        for limit in (1, 5, 2, 10, 10, 10):
+            page = store.list_risky_users(A, PageRequest(limit=limit, after=after))
+            seen += [u.id for u in page.items]
+            after = page.next_after
+            if after is None:
+                break
+    assert seen == [f"user-{i:03}" for i in range(23)]
+    assert after is None
+
+
+def test_a_page_position_survives_rows_added_before_it(database: Database) -> None:
+    _ingest(database, A, *(_report(f"user-{i}") for i in (2, 4, 6, 8)))
+    with database.unit_of_work() as store:
+        first = store.list_risky_users(A, PageRequest(limit=2))
+    _ingest(database, A, _report("user-1"), _report("user-5"))
+    with database.unit_of_work() as store:
+        rest = store.list_risky_users(A, PageRequest(limit=10, after=first.next_after))
+    assert [u.id for u in first.items] == ["user-2", "user-4"]
+    assert [u.id for u in rest.items] == ["user-5", "user-6", "user-8"]
+
+
+def test_detection_pages_are_newest_first_with_ties_by_id(database: Database) -> None:
+    for minutes in (0, 10, 10, 5):
+        _ingest(database, A, _report(f"u{minutes}"), now=NOW + timedelta(minutes=minutes))
+    collected = []
+    after = None
+    with database.unit_of_work() as store:
+        while True:
+            page = store.list_risk_detections(A, PageRequest(limit=1, after=after))
+            collected += page.items
+            after = page.next_after
+            if after is None:
+                break
+    times = [d.detected_at for d in collected]
+    assert times == sorted(times, reverse=True)
+    assert len({d.id for d in collected}) == 4
+
+
+@pytest.mark.parametrize("position", [(1,), ("a", "b"), (True,)])
+def test_positions_of_another_shape_are_refused(
+    database: Database, position: tuple[str | int | bool, ...]
+) -> None:
+    with database.unit_of_work() as store, pytest.raises(BadRequest):
+        store.list_risky_users(A, PageRequest(limit=1, after=position))  # type: ignore[arg-type]
+
+
+def test_a_failed_unit_of_work_leaves_nothing_behind(database: Database) -> None:
+    def add_then_fail() -> None:
+        with database.unit_of_work(write=True) as store:
+            store.add_missing_users(A, [User(id="ghost")])
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
+    with database.unit_of_work() as store:
+        assert store.lock_users(A, ["ghost"]) == {}
+
+
+def test_datetimes_come_back_aware_and_exact(database: Database) -> None:
+    moment = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    _ingest(database, A, _report("u1"), now=moment)
+    with database.unit_of_work() as store:
+        user = store.get_risky_user(A, "u1")
+    assert user is not None
+    assert user.risk.last_updated == moment
