@@ -63,3 +63,28 @@ def add_users(client: TestClient, *users: dict[str, Any], tenant: str = TENANT) 
 
 def act(client: TestClient, action: str, user_ids: list[str], root: str = V1) -> Any:
     return client.post(f"{root}/riskyUsers/{action}", json={"userIds": user_ids})
+
+
+def directory_user(**overrides: Any) -> dict[str, Any]:
+    """A directory user as the /_admin API takes it; never risky unless risk fields are given."""
+    user_id = overrides.pop("id", None) or new_id()
+    body: dict[str, Any] = {
+        "id": user_id,
+        "displayName": f"Directory {user_id[:4]}",
+        "userPrincipalName": f"dir.{user_id[:8]}@contoso.com",
+    }
+    body.update(overrides)
+    return body
+
+
+def plain_user(client: TestClient, **overrides: Any) -> str:
+    """A directory user who has never been risky; returns the user id."""
+    body = directory_user(**overrides)
+    add_users(client, body)
+    user_id: str = body["id"]
+    return user_id
+
+
+def delete_user(client: TestClient, user_id: str, tenant: str = TENANT) -> None:
+    response = client.delete(f"/_admin/tenants/{tenant}/users/{user_id}")
+    assert response.status_code == 204, response.text

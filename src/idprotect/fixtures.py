@@ -5,9 +5,9 @@ Used by `idprotect seed --file`, the `/_admin` API and the demo tenant. See docs
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from idprotect.domain.detections import ingest_risk_detections
@@ -28,6 +28,19 @@ from idprotect.domain.ports import RiskStore
 class _Model(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        """Values every database keeps: text without NUL, moments that have a UTC form."""
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain the NUL character")
+        if isinstance(value, datetime):
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:
+                raise ValueError("must be a moment that exists in UTC") from None
+        return value
+
 
 class GeoCoordinates(_Model):
     latitude: float | None = None
@@ -36,9 +49,10 @@ class GeoCoordinates(_Model):
 
 
 class SignInLocation(_Model):
-    city: str | None = None
-    state: str | None = None
-    country_or_region: str | None = None
+    # Lengths are those of the columns (store/tables.py).
+    city: str | None = Field(default=None, max_length=128)
+    state: str | None = Field(default=None, max_length=128)
+    country_or_region: str | None = Field(default=None, max_length=128)
     geo_coordinates: GeoCoordinates | None = None
 
     def to_domain(self) -> Location:
@@ -60,22 +74,22 @@ class DetectionFixture(_Model):
     risk_event_type: str = Field(min_length=1, max_length=128)
     risk_level: RiskLevel
     id: str | None = Field(default=None, min_length=1, max_length=128)
-    user_display_name: str | None = None
-    user_principal_name: str | None = None
+    user_display_name: str | None = Field(default=None, max_length=256)
+    user_principal_name: str | None = Field(default=None, max_length=256)
     risk_state: RiskState = RiskState.AT_RISK
     risk_detail: RiskDetail = RiskDetail.NONE
     activity: ActivityType = ActivityType.SIGNIN
     activity_date_time: AwareDatetime | None = None
     detected_date_time: AwareDatetime | None = None
     detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.REALTIME
-    source: str | None = "IdentityProtection"
+    source: str | None = Field(default="IdentityProtection", max_length=64)
     token_issuer_type: TokenIssuerType = TokenIssuerType.AZURE_AD
-    ip_address: str | None = None
+    ip_address: str | None = Field(default=None, max_length=64)
     location: SignInLocation | None = None
-    request_id: str | None = None
-    correlation_id: str | None = None
+    request_id: str | None = Field(default=None, max_length=64)
+    correlation_id: str | None = Field(default=None, max_length=64)
     additional_info: str | None = None
-    mitre_technique_id: str | None = None
+    mitre_technique_id: str | None = Field(default=None, max_length=32)
 
     def to_report(self) -> DetectionReport:
         return DetectionReport(
@@ -106,8 +120,8 @@ class UserFixture(_Model):
     """A directory user. Risk fields, when given, set the user's risk after detections load."""
 
     id: str = Field(min_length=1, max_length=128)
-    display_name: str | None = None
-    user_principal_name: str | None = None
+    display_name: str | None = Field(default=None, max_length=256)
+    user_principal_name: str | None = Field(default=None, max_length=256)
     is_deleted: bool = False
     risk_level: RiskLevel | None = None
     risk_state: RiskState | None = None
@@ -123,7 +137,7 @@ class UserFixture(_Model):
 
 
 class Fixtures(_Model):
-    tenant_id: str | None = None
+    tenant_id: str | None = Field(default=None, max_length=64)
     users: list[UserFixture] = Field(default_factory=list)
     risk_detections: list[DetectionFixture] = Field(default_factory=list)
 

@@ -22,6 +22,19 @@ router = APIRouter(prefix="/_admin/tenants/{tenant_id}")
 
 Admin = Annotated[Principal, Depends(require(ADMINISTER))]
 M = TypeVar("M", bound=BaseModel)
+_TENANT_ID_MAX = 64  # the length of the tenant_id columns
+
+
+def _tenant_id(tenant_id: str) -> str:
+    """The tenant of the path, when a database can hold it; else a Graph 400."""
+    if not 1 <= len(tenant_id) <= _TENANT_ID_MAX or "\x00" in tenant_id:
+        raise BadRequest(
+            f"The tenant id must have from 1 to {_TENANT_ID_MAX} characters and no NUL character."
+        )
+    return tenant_id
+
+
+TenantId = Annotated[str, Depends(_tenant_id)]
 
 
 class DetectionBatch(BaseModel):
@@ -54,7 +67,7 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
 
 @router.post("/riskDetections", status_code=201)
 def add_risk_detections(
-    tenant_id: str,
+    tenant_id: TenantId,
     batch: Annotated[DetectionBatch, Depends(_body(DetectionBatch))],
     _: Admin,
     db: Db,
@@ -70,7 +83,7 @@ def add_risk_detections(
 
 @router.post("/users", status_code=204)
 def add_users(
-    tenant_id: str,
+    tenant_id: TenantId,
     batch: Annotated[UserBatch, Depends(_body(UserBatch))],
     _: Admin,
     db: Db,
@@ -83,7 +96,7 @@ def add_users(
 
 
 @router.delete("/users/{user_id}", status_code=204)
-def delete_user(tenant_id: str, user_id: str, _: Admin, db: Db) -> Response:
+def delete_user(tenant_id: TenantId, user_id: str, _: Admin, db: Db) -> Response:
     """Mark a directory user deleted: still listed (isDeleted true), refused by actions."""
     uid = normalize_object_id(user_id)
     with db.unit_of_work(write=True) as store:
@@ -95,7 +108,7 @@ def delete_user(tenant_id: str, user_id: str, _: Admin, db: Db) -> Response:
 
 @router.post("/fixtures", status_code=204)
 def add_fixtures(
-    tenant_id: str,
+    tenant_id: TenantId,
     fixtures: Annotated[Fixtures, Depends(_body(Fixtures))],
     _: Admin,
     db: Db,

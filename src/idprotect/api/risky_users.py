@@ -21,6 +21,7 @@ from idprotect.api.paths import ACTIONS
 from idprotect.auth.permissions import READ_RISKY_USERS, WRITE_RISKY_USERS
 from idprotect.auth.principal import Principal
 from idprotect.domain import risky_users as service
+from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.risky_users import ActionRequest
 from idprotect.errors import MethodNotAllowed
 
@@ -115,7 +116,7 @@ def list_risky_user_history(
             page=options.page(settings.default_page_size),
         )
     values = [wire.history_item(item, root) for item in page.items]
-    fragment = f"riskyUsers('{user_id}')/history"
+    fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history"
     return wire.collection(
         root, fragment, values, page=page, options=options, path=request.url.path
     )
@@ -129,5 +130,5 @@ def get_risky_user_history_item(
         item = service.get_risky_user_history_item(
             store, tenant_id=caller.tenant_id, user_id=user_id, item_id=item_id
         )
-    fragment = f"riskyUsers('{user_id}')/history/$entity"
+    fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history/$entity"
     return wire.entity(root, fragment, wire.history_item(item, root))

@@ -21,6 +21,9 @@ def to_ticks(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * TICKS_PER_SECOND + delta.microseconds * 10
 
 
+MAX_TICKS = to_ticks(datetime.max.replace(tzinfo=UTC))
+
+
 def from_ticks(ticks: int) -> datetime:
     seconds, rest = divmod(ticks, TICKS_PER_SECOND)
     return _TICKS_EPOCH + timedelta(seconds=seconds, microseconds=rest // 10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -90,6 +90,7 @@ def ingest_risk_detections(
     Users named for the first time are created in the directory. All-or-nothing, like actions.
     """
     _check_reports(reports)
+    _check_new_detection_ids(store, tenant_id, reports)
     store.ensure_tenant(tenant_id)
     store.add_missing_users(tenant_id, _users_named_by(reports))
     user_ids = sorted({normalize_object_id(r.user_id) for r in reports})
@@ -136,6 +137,20 @@ def _check_reports(reports: Sequence[DetectionReport]) -> None:
             )
         if not report.user_id or not report.risk_event_type:
             raise BadRequest("Each risk detection needs a userId and a riskEventType.")
+
+
+def _check_new_detection_ids(
+    store: RiskStore, tenant_id: str, reports: Sequence[DetectionReport]
+) -> None:
+    given = Counter(r.id for r in reports if r.id is not None)
+    repeated = sorted(i for i, count in given.items() if count > 1)
+    if repeated:
+        raise BadRequest(
+            f"These risk detection ids are given more than once: {', '.join(repeated)}."
+        )
+    existing = store.existing_detection_ids(tenant_id, sorted(given)) if given else set()
+    if existing:
+        raise BadRequest(f"These risk detection ids already exist: {', '.join(sorted(existing))}.")
 
 
 def _users_named_by(reports: Sequence[DetectionReport]) -> list[User]:

@@ -47,6 +47,10 @@ class RiskStore(Protocol):
     # Risk detections.
     def active_detections(self, tenant_id: str, user_ids: Sequence[str]) -> list[RiskDetection]: ...
 
+    def existing_detection_ids(self, tenant_id: str, detection_ids: Sequence[str]) -> set[str]:
+        """The ids among `detection_ids` that name a detection of the tenant already."""
+        ...
+
     def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None: ...
 
     def update_detection_states(

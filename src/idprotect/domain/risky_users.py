@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from idprotect.domain.clock import MAX_TICKS
 from idprotect.domain.detections import action_detection
 from idprotect.domain.history import write_history
 from idprotect.domain.ids import normalize_object_id
@@ -54,7 +55,7 @@ def get_risky_user_history_item(
 ) -> HistoryItem:
     user = get_risky_user(store, tenant_id=tenant_id, user_id=user_id)
     latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
-    ticks = _ticks_of_item_id(user.id, normalize_object_id(item_id), latest)
+    ticks = _ticks_of_item_id(user.id, item_id, latest)
     item = store.get_history_item(tenant_id, user.id, ticks) if ticks is not None else None
     if item is None:
         raise NotFound(f"The riskyUserHistoryItem '{item_id}' was not found.")
@@ -76,10 +77,17 @@ def _mark_current(item: HistoryItem, latest_ticks: int | None) -> HistoryItem:
 
 def _ticks_of_item_id(user_id: str, item_id: str, latest_ticks: int | None) -> int | None:
     """The ticks an item id names: the user id alone is the newest item, else `userId+ticks`."""
-    if item_id == user_id:
+    prefix = normalize_object_id(item_id[: len(user_id)])  # GUIDs match in any case
+    if prefix != user_id:
+        return None
+    suffix = item_id[len(user_id) :]
+    if not suffix:
         return latest_ticks
-    suffix = item_id[len(user_id) :] if item_id.startswith(user_id) else ""
-    return int(suffix) if suffix.isdigit() and len(suffix) <= 19 else None
+    if not (suffix.isascii() and suffix.isdigit() and len(suffix) <= 19):
+        return None
+    ticks = int(suffix)
+    # Beyond the last representable moment no item exists (and no 64-bit column holds it).
+    return ticks if ticks <= MAX_TICKS else None
 
 
 @dataclass(frozen=True, slots=True)

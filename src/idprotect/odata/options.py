@@ -40,7 +40,7 @@ def parse_query_options(query_string: str, *, collection: bool) -> QueryOptions:
             raise BadRequest(f"Query option '{option}' was specified more than once.")
         seen[option] = value
     for option in seen:
-        if option in _NOT_SUPPORTED:
+        if option not in ("$top", "$skiptoken"):
             raise BadRequest(f"Query option '{option}' is not supported.")
         if not collection:
             raise BadRequest(f"Query option '{option}' is not allowed on a single entity.")
@@ -53,12 +53,15 @@ def parse_query_options(query_string: str, *, collection: bool) -> QueryOptions:
 
 def _canonical(name: str) -> str | None:
     option = "$" + name.lower().lstrip("$")
-    return option if option in (*_NOT_SUPPORTED, "$top", "$skiptoken") else None
+    known = option in (*_NOT_SUPPORTED, "$top", "$skiptoken")
+    # A `$` name is a system query option by OData's rules: unknown ones are refused too.
+    return option if known or name.startswith("$") else None
 
 
 def _parse_top(value: str) -> int:
     text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_TOP:
+    # isascii: str.isdigit also takes non-ASCII digits ('²', fullwidth ones) int() may refuse.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_TOP:
         raise BadRequest(
             f"Invalid value '{value}' for query option '$top': "
             f"it must be a whole number from 1 to {MAX_TOP}."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
@@ -13,11 +13,17 @@ from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User,
 from idprotect.domain.paging import Page, PageRequest, Position
 from idprotect.domain.transitions import ACTIVE_DETECTION_STATES
 from idprotect.errors import BadRequest
-from idprotect.store import rows
+from idprotect.store import bulk, rows
 from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
 
 _CHUNK = 500
 _ACTIVE = sorted(state.value for state in ACTIVE_DETECTION_STATES)
+_INVALID_SKIPTOKEN = "The $skiptoken is not valid for this collection."
+
+
+def _storable(value: str) -> bool:
+    """Whether a key can be stored at all: PostgreSQL text refuses NUL, so no key holds one."""
+    return "\x00" not in value
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -46,7 +52,7 @@ class SqlRiskStore:
     # Directory users and their risk.
     def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:
         found: dict[str, User] = {}
-        for chunk in _chunks(sorted(user_ids)):
+        for chunk in _chunks(sorted(i for i in user_ids if _storable(i))):
             query = (
                 select(users)
                 .where(users.c.tenant_id == tenant_id, users.c.id.in_(chunk))
@@ -74,6 +80,23 @@ class SqlRiskStore:
                 }
                 for user in new_users
             ],
+        )
+
+    def bulk_insert(
+        self,
+        tenant_id: str,
+        *,
+        users: Sequence[User] = (),
+        detections: Sequence[RiskDetection] = (),
+        history_items: Sequence[HistoryItem] = (),
+    ) -> None:
+        """Insert rows that must all be new, fast: for loading large tenants (see bulk.py)."""
+        bulk.insert_rows(
+            self.connection,
+            tenant_id,
+            users=users,
+            detections=detections,
+            history_items=history_items,
         )
 
     def update_user_names(self, tenant_id: str, named: Sequence[User]) -> None:
@@ -129,6 +152,8 @@ class SqlRiskStore:
         )
 
     def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
+        if not _storable(user_id):
+            return None
         row = self.connection.execute(
             select(users).where(
                 users.c.tenant_id == tenant_id,
@@ -198,6 +223,14 @@ class SqlRiskStore:
             found.extend(rows.detection_from_row(row) for row in self.connection.execute(query))
         return found
 
+    def existing_detection_ids(self, tenant_id: str, detection_ids: Sequence[str]) -> set[str]:
+        d = risk_detections.c
+        found: set[str] = set()
+        for chunk in _chunks(detection_ids):
+            query = select(d.id).where(d.tenant_id == tenant_id, d.id.in_(chunk))
+            found.update(self.connection.scalars(query))
+        return found
+
     def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None:
         if detections:
             self.connection.execute(
@@ -233,6 +266,8 @@ class SqlRiskStore:
         )
 
     def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:
+        if not _storable(detection_id):
+            return None
         d = risk_detections.c
         row = self.connection.execute(
             select(risk_detections).where(d.tenant_id == tenant_id, d.id == detection_id)
@@ -263,18 +298,23 @@ class SqlRiskStore:
 def _position(after: Position, *types: type) -> tuple[Any, ...]:
     """A page position as this collection writes it; anything else is a forged token."""
     if len(after) != len(types) or not all(
-        isinstance(value, kind) and not isinstance(value, bool)
+        isinstance(value, kind)
+        and not isinstance(value, bool)
+        and (not isinstance(value, str) or _storable(value))
         for value, kind in zip(after, types, strict=True)
     ):
-        raise BadRequest("The $skiptoken is not valid for this collection.")
+        raise BadRequest(_INVALID_SKIPTOKEN)
     return tuple(after)
 
 
 def _parse_moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadRequest("The $skiptoken is not valid for this collection.") from None
+        # Stored as UTC: a moment that has no UTC form (year 1 at +05:00) was forged.
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise BadRequest(_INVALID_SKIPTOKEN) from None
     if moment.tzinfo is None:
-        raise BadRequest("The $skiptoken is not valid for this collection.")
+        raise BadRequest(_INVALID_SKIPTOKEN)
     return moment

@@ -118,7 +118,7 @@ risk_detections = Table(
     Column("ip_address", String(64)),
     Column("city", String(128)),
     Column("state", String(128)),
-    Column("country_or_region", String(8)),
+    Column("country_or_region", String(128)),
     Column("latitude", Float),
     Column("longitude", Float),
     Column("altitude", Float),

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("ip_address", sa.String(length=64), nullable=True),
         sa.Column("city", sa.String(length=128), nullable=True),
         sa.Column("state", sa.String(length=128), nullable=True),
-        sa.Column("country_or_region", sa.String(length=8), nullable=True),
+        sa.Column("country_or_region", sa.String(length=128), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("altitude", sa.Float(), nullable=True),

@@ -1,0 +1,188 @@
+"""Graph's wire conventions: request ids, content types, and paths as clients spell them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.expect import BASE, ODATA_JSON, bad_request, odata_json
+from tests.factories import TENANT, V1, act, new_id, risky_user
+
+# (method, URL, JSON body, status); "{id}" is a risky user's id, "{new}" a fresh one.
+Request = tuple[str, str, str | None, int]
+ANY_REQUEST: list[Request] = [
+    ("GET", f"{V1}/riskyUsers", None, 200),
+    ("GET", f"{V1}/riskyUsers/{{id}}", None, 200),
+    ("GET", f"{V1}/riskyUsers/{{new}}", None, 404),
+    ("GET", f"{V1}/riskyUsers?$top=0", None, 400),
+    ("POST", f"{V1}/riskyUsers/dismiss", '{"userIds": ["{id}"]}', 204),
+    ("POST", f"{V1}/riskyUsers/dismiss", '{"userIds": []}', 400),
+    ("GET", f"{V1}/riskyUsers/dismiss", None, 405),
+    ("GET", f"{V1}/nothingHere", None, 400),
+    ("GET", f"{V1}/riskDetections", None, 200),
+    ("POST", f"/_admin/tenants/{TENANT}/users", '{"value": [{"id": "{new}"}]}', 204),
+    ("POST", f"/_admin/tenants/{TENANT}/users", '{"value": []}', 400),
+]
+
+
+def send(client: TestClient, request: Request, headers: dict[str, str] | None = None) -> Any:
+    method, url, body, status = request
+    for placeholder, value in {"{id}": risky_user(client), "{new}": new_id()}.items():
+        url = url.replace(placeholder, value)
+        body = body and body.replace(placeholder, value)
+    sent_headers = {"Content-Type": "application/json"} if body else {}
+    response = client.request(
+        method, url, content=body, headers={**sent_headers, **(headers or {})}
+    )
+    assert response.status_code == status, response.text
+    return response.headers
+
+
+@pytest.mark.parametrize("request_", ANY_REQUEST)
+def test_every_response_carries_a_request_id(client: TestClient, request_: Request) -> None:
+    headers = send(client, request_)
+
+    assert str(uuid.UUID(headers["request-id"])) == headers["request-id"]
+    assert headers["client-request-id"] == headers["request-id"]
+    assert headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("request_", ANY_REQUEST)
+def test_client_request_id_is_echoed(client: TestClient, request_: Request) -> None:
+    sent = str(uuid.uuid4())
+
+    headers = send(client, request_, headers={"client-request-id": sent})
+
+    assert headers["client-request-id"] == sent
+    assert headers["request-id"] != sent
+
+
+def test_errors_carry_both_ids_in_the_inner_error(client: TestClient) -> None:
+    sent = "my-correlation-42"
+
+    response = client.get(f"{V1}/riskyUsers/{new_id()}", headers={"client-request-id": sent})
+
+    inner = response.json()["error"]["innerError"]
+    assert (inner["request-id"], inner["client-request-id"]) == (
+        response.headers["request-id"],
+        sent,
+    )
+
+
+def test_every_request_gets_its_own_request_id(client: TestClient) -> None:
+    ids = {client.get(f"{V1}/riskyUsers").headers["request-id"] for _ in range(3)}
+
+    assert len(ids) == 3
+
+
+def test_payloads_are_odata_json(client: TestClient) -> None:
+    user_id = risky_user(client)
+
+    for url in (f"{V1}/riskyUsers", f"{V1}/riskyUsers/{user_id}", f"{V1}/riskDetections"):
+        response = client.get(url)
+        assert response.headers["content-type"] == ODATA_JSON
+        assert response.headers["odata-version"] == "4.0"
+
+
+def test_errors_are_plain_json(client: TestClient) -> None:
+    response = client.get(f"{V1}/riskyUsers/{new_id()}")
+
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_no_content_has_no_body_and_no_content_type(client: TestClient) -> None:
+    response = act(client, "dismiss", [risky_user(client)])
+
+    assert (response.status_code, response.content) == (204, b"")
+    assert "content-type" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1.0//identityProtection/riskyUsers",
+        "/v1.0/identityProtection//riskyUsers",
+        "/V1.0/IdentityProtection/RiskyUsers",
+        "/v1.0/identityprotection/riskyusers",
+        "/v1.0/identityProtection/riskyUsers/",
+    ],
+)
+def test_collection_paths_as_clients_spell_them(client: TestClient, path: str) -> None:
+    ids = sorted(risky_user(client) for _ in range(2))
+
+    body = odata_json(client.get(path, params={"$top": "1"}))
+
+    assert body["@odata.context"] == f"{BASE}/v1.0/$metadata#identityProtection/riskyUsers"
+    assert body["value"][0]["id"] == ids[0]
+    assert body["@odata.nextLink"].startswith(f"{BASE}{V1}/riskyUsers?$top=1&$skiptoken=")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1.0/identityProtection/riskyUsers('{id}')",
+        "/v1.0/identityProtection/riskyUsers({id})",
+        "/v1.0/identityProtection/riskyUsers/{id}/",
+        "/V1.0/IDENTITYPROTECTION/RISKYUSERS/{id}",
+    ],
+)
+def test_entity_paths_as_clients_spell_them(client: TestClient, path: str) -> None:
+    user_id = risky_user(client)
+
+    body = odata_json(client.get(path.replace("{id}", user_id)))
+
+    assert body["@odata.context"] == (
+        f"{BASE}/v1.0/$metadata#identityProtection/riskyUsers/$entity"
+    )
+    assert body["id"] == user_id
+
+
+def test_key_syntax_reaches_history(client: TestClient) -> None:
+    user_id = risky_user(client)
+
+    body = odata_json(client.get(f"{V1}/riskyUsers('{user_id}')/history"))
+
+    assert body["value"][0]["userId"] == user_id
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1.0/identityProtection/riskyUsers/microsoft.graph.dismiss",
+        "/v1.0/identityProtection/riskyUsers/Microsoft.Graph.Dismiss",
+        "/v1.0/identityProtection/riskyUsers/dismiss/",
+        "/beta/riskyUsers/microsoft.graph.dismiss",
+    ],
+)
+def test_action_paths_as_clients_spell_them(client: TestClient, path: str) -> None:
+    user_id = risky_user(client)
+
+    assert client.post(path, json={"userIds": [user_id]}).status_code == 204
+
+    assert odata_json(client.get(f"{V1}/riskyUsers/{user_id}"))["riskState"] == "dismissed"
+
+
+@pytest.mark.parametrize(
+    ("path", "segment"),
+    [
+        ("/v1.0/identityProtection/x", "x"),
+        ("/v1.0/x/riskyUsers", "x"),
+        ("/v1.0/identityProtection/riskyServicePrincipals", "riskyServicePrincipals"),
+        ("/v2.0/identityProtection/riskyUsers", "v2.0"),
+        ("/v1.0/riskyUsers", "riskyUsers"),
+        ("/v1.0/identityProtection/riskyUsers/{id}/devices", "devices"),
+        ("/v1.0/identityProtection/riskyUsers/{id}/history/{id}/more", "more"),
+    ],
+)
+def test_an_unknown_segment_is_a_bad_request_naming_it(
+    client: TestClient, path: str, segment: str
+) -> None:
+    user_id = risky_user(client)
+
+    bad_request(
+        client.get(path.replace("{id}", user_id)),
+        f"Resource not found for the segment '{segment}'.",
+    )
