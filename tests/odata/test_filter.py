@@ -1,0 +1,651 @@
+"""The `$filter` parser, table-driven: filter text -> printed tree, or -> the exact 400 message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import pytest
+
+from idprotect.errors import BadRequest
+from idprotect.odata.filter import evaluate, parse_filter, print_tree, unparse
+from idprotect.odata.schema import (
+    Boolean,
+    DateTimeOffset,
+    Enum,
+    Guid,
+    Operator,
+    Property,
+    Schema,
+    String,
+)
+from idprotect.odata.tree import And, Comparison, In, Not, Or, StartsWith
+
+RISK_LEVEL = Enum(
+    "riskLevel", frozenset({"low", "medium", "high", "hidden", "none", "unknownFutureValue"})
+)
+RISK_STATE = Enum(
+    "riskState",
+    frozenset(
+        {"none", "confirmedSafe", "remediated", "dismissed", "atRisk", "confirmedCompromised"}
+        | {"unknownFutureValue"}
+    ),
+)
+RISK_DETAIL = Enum(
+    "riskDetail",
+    frozenset(
+        [
+            "none",
+            "adminGeneratedTemporaryPassword",
+            "userPerformedSecuredPasswordChange",
+            "userPerformedSecuredPasswordReset",
+            "adminConfirmedSigninSafe",
+            "aiConfirmedSigninSafe",
+            "userPassedMFADrivenByRiskBasedPolicy",
+            "adminDismissedAllRiskForUser",
+            "adminConfirmedSigninCompromised",
+            "hidden",
+            "adminConfirmedUserCompromised",
+            "unknownFutureValue",
+            "m365DAdminDismissedDetection",
+            "adminConfirmedServicePrincipalCompromised",
+            "adminDismissedAllRiskForServicePrincipal",
+            "userChangedPasswordOnPremises",
+            "adminDismissedRiskForSignIn",
+            "adminConfirmedAccountSafe",
+            "microsoftRevokedSessions",
+        ]
+    ),
+)
+ACTIVITY = Enum(
+    "activityType", frozenset({"signin", "user", "unknownFutureValue", "servicePrincipal"})
+)
+TIMING = Enum(
+    "riskDetectionTimingType",
+    frozenset({"notDefined", "realtime", "nearRealtime", "offline", "unknownFutureValue"}),
+)
+TOKEN_ISSUER = Enum(
+    "tokenIssuerType",
+    frozenset(
+        {"AzureAD", "ADFederationServices", "UnknownFutureValue", "AzureADBackupAuth"}
+        | {"ADFederationServicesMFAAdapter", "NPSExtension"}
+    ),
+)
+
+RISKY_USERS = Schema(
+    {
+        "id": Guid(),
+        "isDeleted": Boolean(),
+        "isProcessing": Boolean(),
+        "riskDetail": RISK_DETAIL,
+        "riskLastUpdatedDateTime": DateTimeOffset(),
+        "riskLevel": RISK_LEVEL,
+        "riskState": RISK_STATE,
+        "userDisplayName": String(),
+        "userPrincipalName": String(),
+    }
+)
+RISK_DETECTIONS = Schema(
+    {
+        "id": String(),
+        "activity": ACTIVITY,
+        "activityDateTime": DateTimeOffset(),
+        "correlationId": String(),
+        "detectedDateTime": DateTimeOffset(),
+        "detectionTimingType": TIMING,
+        "ipAddress": String(),
+        "lastUpdatedDateTime": DateTimeOffset(),
+        "location/city": String(),
+        "location/state": String(),
+        "location/countryOrRegion": String(),
+        "requestId": String(),
+        "riskDetail": RISK_DETAIL,
+        "riskEventType": String(),
+        "riskLevel": RISK_LEVEL,
+        "riskState": RISK_STATE,
+        "source": String(),
+        "tokenIssuerType": TOKEN_ISSUER,
+        "userDisplayName": String(),
+        "userId": String(),
+        "userPrincipalName": String(),
+    }
+)
+SCHEMAS = {"users": RISKY_USERS, "detections": RISK_DETECTIONS}
+
+GUID = "8a1b0000-0000-4000-8000-00000000000a"
+HIGH = "(eq riskLevel 'high')"
+AT_RISK = "(eq riskState 'atRisk')"
+
+ACCEPTED = [
+    # What real clients send (Graph docs, PowerShell, Graph Explorer).
+    ("users", "riskLevel eq 'high' and riskState eq 'atRisk'", f"(and {HIGH} {AT_RISK})"),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 2021-06-01T00:00:00Z",
+        "(gt riskLastUpdatedDateTime 2021-06-01T00:00:00Z)",
+    ),
+    ("users", "riskLevel eq microsoft.graph.riskLevel'medium'", "(eq riskLevel 'medium')"),
+    ("users", "startswith(userPrincipalName,'adele')", "(startswith userPrincipalName 'adele')"),
+    ("users", "userDisplayName eq 'O''Brien'", "(eq userDisplayName 'O''Brien')"),
+    ("users", "not (isDeleted eq true)", "(not (eq isDeleted true))"),
+    (
+        "users",
+        "riskState eq 'atRisk' and isDeleted eq false",
+        f"(and {AT_RISK} (eq isDeleted false))",
+    ),
+    ("users", "isProcessing ne true", "(ne isProcessing true)"),
+    (
+        "detections",
+        "riskEventType in ('unlikelyTravel','anonymizedIPAddress')",
+        "(in riskEventType 'unlikelyTravel' 'anonymizedIPAddress')",
+    ),
+    ("detections", "location/countryOrRegion eq 'US'", "(eq location/countryOrRegion 'US')"),
+    (
+        "detections",
+        "riskEventType eq 'unlikelyTravel' or riskEventType eq 'anonymizedIPAddress'",
+        "(or (eq riskEventType 'unlikelyTravel') (eq riskEventType 'anonymizedIPAddress'))",
+    ),
+    (
+        "detections",
+        "activityDateTime ge 2021-06-01T00:00:00Z and activityDateTime lt 2021-07-01T00:00:00Z",
+        "(and (ge activityDateTime 2021-06-01T00:00:00Z) (lt activityDateTime "
+        "2021-07-01T00:00:00Z))",
+    ),
+    (
+        "detections",
+        "detectedDateTime gt 2020-11-03T21:48:53.4298425Z",
+        "(gt detectedDateTime 2020-11-03T21:48:53.429842Z)",
+    ),
+    ("detections", f"userId eq '{GUID}'", f"(eq userId '{GUID}')"),
+    ("detections", "tokenIssuerType eq 'AzureAD'", "(eq tokenIssuerType 'AzureAD')"),
+    ("detections", "activity eq microsoft.graph.activityType'signin'", "(eq activity 'signin')"),
+    # Keyword case and odd spacing.
+    ("users", "riskLevel EQ 'high' And riskState Eq 'atRisk'", f"(and {HIGH} {AT_RISK})"),
+    ("users", "  riskLevel   eq\t'high'  ", HIGH),
+    ("users", "riskLevel eq'high'and(riskState eq'atRisk')", f"(and {HIGH} {AT_RISK})"),
+    ("users", "isDeleted eq TRUE", "(eq isDeleted true)"),
+    (
+        "users",
+        "NOT startswith(userPrincipalName,'admin')",
+        "(not (startswith userPrincipalName 'admin'))",
+    ),
+    ("users", "StartsWith( userDisplayName , 'Ad' )", "(startswith userDisplayName 'Ad')"),
+    (
+        "users",
+        "riskLevel eq 'high' OR riskLevel eq 'medium'",
+        f"(or {HIGH} (eq riskLevel 'medium'))",
+    ),
+    # Precedence, grouping and flattening.
+    (
+        "users",
+        "riskLevel eq 'high' or riskLevel eq 'low' and isDeleted eq false",
+        f"(or {HIGH} (and (eq riskLevel 'low') (eq isDeleted false)))",
+    ),
+    (
+        "users",
+        "(riskLevel eq 'high' or riskLevel eq 'low') and isDeleted eq false",
+        f"(and (or {HIGH} (eq riskLevel 'low')) (eq isDeleted false))",
+    ),
+    (
+        "users",
+        "riskLevel eq 'high' and riskState eq 'atRisk' and isDeleted eq false",
+        f"(and {HIGH} {AT_RISK} (eq isDeleted false))",
+    ),
+    (
+        "users",
+        "(riskLevel eq 'high' and riskState eq 'atRisk') and isDeleted eq false",
+        f"(and {HIGH} {AT_RISK} (eq isDeleted false))",
+    ),
+    (
+        "users",
+        "riskLevel eq 'high' or (riskLevel eq 'low' or riskLevel eq 'none')",
+        f"(or {HIGH} (eq riskLevel 'low') (eq riskLevel 'none'))",
+    ),
+    ("users", "((riskLevel eq 'high'))", HIGH),
+    ("users", "not not (isDeleted eq true)", "(not (not (eq isDeleted true)))"),
+    (
+        "users",
+        "not (riskLevel eq 'high') and isDeleted eq false",
+        f"(and (not {HIGH}) (eq isDeleted false))",
+    ),
+    (
+        "users",
+        "not (riskLevel eq 'high' or isDeleted eq true)",
+        f"(not (or {HIGH} (eq isDeleted true)))",
+    ),
+    # Literals of every type.
+    ("users", "riskLevel in ('high','medium')", "(in riskLevel 'high' 'medium')"),
+    (
+        "users",
+        "riskLevel in (microsoft.graph.riskLevel'high', 'low')",
+        "(in riskLevel 'high' 'low')",
+    ),
+    (
+        "users",
+        "riskDetail eq 'adminConfirmedAccountSafe'",
+        "(eq riskDetail 'adminConfirmedAccountSafe')",
+    ),
+    ("users", "riskDetail ne null", "(ne riskDetail null)"),
+    ("users", "riskLastUpdatedDateTime eq null", "(eq riskLastUpdatedDateTime null)"),
+    (
+        "users",
+        "riskLastUpdatedDateTime ge 2021-06-01T00:00:00.1234567+02:00",
+        "(ge riskLastUpdatedDateTime 2021-05-31T22:00:00.123456Z)",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime le 2021-06-01T00:00:00-05:00",
+        "(le riskLastUpdatedDateTime 2021-06-01T05:00:00Z)",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime lt '2021-06-01T00:00:00Z'",
+        "(lt riskLastUpdatedDateTime 2021-06-01T00:00:00Z)",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime lt 2021-06-01T10:30Z",
+        "(lt riskLastUpdatedDateTime 2021-06-01T10:30:00Z)",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime ne 2021-06-01t00:00:00z",
+        "(ne riskLastUpdatedDateTime 2021-06-01T00:00:00Z)",
+    ),
+    ("users", "id eq 8A1B0000-0000-4000-8000-00000000000A", f"(eq id '{GUID}')"),
+    ("users", "id eq '8A1B0000-0000-4000-8000-00000000000A'", f"(eq id '{GUID}')"),
+    (
+        "users",
+        f"id in ({GUID}, '{GUID.replace('a', 'b')}')",
+        f"(in id '{GUID}' '{GUID.replace('a', 'b')}')",
+    ),
+    ("users", "userDisplayName eq ''", "(eq userDisplayName '')"),
+    ("users", "userDisplayName eq 'Adèle Vance'", "(eq userDisplayName 'Adèle Vance')"),
+    (
+        "users",
+        "userPrincipalName eq 'ADELE@Contoso.com'",
+        "(eq userPrincipalName 'ADELE@Contoso.com')",
+    ),
+    (
+        "users",
+        "userDisplayName eq 'riskLevel eq ''high'' and (x)'",
+        "(eq userDisplayName 'riskLevel eq ''high'' and (x)')",
+    ),
+    (
+        "users",
+        "userDisplayName eq '2021-06-01T00:00:00Z'",
+        "(eq userDisplayName '2021-06-01T00:00:00Z')",
+    ),
+    ("detections", "riskEventType eq 'somethingNew'", "(eq riskEventType 'somethingNew')"),
+    ("detections", "riskEventType in ('generic')", "(in riskEventType 'generic')"),
+    ("detections", "location/city eq null", "(eq location/city null)"),
+    ("detections", "startswith(ipAddress,'203.0.')", "(startswith ipAddress '203.0.')"),
+    (
+        "detections",
+        "lastUpdatedDateTime gt 2021-06-01T00:00:00Z and (riskLevel eq 'high' or riskLevel eq "
+        "'medium')",
+        f"(and (gt lastUpdatedDateTime 2021-06-01T00:00:00Z) (or {HIGH} (eq riskLevel 'medium')))",
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "text", "tree"), ACCEPTED)
+def test_accepted_filters_parse_to_their_tree(schema: str, text: str, tree: str) -> None:
+    assert print_tree(parse_filter(text, SCHEMAS[schema])) == tree
+
+
+@pytest.mark.parametrize(("schema", "text", "tree"), ACCEPTED)
+def test_accepted_filters_unparse_to_text_that_parses_the_same(
+    schema: str, text: str, tree: str
+) -> None:
+    node = parse_filter(text, SCHEMAS[schema])
+    assert parse_filter(unparse(node), SCHEMAS[schema]) == node
+
+
+DEEP = "(" * 51 + "isDeleted eq true" + ")" * 51
+MEMBERS = "hidden, high, low, medium, none, unknownFutureValue"
+
+REFUSED = [
+    ("users", "riskLevl eq 'high'", "unknown property 'riskLevl' at column 1"),
+    ("users", "RiskLevel eq 'high'", "unknown property 'RiskLevel' at column 1"),
+    ("detections", "location eq 'US'", "unknown property 'location' at column 1"),
+    ("detections", "location/country eq 'US'", "unknown property 'location/country' at column 1"),
+    (
+        "users",
+        "isDeleted gt true",
+        "operator 'gt' is not supported on 'isDeleted' (supported: eq, ne) at column 11",
+    ),
+    (
+        "users",
+        "riskLevel ge 'low'",
+        "operator 'ge' is not supported on 'riskLevel' (supported: eq, in, ne) at column 11",
+    ),
+    (
+        "users",
+        "isDeleted in (true)",
+        "operator 'in' is not supported on 'isDeleted' (supported: eq, ne) at column 11",
+    ),
+    (
+        "users",
+        "startswith(riskLevel,'h')",
+        "function 'startswith' is not supported on 'riskLevel' (riskLevel) at column 1",
+    ),
+    (
+        "users",
+        "startswith(id,'8a')",
+        "function 'startswith' is not supported on 'id' (Guid) at column 1",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 'yesterday'",
+        "expected a value of type DateTimeOffset for 'riskLastUpdatedDateTime', found string "
+        "'yesterday' at column 28",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 2021-06-01",
+        "expected a value of type DateTimeOffset for 'riskLastUpdatedDateTime', found date "
+        "2021-06-01 (a time and zone are needed: 2021-06-01T00:00:00Z) at column 28",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 2021-06-01T00:00:00",
+        "invalid datetime 2021-06-01T00:00:00 (a time zone is required, e.g. Z) at column 28",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 2021-02-30T00:00:00Z",
+        "invalid datetime 2021-02-30T00:00:00Z (day is out of range for month) at column 28",
+    ),
+    (
+        "users",
+        "riskLastUpdatedDateTime gt 2021-06-01T00:00:00.12345678Z",
+        "invalid datetime 2021-06-01T00:00:00.12345678Z (at most 7 fractional digits) at column 28",
+    ),
+    ("users", "riskLastUpdatedDateTime gt null", "null cannot be used with 'gt' at column 28"),
+    (
+        "users",
+        "userDisplayName eq 2021-06-01T00:00:00Z",
+        "expected a value of type String for 'userDisplayName', found datetime "
+        "2021-06-01T00:00:00Z at column 20",
+    ),
+    (
+        "users",
+        f"userDisplayName eq {GUID}",
+        f"expected a value of type String for 'userDisplayName', found guid {GUID} at column 20",
+    ),
+    (
+        "users",
+        "isDeleted eq 'true'",
+        "expected a value of type Boolean for 'isDeleted', found string 'true' at column 14",
+    ),
+    (
+        "users",
+        "isDeleted eq 1",
+        "expected a value of type Boolean for 'isDeleted', found number 1 at column 14",
+    ),
+    (
+        "users",
+        "riskLevel eq 2",
+        "expected a value of type riskLevel for 'riskLevel', found number 2 at column 14",
+    ),
+    (
+        "users",
+        "id eq 'not-a-guid'",
+        "expected a value of type Guid for 'id', found string 'not-a-guid' at column 7",
+    ),
+    (
+        "users",
+        "riskLevel eq 'urgent'",
+        f"'urgent' is not a member of riskLevel (valid members: {MEMBERS}) at column 14",
+    ),
+    (
+        "users",
+        "riskLevel eq 'High'",
+        f"'High' is not a member of riskLevel (valid members: {MEMBERS}) at column 14",
+    ),
+    (
+        "users",
+        "riskLevel in ('high', 'severe')",
+        f"'severe' is not a member of riskLevel (valid members: {MEMBERS}) at column 23",
+    ),
+    (
+        "users",
+        "riskLevel eq microsoft.graph.riskLevel'urgent'",
+        f"'urgent' is not a member of riskLevel (valid members: {MEMBERS}) at column 14",
+    ),
+    (
+        "users",
+        "riskLevel eq microsoft.graph.riskState'atRisk'",
+        "expected a value of type riskLevel for 'riskLevel', found enum "
+        "microsoft.graph.riskState'atRisk' (expected microsoft.graph.riskLevel) at column 14",
+    ),
+    (
+        "users",
+        "userDisplayName eq microsoft.graph.riskLevel'high'",
+        "expected a value of type String for 'userDisplayName', found enum "
+        "microsoft.graph.riskLevel'high' at column 20",
+    ),
+    ("users", "contains(userDisplayName,'a')", "function 'contains' is not supported at column 1"),
+    (
+        "users",
+        "endswith(userPrincipalName,'@contoso.com')",
+        "function 'endswith' is not supported at column 1",
+    ),
+    (
+        "users",
+        "history/any(h: h/riskLevel eq 'high')",
+        "lambda operator 'any' is not supported at column 1",
+    ),
+    ("users", "riskLevel eq 'high' foo", "unexpected name 'foo' at column 21"),
+    ("users", "userDisplayName eq 'O'Brien'", "unexpected name 'Brien' at column 23"),
+    (
+        "users",
+        "riskLevel eq 'high' and and isDeleted eq false",
+        "unexpected keyword 'and' at column 25",
+    ),
+    ("users", "riskLevel eq 'high' && isDeleted eq false", "unexpected character '&' at column 21"),
+    ("users", "startswith(userPrincipalName,'a') eq true", "unexpected keyword 'eq' at column 35"),
+    ("users", "(riskLevel eq 'high'", "missing ')' for the '(' at column 1"),
+    ("users", "riskLevel eq 'high')", "unexpected ')' at column 20"),
+    (
+        "users",
+        "(riskLevel eq 'high' isDeleted eq true)",
+        "expected ')', found name 'isDeleted' at column 22",
+    ),
+    ("users", "riskLevel eq", "expected a literal, found end of filter at column 13"),
+    ("users", "riskLevel eq 'high' and", "unexpected end of filter at column 24"),
+    (
+        "users",
+        "riskLevel 'high'",
+        "expected an operator after 'riskLevel', found string 'high' at column 11",
+    ),
+    (
+        "users",
+        "isDeleted",
+        "expected an operator after 'isDeleted', found end of filter at column 10",
+    ),
+    (
+        "users",
+        "not isDeleted eq true",
+        "'not' must be followed by '(' or a function, e.g. not (isDeleted eq true) at column 5",
+    ),
+    (
+        "users",
+        "riskLevel eq riskState",
+        "expected a literal, found name 'riskState' (properties compare to literals) at column 14",
+    ),
+    ("users", "'high' eq riskLevel", "expected a property name, found string 'high' at column 1"),
+    ("users", "riskLevel in ('high', null)", "null cannot be used with 'in' at column 23"),
+    ("users", "riskLevel in ()", "expected a literal, found ')' at column 15"),
+    ("users", "riskLevel in 'high'", "expected '(' after 'in', found string 'high' at column 14"),
+    (
+        "detections",
+        "riskEventType in ('unlikelyTravel',)",
+        "expected a literal, found ')' at column 36",
+    ),
+    ("users", "startswith(userPrincipalName)", "expected ',', found ')' at column 29"),
+    (
+        "users",
+        "startswith(userPrincipalName, null)",
+        "null cannot be used with 'startswith' at column 31",
+    ),
+    ("users", "userDisplayName eq 'abc", "unterminated string at column 20"),
+    ("users", "$filter=riskLevel eq 'high'", "unexpected character '$' at column 1"),
+    ("users", "riskLevel eq @level", "unexpected character '@' at column 14"),
+    ("users", "", "the filter is empty"),
+    ("users", " \t ", "the filter is empty"),
+    ("users", "()", "unexpected ')' at column 2"),
+    ("users", DEEP, "nesting deeper than 50 levels at column 51"),
+    ("users", "not " * 60 + "(isDeleted eq true)", "nesting deeper than 50 levels at column 201"),
+    ("users", "x" * 4001, "the filter is longer than 4000 characters"),
+]
+
+
+@pytest.mark.parametrize(("schema", "text", "reason"), REFUSED)
+def test_refused_filters_say_what_and_where(schema: str, text: str, reason: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse_filter(text, SCHEMAS[schema])
+    assert raised.value.message == f"Invalid filter clause: {reason}."
+    assert raised.value.code == "BadRequest"
+
+
+@pytest.mark.parametrize("depth", [1000, 1990])
+def test_pathological_nesting_is_a_bad_request_not_a_recursion_error(depth: int) -> None:
+    for text in ("(" * depth, "not " * (depth // 2) + "(isDeleted eq true)"):
+        with pytest.raises(BadRequest, match="nesting deeper than 50 levels"):
+            parse_filter(text, RISKY_USERS)
+
+
+def test_nesting_of_fifty_is_allowed() -> None:
+    text = "(" * 50 + "isDeleted eq true" + ")" * 50
+    assert print_tree(parse_filter(text, RISKY_USERS)) == "(eq isDeleted true)"
+
+
+def test_a_filter_of_exactly_the_maximum_length_is_allowed() -> None:
+    text = "userDisplayName eq '" + "a" * 3979 + "'"
+    assert len(text) == 4000
+    assert parse_filter(text, RISKY_USERS) == Comparison("userDisplayName", Operator.EQ, "a" * 3979)
+
+
+def test_the_tree_holds_converted_typed_literals() -> None:
+    node = parse_filter(
+        "riskLastUpdatedDateTime gt 2021-06-01T00:00:00.1234567+02:00 and "
+        "isDeleted eq false and id in (8A1B0000-0000-4000-8000-00000000000A)",
+        RISKY_USERS,
+    )
+    assert node == And(
+        (
+            Comparison(
+                "riskLastUpdatedDateTime",
+                Operator.GT,
+                datetime(2021, 5, 31, 22, 0, 0, 123456, tzinfo=UTC),
+            ),
+            Comparison("isDeleted", Operator.EQ, False),
+            In("id", (GUID,)),
+        )
+    )
+
+
+def test_the_schema_decides_which_operators_a_property_allows() -> None:
+    schema = Schema(
+        {
+            "riskLevel": Property.of(RISK_LEVEL, [Operator.EQ]),
+            "userDisplayName": Property.of(String(), [*Operator]),
+        }
+    )
+    assert print_tree(parse_filter("userDisplayName ge 'M'", schema)) == "(ge userDisplayName 'M')"
+    with pytest.raises(BadRequest, match=r"operator 'ne' is not supported .*\(supported: eq\)"):
+        parse_filter("riskLevel ne 'high'", schema)
+
+
+@pytest.mark.parametrize(
+    ("kind", "operator"),
+    [
+        (Boolean(), Operator.GT),
+        (RISK_LEVEL, Operator.LT),
+        (Guid(), Operator.STARTSWITH),
+        (DateTimeOffset(), Operator.STARTSWITH),
+    ],
+)
+def test_schemas_refuse_operators_a_type_cannot_support(
+    kind: Boolean | Enum | Guid | DateTimeOffset, operator: Operator
+) -> None:
+    with pytest.raises(ValueError, match=f"operators {operator} cannot apply to a {kind.name}"):
+        Property.of(kind, [operator])
+
+
+def test_schemas_refuse_malformed_paths() -> None:
+    with pytest.raises(ValueError, match="not a property path"):
+        Schema({"location//city": String()})
+
+
+def test_enums_need_members() -> None:
+    with pytest.raises(ValueError, match="declares no members"):
+        Enum("riskLevel", frozenset())
+
+
+# -- evaluation: the reference semantics, nulls included ------------------------------------
+
+JUNE = datetime(2021, 6, 1, tzinfo=UTC)
+USER: Mapping[str, object] = {
+    "riskLevel": "high",
+    "riskState": "atRisk",
+    "riskDetail": None,
+    "riskLastUpdatedDateTime": JUNE,
+    "userDisplayName": "Adele Vance",
+    "userPrincipalName": None,
+    "isDeleted": False,
+}
+
+EVALUATED = [
+    ("riskLevel eq 'high' and riskState eq 'atRisk'", True),
+    ("riskLevel eq 'low' or isDeleted eq false", True),
+    ("riskLevel in ('low', 'medium')", False),
+    ("riskLevel in ('low', 'high')", True),
+    ("riskLevel ne 'high'", False),
+    ("riskDetail eq null", True),
+    ("riskDetail ne null", False),
+    ("riskDetail eq 'hidden'", False),
+    ("riskDetail ne 'hidden'", True),
+    ("riskDetail in ('hidden', 'none')", False),
+    ("not (riskDetail eq 'hidden')", True),
+    ("riskLevel eq null", False),
+    ("riskLevel ne null", True),
+    ("id eq null", True),
+    ("id ne 8a1b0000-0000-4000-8000-00000000000a", True),
+    ("riskLastUpdatedDateTime gt 2021-06-01T00:00:00Z", False),
+    ("riskLastUpdatedDateTime ge 2021-06-01T00:00:00Z", True),
+    ("riskLastUpdatedDateTime lt 2021-06-01T02:00:00+02:00", False),
+    ("riskLastUpdatedDateTime le 2021-06-01T02:00:00+02:00", True),
+    ("riskLastUpdatedDateTime eq '2021-06-01T00:00:00Z'", True),
+    ("startswith(userDisplayName,'Adele')", True),
+    ("startswith(userDisplayName,'adele')", False),
+    ("startswith(userDisplayName,'')", True),
+    ("startswith(userPrincipalName,'')", False),
+    ("not startswith(userPrincipalName,'a')", True),
+    ("userDisplayName eq 'adele vance'", False),
+    ("userPrincipalName eq null and not (userDisplayName eq null)", True),
+]
+
+
+@pytest.mark.parametrize(("text", "matches"), EVALUATED)
+def test_evaluation_follows_odata_null_semantics(text: str, matches: bool) -> None:
+    assert evaluate(parse_filter(text, RISKY_USERS), USER) is matches
+
+
+def test_ordering_on_a_null_value_is_false_both_ways_and_its_negation_true() -> None:
+    record = {"riskLastUpdatedDateTime": None}
+    gt = Comparison("riskLastUpdatedDateTime", Operator.GT, JUNE)
+    le = Comparison("riskLastUpdatedDateTime", Operator.LE, JUNE)
+    assert (evaluate(gt, record), evaluate(le, record), evaluate(Not(gt), record)) == (
+        False,
+        False,
+        True,
+    )
+
+
+def test_strings_order_by_code_point() -> None:
+    node = Or((StartsWith("userDisplayName", "Z"), Comparison("userDisplayName", Operator.GT, "a")))
+    assert evaluate(node, {"userDisplayName": "b"}) is True
+    assert evaluate(node, {"userDisplayName": "B"}) is False
