@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -114,8 +115,9 @@ def sqlite_database(sqlite_url: str) -> Iterator[Database]:
     db.dispose()
 
 
-def make_client(database: Database, clock: FakeClock, **settings: object) -> TestClient:
-    app = create_app(Settings(**settings), clock=clock, database=database)  # type: ignore[arg-type]
+def make_client(database: Database, clock: FakeClock, **settings: Any) -> TestClient:
+    """A client of an app on `database`; `--auth off` unless the settings say otherwise."""
+    app = create_app(Settings(**{"auth": "off", **settings}), clock=clock, database=database)
     return TestClient(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -88,3 +89,8 @@ def plain_user(client: TestClient, **overrides: Any) -> str:
 def delete_user(client: TestClient, user_id: str, tenant: str = TENANT) -> None:
     response = client.delete(f"/_admin/tenants/{tenant}/users/{user_id}")
     assert response.status_code == 204, response.text
+
+
+def skiptoken_tag(tenant: str = TENANT) -> str:
+    """What a $skiptoken carries to bind it to its tenant (so tests can forge the rest)."""
+    return hashlib.sha256(tenant.encode()).hexdigest()[:16]

@@ -72,7 +72,7 @@ def test_seed_wants_exactly_one_source(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_serve_refuses_to_start_without_an_explicit_auth_mode(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+def test_serve_refuses_an_unknown_auth_mode(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--auth", "no"])
     assert result.exit_code == 2
-    assert "--auth off" in result.output
+    assert "--auth is 'on' or 'off'" in result.output

@@ -9,13 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from idprotect import __version__
-from idprotect.api import admin, risk_detections, risky_users
+from idprotect.api import admin, issuer, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.headers import GraphHeadersMiddleware
 from idprotect.api.paths import CanonicalPathMiddleware
+from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
+from idprotect.trust import build_verifier, fetch_json_over_http
 
 # Where the Graph routers answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
@@ -23,7 +25,11 @@ GRAPH_ROOTS = ("/v1.0/identityProtection", "/beta/identityProtection", "/beta")
 
 
 def create_app(
-    settings: Settings, *, clock: Clock = utc_now, database: Database | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    database: Database | None = None,
+    fetch_json: FetchJson = fetch_json_over_http,
 ) -> FastAPI:
     owned = database is None
     db = database or Database(make_engine(settings.database_url))
@@ -44,11 +50,14 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     app.state.database = db
+    app.state.verifier = build_verifier(settings, db, clock, fetch_json)
+    app.state.known_tenants = set()
     for prefix in GRAPH_ROOTS:
         documented = prefix == GRAPH_ROOTS[0]
         app.include_router(risky_users.router, prefix=prefix, include_in_schema=documented)
         app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
     app.include_router(admin.router)
+    app.include_router(issuer.router)
     install_error_handlers(app)
     app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(GraphHeadersMiddleware)

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.cli_identity import register as register_identity_commands
 from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, Settings
@@ -45,9 +46,20 @@ def serve(
     auth: Annotated[
         str,
         typer.Option(
-            help="'off': no tokens; every caller is the demo tenant's Security Administrator."
+            help="'on': verify bearer tokens. 'off' (development only): no tokens; every "
+            "caller is the demo tenant's Security Administrator."
         ),
-    ] = "",
+    ] = "on",
+    trust_jwks: Annotated[
+        list[str] | None, typer.Option(help="Trust the keys at this JWKS URL (Entra-shaped).")
+    ] = None,
+    trust_jwks_file: Annotated[
+        list[str] | None, typer.Option(help="Trust the keys in this JWKS file (Entra-shaped).")
+    ] = None,
+    trust_discovery: Annotated[
+        list[str] | None,
+        typer.Option(help="Trust the issuer of this OpenID discovery document URL."),
+    ] = None,
     strict_actions: Annotated[
         bool, typer.Option(help="Refuse action requests that name unknown user ids.")
     ] = False,
@@ -55,20 +67,23 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
 ) -> None:
     """Run the service (migrating the database first)."""
-    if auth != "off":
-        console.print(
-            "[red]Token validation is not configured in this version: start with "
-            "[bold]--auth off[/bold] (development mode, no tokens).[/red]"
-        )
+    if auth not in ("on", "off"):
+        console.print("[red]--auth is 'on' or 'off'.[/red]")
         raise typer.Exit(2)
-    mode: AuthMode = "off"
+    mode: AuthMode = "on" if auth == "on" else "off"
     settings = Settings(
-        database_url=db, auth=mode, strict_actions=strict_actions, default_page_size=page_size
+        database_url=db,
+        auth=mode,
+        trusted_jwks_urls=tuple(trust_jwks or ()),
+        trusted_jwks_files=tuple(trust_jwks_file or ()),
+        trusted_discovery_urls=tuple(trust_discovery or ()),
+        strict_actions=strict_actions,
+        default_page_size=page_size,
     )
     upgrade_database(db)
     if demo:
         _load_demo_if_empty(db)
-    console.print(f"idprotect on http://{host}:{port}  (database {db}, auth off)")
+    console.print(f"idprotect on http://{host}:{port}  (database {db}, auth {mode})")
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
         return
@@ -164,6 +179,9 @@ def db_upgrade(db: DbUrl = DEFAULT_DATABASE_URL) -> None:
     """Apply all schema migrations."""
     upgrade_database(db)
     console.print("Database schema is up to date.")
+
+
+register_identity_commands(app)
 
 
 def main() -> None:

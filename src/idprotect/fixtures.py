@@ -23,6 +23,7 @@ from idprotect.domain.history import write_history
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.models import DetectionReport, Location, User, UserActivity, UserRisk
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.tenants import Licence
 
 
 class _Model(BaseModel):
@@ -138,6 +139,7 @@ class UserFixture(_Model):
 
 class Fixtures(_Model):
     tenant_id: str | None = Field(default=None, max_length=64)
+    licence: Licence | None = None
     users: list[UserFixture] = Field(default_factory=list)
     risk_detections: list[DetectionFixture] = Field(default_factory=list)
 
@@ -145,6 +147,8 @@ class Fixtures(_Model):
 def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, now: datetime) -> None:
     """Users first, then detections (users become risky), then set risk states, then deletions."""
     store.ensure_tenant(tenant_id)
+    if fixtures.licence is not None:
+        store.set_tenant_licence(tenant_id, fixtures.licence)
     users = [u.to_domain() for u in fixtures.users]
     store.add_missing_users(tenant_id, users)
     store.update_user_names(tenant_id, users)

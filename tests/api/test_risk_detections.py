@@ -19,7 +19,7 @@ from tests.api.expect import (
     graph_error,
     odata_json,
 )
-from tests.factories import BETA, V1, add_detections, detection, new_id
+from tests.factories import BETA, V1, add_detections, detection, new_id, skiptoken_tag
 
 LIST = f"{V1}/riskDetections"
 CONTEXT = f"{BASE}/v1.0/$metadata#identityProtection/riskDetections"
@@ -88,7 +88,9 @@ def listed(client: TestClient, url: str = LIST, **params: str) -> list[dict[str,
 
 
 def token(value: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    """A forged $skiptoken: lists get this tenant's binding, so the position itself is judged."""
+    bound = [skiptoken_tag(), *value] if isinstance(value, list) else value
+    return base64.urlsafe_b64encode(json.dumps(bound).encode()).decode().rstrip("=")
 
 
 def test_list_risk_detections_answers_every_field(any_client: TestClient) -> None:

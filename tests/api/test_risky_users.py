@@ -18,6 +18,7 @@ from tests.factories import (
     new_id,
     plain_user,
     risky_user,
+    skiptoken_tag,
 )
 
 LIST = f"{V1}/riskyUsers"
@@ -31,7 +32,9 @@ def risky_users(client: TestClient, count: int) -> list[str]:
 
 
 def token(value: object) -> str:
-    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    """A forged $skiptoken: lists get this tenant's binding, so the position itself is judged."""
+    bound = [skiptoken_tag(), *value] if isinstance(value, list) else value
+    raw = bound if isinstance(bound, bytes) else json.dumps(bound).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

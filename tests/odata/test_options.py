@@ -58,10 +58,16 @@ def test_next_link_options_keep_the_odata_options_but_the_skiptoken() -> None:
 
 @pytest.mark.parametrize("position", [("a",), (1,), ("2026-03-01T00:00:00+00:00", "ff")])
 def test_skiptoken_round_trips(position: tuple[str | int, ...]) -> None:
-    assert decode_skiptoken(encode_skiptoken(position)) == position
+    assert decode_skiptoken(encode_skiptoken(position, scope="t1"), scope="t1") == position
 
 
 @pytest.mark.parametrize("token", ["", "!!!", "bm90IGpzb24", "W10", "eyJhIjoxfQ", "W3RydWVd"])
 def test_tokens_this_service_did_not_write_are_refused(token: str) -> None:
     with pytest.raises(BadRequest, match=r"\$skiptoken is not valid"):
-        decode_skiptoken(token)
+        decode_skiptoken(token, scope="t1")
+
+
+def test_a_token_of_one_tenant_is_refused_for_another() -> None:
+    token = encode_skiptoken(("user-1",), scope="tenant-a")
+    with pytest.raises(BadRequest, match=r"\$skiptoken is not valid"):
+        decode_skiptoken(token, scope="tenant-b")

@@ -7,16 +7,19 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 from idprotect.api import wire
-from idprotect.api.deps import Db, Now, Root, require
+from idprotect.api.deps import AppSettings, Db, Now, Root, require
 from idprotect.auth.permissions import ADMINISTER
 from idprotect.auth.principal import Principal
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.ids import normalize_object_id
-from idprotect.errors import BadRequest, NotFound
+from idprotect.domain.tenants import Licence
+from idprotect.errors import BadRequest, Forbidden, NotFound
 from idprotect.fixtures import DetectionFixture, Fixtures, UserFixture, load_fixtures
+from idprotect.identity import find_app, register_app
 
 router = APIRouter(prefix="/_admin/tenants/{tenant_id}")
 
@@ -25,12 +28,14 @@ M = TypeVar("M", bound=BaseModel)
 _TENANT_ID_MAX = 64  # the length of the tenant_id columns
 
 
-def _tenant_id(tenant_id: str) -> str:
-    """The tenant of the path, when a database can hold it; else a Graph 400."""
+def _tenant_id(tenant_id: str, caller: Admin, settings: AppSettings) -> str:
+    """The tenant of the path, which the caller administers; else a Graph 400 or 403."""
     if not 1 <= len(tenant_id) <= _TENANT_ID_MAX or "\x00" in tenant_id:
         raise BadRequest(
             f"The tenant id must have from 1 to {_TENANT_ID_MAX} characters and no NUL character."
         )
+    if settings.auth == "on" and tenant_id != caller.tenant_id:
+        raise Forbidden("The token's tenant does not administer this tenant.")
     return tenant_id
 
 
@@ -69,7 +74,6 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
 def add_risk_detections(
     tenant_id: TenantId,
     batch: Annotated[DetectionBatch, Depends(_body(DetectionBatch))],
-    _: Admin,
     db: Db,
     now: Now,
     root: Root,
@@ -85,7 +89,6 @@ def add_risk_detections(
 def add_users(
     tenant_id: TenantId,
     batch: Annotated[UserBatch, Depends(_body(UserBatch))],
-    _: Admin,
     db: Db,
     now: Now,
 ) -> Response:
@@ -96,7 +99,7 @@ def add_users(
 
 
 @router.delete("/users/{user_id}", status_code=204)
-def delete_user(tenant_id: TenantId, user_id: str, _: Admin, db: Db) -> Response:
+def delete_user(tenant_id: TenantId, user_id: str, db: Db) -> Response:
     """Mark a directory user deleted: still listed (isDeleted true), refused by actions."""
     uid = normalize_object_id(user_id)
     with db.unit_of_work(write=True) as store:
@@ -110,7 +113,6 @@ def delete_user(tenant_id: TenantId, user_id: str, _: Admin, db: Db) -> Response
 def add_fixtures(
     tenant_id: TenantId,
     fixtures: Annotated[Fixtures, Depends(_body(Fixtures))],
-    _: Admin,
     db: Db,
     now: Now,
 ) -> Response:
@@ -118,3 +120,57 @@ def add_fixtures(
     with db.unit_of_work(write=True) as store:
         load_fixtures(store, tenant_id=tenant_id, fixtures=fixtures, now=now())
     return Response(status_code=204)
+
+
+class TenantUpdate(BaseModel):
+    licence: Licence
+
+
+@router.put("", status_code=204)
+def update_tenant(
+    tenant_id: TenantId,
+    update: Annotated[TenantUpdate, Depends(_body(TenantUpdate))],
+    db: Db,
+) -> Response:
+    """Create the tenant if needed and set its licence (P2, P1 or Free)."""
+    with db.unit_of_work(write=True) as store:
+        store.set_tenant_licence(tenant_id, update.licence)
+    return Response(status_code=204)
+
+
+class ApplicationRequest(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    display_name: str = Field(min_length=1, max_length=256)
+    roles: list[str] = Field(default_factory=list, max_length=50)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
+    client_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+
+@router.post("/applications", status_code=201)
+def add_application(
+    tenant_id: TenantId,
+    request: Annotated[ApplicationRequest, Depends(_body(ApplicationRequest))],
+    db: Db,
+) -> Response:
+    """Register an app for the client-credentials grant; answers its secret, once."""
+    if request.client_id and find_app(db, tenant_id, request.client_id):
+        raise BadRequest(f"An application with clientId '{request.client_id}' already exists.")
+    app, secret = register_app(
+        db,
+        tenant_id=tenant_id,
+        display_name=request.display_name,
+        roles=frozenset(request.roles),
+        client_id=request.client_id,
+        client_secret=request.client_secret,
+    )
+    return _json(
+        {
+            "clientId": app.client_id,
+            "clientSecret": secret,
+            "objectId": app.object_id,
+            "displayName": app.display_name,
+            "roles": sorted(app.app_roles),
+        },
+        status=201,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from idprotect.api.paths import VERSIONS
 from idprotect.api.wire import GraphRoot
 from idprotect.auth.permissions import Requirement, authorize
 from idprotect.auth.principal import Principal, local_security_administrator
+from idprotect.auth.verifier import TokenVerifier
 from idprotect.domain.clock import Clock
 from idprotect.errors import BadRequest
 from idprotect.odata.options import QueryOptions, parse_query_options
@@ -62,8 +63,28 @@ def _entity_options(request: Request) -> QueryOptions:
 
 
 def _caller(request: Request) -> Principal:
-    # `--auth off` is the only mode so far: every caller is the local Security Administrator.
-    return local_security_administrator()
+    """The verified caller; under `--auth off`, the local Security Administrator."""
+    state = request.app.state
+    if state.settings.auth == "off":
+        return local_security_administrator()
+    verifier: TokenVerifier = state.verifier
+    principal = verifier.principal_from_header(request.headers.get("authorization"))
+    _ensure_tenant(state, principal.tenant_id)
+    return principal
+
+
+def _ensure_tenant(state: Any, tenant_id: str) -> None:
+    """A tenant first seen in a valid token comes into being (empty, default licence)."""
+    known: set[str] = state.known_tenants
+    if tenant_id in known:
+        return
+    database: Database = state.database
+    with database.unit_of_work(write=True) as store:
+        store.ensure_tenant(tenant_id)
+    known.add(tenant_id)
+
+
+Caller = Annotated[Principal, Depends(_caller)]
 
 
 def require(requirement: Requirement) -> Callable[[Principal], Principal]:

@@ -28,11 +28,19 @@ def list_risk_detections(
 ) -> Response:
     with db.unit_of_work() as store:
         page = service.list_risk_detections(
-            store, tenant_id=caller.tenant_id, page=options.page(settings.default_page_size)
+            store,
+            tenant_id=caller.tenant_id,
+            page=options.page(settings.default_page_size, scope=caller.tenant_id),
         )
     values = [wire.risk_detection(d, root) for d in page.items]
     return wire.collection(
-        root, "riskDetections", values, page=page, options=options, path=request.url.path
+        root,
+        "riskDetections",
+        values,
+        page=page,
+        options=options,
+        path=request.url.path,
+        scope=caller.tenant_id,
     )
 
 

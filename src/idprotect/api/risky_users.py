@@ -81,11 +81,19 @@ def list_risky_users(
 ) -> Response:
     with db.unit_of_work() as store:
         page = service.list_risky_users(
-            store, tenant_id=caller.tenant_id, page=options.page(settings.default_page_size)
+            store,
+            tenant_id=caller.tenant_id,
+            page=options.page(settings.default_page_size, scope=caller.tenant_id),
         )
     values = [wire.risky_user(user, root) for user in page.items]
     return wire.collection(
-        root, "riskyUsers", values, page=page, options=options, path=request.url.path
+        root,
+        "riskyUsers",
+        values,
+        page=page,
+        options=options,
+        path=request.url.path,
+        scope=caller.tenant_id,
     )
 
 
@@ -113,12 +121,18 @@ def list_risky_user_history(
             store,
             tenant_id=caller.tenant_id,
             user_id=user_id,
-            page=options.page(settings.default_page_size),
+            page=options.page(settings.default_page_size, scope=caller.tenant_id),
         )
     values = [wire.history_item(item, root) for item in page.items]
     fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history"
     return wire.collection(
-        root, fragment, values, page=page, options=options, path=request.url.path
+        root,
+        fragment,
+        values,
+        page=page,
+        options=options,
+        path=request.url.path,
+        scope=caller.tenant_id,
     )
 
 

@@ -55,11 +55,12 @@ def collection(
     page: Page[Any],
     options: QueryOptions,
     path: str,
+    scope: str,
 ) -> Response:
     payload: dict[str, Any] = {"@odata.context": root.context(fragment)}
     if page.next_after is not None:
         payload["@odata.nextLink"] = next_link(
-            root, path, options, encode_skiptoken(page.next_after)
+            root, path, options, encode_skiptoken(page.next_after, scope=scope)
         )
     payload["value"] = values
     return odata_response(payload)

@@ -19,21 +19,36 @@ from idprotect.domain.ids import new_detection_id, normalize_object_id
 from idprotect.domain.models import DetectionReport, RiskDetection, User, UserActivity, UserRisk
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.tenants import (
+    DEFAULT_LICENCE,
+    Licence,
+    as_seen_with,
+    require_detections_licence,
+)
 from idprotect.domain.transitions import ACTIVE_DETECTION_STATES, risk_after_detections
 from idprotect.errors import BadRequest, NotFound
+
+
+def _licence(store: RiskStore, tenant_id: str) -> Licence:
+    licence = store.tenant_licence(tenant_id) or DEFAULT_LICENCE
+    require_detections_licence(licence)
+    return licence
 
 
 def list_risk_detections(
     store: RiskStore, *, tenant_id: str, page: PageRequest
 ) -> Page[RiskDetection]:
-    return store.list_risk_detections(tenant_id, page)
+    licence = _licence(store, tenant_id)
+    found = store.list_risk_detections(tenant_id, page)
+    return Page(items=[as_seen_with(d, licence) for d in found.items], next_after=found.next_after)
 
 
 def get_risk_detection(store: RiskStore, *, tenant_id: str, detection_id: str) -> RiskDetection:
+    licence = _licence(store, tenant_id)
     detection = store.get_risk_detection(tenant_id, detection_id)
     if detection is None:
         raise NotFound(f"The riskDetection '{detection_id}' was not found.")
-    return detection
+    return as_seen_with(detection, licence)
 
 
 def action_detection(user: User, risk_event_type: str, now: datetime) -> RiskDetection:

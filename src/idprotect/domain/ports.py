@@ -7,12 +7,19 @@ from typing import Protocol
 
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
+from idprotect.domain.tenants import Licence
 
 
 class RiskStore(Protocol):
     """One tenant-scoped unit of work: every call names its tenant; nothing here commits."""
 
     def ensure_tenant(self, tenant_id: str) -> None: ...
+
+    def tenant_licence(self, tenant_id: str) -> Licence | None:
+        """The tenant's licence, or None for a tenant that has no row yet."""
+        ...
+
+    def set_tenant_licence(self, tenant_id: str, licence: Licence) -> None: ...
 
     # Directory users and their risk.
     def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:

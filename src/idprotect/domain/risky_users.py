@@ -18,6 +18,7 @@ from idprotect.domain.models import (
 )
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.tenants import DEFAULT_LICENCE, require_risky_users_licence
 from idprotect.domain.transitions import (
     CONFIRM_COMPROMISED,
     CONFIRM_SAFE,
@@ -29,11 +30,21 @@ from idprotect.domain.transitions import (
 from idprotect.errors import BadRequest, NotFound
 
 
+def _check_licence(store: RiskStore, tenant_id: str) -> None:
+    require_risky_users_licence(store.tenant_licence(tenant_id) or DEFAULT_LICENCE)
+
+
 def list_risky_users(store: RiskStore, *, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
+    _check_licence(store, tenant_id)
     return store.list_risky_users(tenant_id, page)
 
 
 def get_risky_user(store: RiskStore, *, tenant_id: str, user_id: str) -> RiskyUser:
+    _check_licence(store, tenant_id)
+    return _find_risky_user(store, tenant_id, user_id)
+
+
+def _find_risky_user(store: RiskStore, tenant_id: str, user_id: str) -> RiskyUser:
     user = store.get_risky_user(tenant_id, normalize_object_id(user_id))
     if user is None:
         raise NotFound(f"The riskyUser '{user_id}' was not found.")
@@ -43,7 +54,8 @@ def get_risky_user(store: RiskStore, *, tenant_id: str, user_id: str) -> RiskyUs
 def list_risky_user_history(
     store: RiskStore, *, tenant_id: str, user_id: str, page: PageRequest
 ) -> Page[HistoryItem]:
-    user = get_risky_user(store, tenant_id=tenant_id, user_id=user_id)
+    _check_licence(store, tenant_id)
+    user = _find_risky_user(store, tenant_id, user_id)
     found = store.list_history(tenant_id, user.id, page)
     latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
     items = [_mark_current(item, latest) for item in found.items]
@@ -53,7 +65,8 @@ def list_risky_user_history(
 def get_risky_user_history_item(
     store: RiskStore, *, tenant_id: str, user_id: str, item_id: str
 ) -> HistoryItem:
-    user = get_risky_user(store, tenant_id=tenant_id, user_id=user_id)
+    _check_licence(store, tenant_id)
+    user = _find_risky_user(store, tenant_id, user_id)
     latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
     ticks = _ticks_of_item_id(user.id, item_id, latest)
     item = store.get_history_item(tenant_id, user.id, ticks) if ticks is not None else None
@@ -120,6 +133,7 @@ def confirm_safe_risky_users(store: RiskStore, request: ActionRequest) -> None:
 def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRequest) -> None:
     """All of the request's users change, or none do: every check runs before any write."""
     tenant_id, now = request.tenant_id, request.now
+    _check_licence(store, tenant_id)
     ids = list(dict.fromkeys(normalize_object_id(i) for i in request.user_ids))
     users = store.lock_users(tenant_id, sorted(ids))
     _check_action_targets(action, ids, users, strict=request.strict)

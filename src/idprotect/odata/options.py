@@ -23,8 +23,10 @@ class QueryOptions:
     skiptoken: str | None
     original: tuple[tuple[str, str], ...]
 
-    def page(self, default_size: int) -> PageRequest:
-        after = decode_skiptoken(self.skiptoken) if self.skiptoken is not None else None
+    def page(self, default_size: int, *, scope: str) -> PageRequest:
+        """The page asked for; `scope` (the tenant) must be the one the $skiptoken was made for."""
+        token = self.skiptoken
+        after = decode_skiptoken(token, scope=scope) if token is not None else None
         return PageRequest(limit=self.top or default_size, after=after)
 
 

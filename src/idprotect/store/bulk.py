@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,22 +40,43 @@ DETECTION_COLUMNS = (
 _NO_LOCATION = Location()
 
 
-def insert_rows(
-    connection: Connection,
+@dataclass(frozen=True, slots=True)
+class BulkRows:
+    """Rows ready for one dialect's driver: plain tuples, cheap to send to another process."""
+
+    dialect: str
+    users: list[tuple[Any, ...]]
+    detections: list[tuple[Any, ...]]
+    history_items: list[tuple[Any, ...]]
+
+
+def prepare_rows(
+    dialect: str,
     tenant_id: str,
     *,
     users: Sequence[User],
     detections: Sequence[RiskDetection],
     history_items: Sequence[HistoryItem],
-) -> None:
+) -> BulkRows:
+    """The rows of new users, detections and history items, for a database of `dialect`."""
+    stored = _sqlite_datetime if dialect == "sqlite" else _naive_utc
+    return BulkRows(
+        dialect=dialect,
+        users=[_user_row(tenant_id, u, stored) for u in users],
+        detections=_detection_rows(tenant_id, detections, stored),
+        history_items=_history_rows(tenant_id, history_items, stored),
+    )
+
+
+def insert_rows(connection: Connection, rows: BulkRows) -> None:
     """Insert rows that must be new: a row that exists already fails the unit of work."""
-    sqlite = connection.dialect.name == "sqlite"
-    stored = _sqlite_datetime if sqlite else _naive_utc
+    if rows.dialect != connection.dialect.name:
+        raise ValueError(f"rows prepared for {rows.dialect}, not {connection.dialect.name}")
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     batches = (
-        ("users", USER_COLUMNS, [_user_row(tenant_id, u, stored) for u in users]),
-        ("risk_detections", DETECTION_COLUMNS, _detection_rows(tenant_id, detections, stored)),
-        ("risky_user_history", HISTORY_COLUMNS, _history_rows(tenant_id, history_items, stored)),
+        ("users", USER_COLUMNS, rows.users),
+        ("risk_detections", DETECTION_COLUMNS, rows.detections),
+        ("risky_user_history", HISTORY_COLUMNS, rows.history_items),
     )
     for table, columns, values in batches:
         if values:

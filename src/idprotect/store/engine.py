@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from idprotect.errors import ServiceUnavailable
+from idprotect.store.identity import SqlIdentityStore
 from idprotect.store.repository import SqlRiskStore
 
 _WRITE = "idprotect_write"
@@ -56,11 +57,22 @@ class Database:
     @contextmanager
     def unit_of_work(self, *, write: bool = False) -> Iterator[SqlRiskStore]:
         """A transaction that commits when the block ends, and rolls back if it raises."""
+        with self._transaction(write) as connection:
+            yield SqlRiskStore(connection)
+
+    @contextmanager
+    def identity(self, *, write: bool = False) -> Iterator[SqlIdentityStore]:
+        """A transaction on the built-in issuer's keys and the app registrations."""
+        with self._transaction(write) as connection:
+            yield SqlIdentityStore(connection)
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Connection]:
         try:
             with self.engine.connect() as connection:
                 connection.execution_options(**{_WRITE: write})
                 with connection.begin():
-                    yield SqlRiskStore(connection)
+                    yield connection
         except OperationalError as exc:
             # Lock timeouts, deadlocks, a database that went away: the transaction was rolled
             # back, so the caller may retry (the Graph SDKs retry 503 on their own).

@@ -11,12 +11,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest, Position
+from idprotect.domain.tenants import Licence
 from idprotect.domain.transitions import ACTIVE_DETECTION_STATES
 from idprotect.errors import BadRequest
 from idprotect.store import bulk, rows
 from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
 
 _CHUNK = 500
+# Every row of one executemany carries the same columns: users without risk say so.
+_NO_RISK = dict.fromkeys(("risk_level", "risk_state", "risk_detail", "risk_last_updated_at"))
 _ACTIVE = sorted(state.value for state in ACTIVE_DETECTION_STATES)
 _INVALID_SKIPTOKEN = "The $skiptoken is not valid for this collection."
 
@@ -42,6 +45,18 @@ class SqlRiskStore:
 
     def ensure_tenant(self, tenant_id: str) -> None:
         self.connection.execute(self._insert_ignoring_existing(tenants), {"id": tenant_id})
+
+    def tenant_licence(self, tenant_id: str) -> Licence | None:
+        licence = self.connection.execute(
+            select(tenants.c.licence).where(tenants.c.id == tenant_id)
+        ).scalar()
+        return Licence(licence) if licence is not None else None
+
+    def set_tenant_licence(self, tenant_id: str, licence: Licence) -> None:
+        self.ensure_tenant(tenant_id)
+        self.connection.execute(
+            update(tenants).where(tenants.c.id == tenant_id).values(licence=licence.value)
+        )
 
     def has_users(self, tenant_id: str) -> bool:
         found = self.connection.execute(
@@ -76,7 +91,7 @@ class SqlRiskStore:
                     "user_principal_name": user.user_principal_name,
                     "is_deleted": user.is_deleted,
                     "is_processing": False,
-                    **(rows.risk_values(user.risk) if user.risk else {}),
+                    **(rows.risk_values(user.risk) if user.risk else _NO_RISK),
                 }
                 for user in new_users
             ],
@@ -91,13 +106,18 @@ class SqlRiskStore:
         history_items: Sequence[HistoryItem] = (),
     ) -> None:
         """Insert rows that must all be new, fast: for loading large tenants (see bulk.py)."""
-        bulk.insert_rows(
-            self.connection,
+        prepared = bulk.prepare_rows(
+            self._dialect,
             tenant_id,
             users=users,
             detections=detections,
             history_items=history_items,
         )
+        self.bulk_insert_rows(prepared)
+
+    def bulk_insert_rows(self, prepared: bulk.BulkRows) -> None:
+        """Insert rows made by bulk.prepare_rows (perhaps in another process)."""
+        bulk.insert_rows(self.connection, prepared)
 
     def update_user_names(self, tenant_id: str, named: Sequence[User]) -> None:
         if not named:

@@ -140,3 +140,28 @@ Index(
     risk_detections.c.detected_at,
     risk_detections.c.id,
 )
+
+# Keys of the built-in development issuer. They sign tokens for every tenant (as Entra's keys
+# do), so they are the one table without a tenant id.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    # Rotated out: no longer signs, still verifies until then.
+    Column("retired_at", UtcDateTime()),
+)
+
+app_registrations = Table(
+    "app_registrations",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("client_id", String(64), primary_key=True),
+    Column("object_id", String(64), nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("app_roles", Text, nullable=False),
+    Column("secret_hash", String(256), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+)

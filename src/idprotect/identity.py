@@ -1,0 +1,160 @@
+"""The built-in issuer at work: signing keys in the database, app registrations, tokens.
+
+Composes auth/ (token shapes, secrets) with store/ (where keys and apps live); the CLI and the
+issuer routes both call these functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import jwt
+
+from idprotect.auth.issuer import (
+    AppRegistration,
+    SigningKey,
+    app_token_claims,
+    generate_signing_key,
+    hash_secret,
+    mint_token,
+    new_client_secret,
+    secret_matches,
+    user_token_claims,
+)
+from idprotect.auth.keysets import KeySource
+from idprotect.domain.clock import Clock
+from idprotect.store.engine import Database
+
+# How long a rotated-out key keeps verifying the tokens it signed, by default.
+DEFAULT_ROTATION_GRACE = timedelta(hours=24)
+
+
+def signing_key(database: Database, now: datetime) -> SigningKey:
+    """The key that signs new tokens; the first one is generated and stored on first use."""
+    with database.identity() as identity:
+        keys = identity.valid_signing_keys(now)
+    if keys:
+        return keys[0]
+    with database.identity(write=True) as identity:
+        keys = identity.valid_signing_keys(now)  # another process may have made one meanwhile
+        if keys:
+            return keys[0]
+        key = generate_signing_key(now)
+        identity.add_signing_key(key)
+        return key
+
+
+def rotate_signing_keys(database: Database, now: datetime, grace: timedelta) -> SigningKey:
+    """A new signing key; the others keep verifying for `grace`, then stop."""
+    key = generate_signing_key(now)
+    with database.identity(write=True) as identity:
+        identity.add_signing_key(key)
+        identity.retire_signing_keys(except_kid=key.kid, at=now + grace)
+    return key
+
+
+def public_jwks(database: Database, now: datetime) -> dict[str, list[dict[str, object]]]:
+    signing_key(database, now)
+    with database.identity() as identity:
+        return {"keys": [key.public_jwk for key in identity.valid_signing_keys(now)]}
+
+
+def builtin_key_source(database: Database, clock: Clock) -> KeySource:
+    """The built-in issuer's keys as a trusted source, re-read every few seconds."""
+
+    def load() -> tuple[dict[str, jwt.PyJWK], str | None]:
+        with database.identity() as identity:
+            keys = identity.valid_signing_keys(clock())
+        return {key.kid: jwt.PyJWK(key.public_jwk) for key in keys}, None
+
+    return KeySource("built-in issuer", load, min_refresh_seconds=1.0, max_age_seconds=30.0)
+
+
+def register_app(
+    database: Database,
+    *,
+    tenant_id: str,
+    display_name: str,
+    roles: frozenset[str],
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> tuple[AppRegistration, str]:
+    """A new app registration; returns it with its client secret (shown once)."""
+    secret = client_secret or new_client_secret()
+    app = AppRegistration(
+        tenant_id=tenant_id,
+        client_id=client_id or str(uuid.uuid4()),
+        object_id=str(uuid.uuid4()),
+        display_name=display_name,
+        app_roles=roles,
+        secret_hash=hash_secret(secret),
+    )
+    with database.unit_of_work(write=True) as store:
+        store.ensure_tenant(tenant_id)
+    with database.identity(write=True) as identity:
+        identity.add_app(app)
+    return app, secret
+
+
+def unregistered_app(tenant_id: str, client_id: str) -> AppRegistration:
+    """An app that `idprotect token --app` names without registering it: no secret, no roles.
+
+    Its service principal's object id is derived from the tenant and client id, so tokens
+    minted for it again carry the same `oid`.
+    """
+    object_id = uuid.uuid5(uuid.NAMESPACE_URL, f"idprotect:{tenant_id}:{client_id}")
+    return AppRegistration(
+        tenant_id=tenant_id,
+        client_id=client_id,
+        object_id=str(object_id),
+        display_name=client_id,
+        app_roles=frozenset(),
+        secret_hash="",
+    )
+
+
+def find_app(database: Database, tenant_id: str, client_id: str) -> AppRegistration | None:
+    with database.identity() as identity:
+        return identity.get_app(tenant_id, client_id)
+
+
+def authenticate_app(
+    database: Database, tenant_id: str, client_id: str, secret: str
+) -> AppRegistration | None:
+    app = find_app(database, tenant_id, client_id)
+    return app if app is not None and secret_matches(secret, app.secret_hash) else None
+
+
+def app_token(
+    database: Database,
+    app: AppRegistration,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+    roles: frozenset[str] | None = None,
+) -> str:
+    granted = app.app_roles if roles is None else roles
+    claims = app_token_claims(app, roles=granted, now=now, lifetime=lifetime)
+    return mint_token(signing_key(database, now), claims)
+
+
+def user_token(
+    database: Database,
+    *,
+    tenant_id: str,
+    object_id: str,
+    scopes: frozenset[str],
+    directory_roles: frozenset[str],
+    now: datetime,
+    lifetime: timedelta,
+) -> str:
+    claims = user_token_claims(
+        tenant_id=tenant_id,
+        object_id=object_id,
+        scopes=scopes,
+        directory_roles=directory_roles,
+        now=now,
+        lifetime=lifetime,
+    )
+    return mint_token(signing_key(database, now), claims)

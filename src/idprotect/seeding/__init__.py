@@ -1,0 +1,1 @@
+"""Demo and bulk tenants: realistic risky users, detections and history for demos and benchmarks."""

@@ -1,0 +1,130 @@
+"""Bulk tenants for benchmarks: chunks of users built in worker processes, saved in order.
+
+Chunks are built as domain objects (seeding/population.py, no per-request services), turned
+into rows by the store's bulk path in the worker, and each saved in one transaction. Building is
+the slow half of a load, so it runs beside the writes, on other CPUs.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from idprotect.seeding.population import TenantShape, build_chunk
+from idprotect.store.bulk import BulkRows, prepare_rows
+from idprotect.store.engine import Database
+
+CHUNK_USERS = 5_000
+# Past two builders the writer is the bottleneck; more would only hold rows in memory.
+_MAX_WORKERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    shape: TenantShape
+    tenant_id: str
+    dialect: str
+    chunk_users: int
+
+
+def generate_tenant(
+    database: Database,
+    *,
+    tenant_id: str,
+    users: int,
+    now: datetime,
+    detections_per_user: float = 3.0,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Insert `users` new risky users, each with one history item and at least one detection
+    (about `detections_per_user` on average), one transaction per chunk of CHUNK_USERS users.
+
+    The same arguments give the same tenant, so the tenant must not hold it yet (a second run
+    fails on its first chunk). `progress` gets the number of users saved so far.
+    """
+    shape = TenantShape(users=users, now=now, detections_per_user=detections_per_user, seed=seed)
+    job = _Job(shape, tenant_id, database.engine.dialect.name, CHUNK_USERS)
+    with database.unit_of_work(write=True) as store:
+        store.ensure_tenant(tenant_id)
+    saved = 0
+    with _gc_paused(), _chunk_rows(job) as chunks:
+        for count, rows in chunks:
+            with database.unit_of_work(write=True) as store:
+                store.bulk_insert_rows(rows)
+            saved += count
+            if progress is not None:
+                progress(saved)
+
+
+def _rows(job: _Job, start: int) -> tuple[int, BulkRows]:
+    """One chunk, built and made into rows (in a worker process, or in this one)."""
+    stop = min(start + job.chunk_users, job.shape.users)
+    chunk = build_chunk(job.shape, start, stop)
+    rows = prepare_rows(
+        job.dialect,
+        job.tenant_id,
+        users=chunk.users,
+        detections=chunk.detections,
+        history_items=chunk.history_items,
+    )
+    return stop - start, rows
+
+
+@contextmanager
+def _chunk_rows(job: _Job) -> Iterator[Iterator[tuple[int, BulkRows]]]:
+    """The chunks' rows in order: built by worker processes, or here for a one-chunk tenant."""
+    starts = range(0, job.shape.users, job.chunk_users)
+    if len(starts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield (_rows(job, start) for start in starts)
+        return
+    workers = min(len(starts), _MAX_WORKERS, max(1, _cpus() - 1))
+    # fork, not spawn: spawn re-imports the caller's __main__, which breaks scripts that
+    # have no `if __name__ == "__main__"` guard. Workers touch no connection of this process
+    # and all start at the first submit, before the pool starts its own thread.
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable)
+    try:
+        yield _in_order(pool, job, starts, ahead=workers + 1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, job: _Job, starts: range, *, ahead: int
+) -> Iterator[tuple[int, BulkRows]]:
+    """Results in the order of `starts`, with at most `ahead` chunks waiting in memory."""
+    pending: deque[Future[tuple[int, BulkRows]]] = deque()
+    for start in starts:
+        pending.append(pool.submit(_rows, job, start))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of acyclic objects come and go (it would
+    cost a fifth of the time); workers run without it from the start."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

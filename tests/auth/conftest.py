@@ -1,0 +1,50 @@
+"""Fixtures of the security suite: a service with token verification on, and two issuers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from idprotect.auth.issuer import SigningKey
+from idprotect.identity import signing_key
+from idprotect.store.engine import Database
+from tests.auth.issuers import TestIssuer
+from tests.conftest import FakeClock, make_client
+
+
+@pytest.fixture
+def test_issuer() -> Iterator[TestIssuer]:
+    with TestIssuer() as issuer:
+        yield issuer
+
+
+def secure_client(database: Database, clock: FakeClock, issuer: TestIssuer) -> TestClient:
+    """Tokens verified; trusts the built-in issuer, the test issuer's JWKS (Entra-shaped) and
+    its discovery document (its own issuer). Key sets may reload on every unknown kid."""
+    return make_client(
+        database,
+        clock,
+        auth="on",
+        trusted_jwks_urls=(issuer.jwks_url,),
+        trusted_discovery_urls=(issuer.discovery_url,),
+        key_refresh_seconds=0.0,
+    )
+
+
+@pytest.fixture
+def secure(sqlite_database: Database, clock: FakeClock, test_issuer: TestIssuer) -> TestClient:
+    return secure_client(sqlite_database, clock, test_issuer)
+
+
+@pytest.fixture
+def any_secure(database: Database, clock: FakeClock, test_issuer: TestIssuer) -> TestClient:
+    """A secure client that runs once on SQLite and once on PostgreSQL."""
+    return secure_client(database, clock, test_issuer)
+
+
+@pytest.fixture
+def builtin_key(sqlite_database: Database) -> SigningKey:
+    return signing_key(sqlite_database, datetime.now(UTC))

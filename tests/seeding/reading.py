@@ -1,0 +1,68 @@
+"""Reading a whole tenant back through the store, and the consistency rules seeded data keeps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from idprotect.domain.enums import RiskLevel, RiskState
+from idprotect.domain.models import RiskDetection, RiskyUser
+from idprotect.domain.paging import PageRequest
+from idprotect.domain.transitions import aggregate_level
+from idprotect.store.engine import Database
+from idprotect.store.tables import risky_user_history, users
+
+
+@dataclass(frozen=True)
+class Tenant:
+    risky_users: list[RiskyUser]
+    detections: list[RiskDetection]
+    active: dict[str, list[RiskDetection]]
+    history_counts: dict[str, int]
+    directory_users: int
+
+
+def read_tenant(database: Database, tenant_id: str) -> Tenant:
+    with database.unit_of_work() as store:
+        risky: list[RiskyUser] = []
+        page = store.list_risky_users(tenant_id, PageRequest(limit=1000))
+        risky.extend(page.items)
+        while page.next_after is not None:
+            page = store.list_risky_users(tenant_id, PageRequest(1000, page.next_after))
+            risky.extend(page.items)
+        detections: list[RiskDetection] = []
+        found = store.list_risk_detections(tenant_id, PageRequest(limit=5000))
+        detections.extend(found.items)
+        while found.next_after is not None:
+            found = store.list_risk_detections(tenant_id, PageRequest(5000, found.next_after))
+            detections.extend(found.items)
+        active: dict[str, list[RiskDetection]] = defaultdict(list)
+        for detection in store.active_detections(tenant_id, [u.id for u in risky]):
+            active[detection.user_id].append(detection)
+        h = risky_user_history.c
+        counts = store.connection.execute(
+            select(h.user_id, func.count()).where(h.tenant_id == tenant_id).group_by(h.user_id)
+        ).all()
+        directory = store.connection.execute(
+            select(func.count()).select_from(users).where(users.c.tenant_id == tenant_id)
+        ).scalar_one()
+    return Tenant(risky, detections, dict(active), dict(counts), directory)
+
+
+def assert_consistent(tenant: Tenant) -> None:
+    """Each user's risk follows from their detections by the domain's rules."""
+    for user in tenant.risky_users:
+        active = tenant.active.get(user.id, [])
+        state, level = user.risk.state, user.risk.level
+        if state is RiskState.AT_RISK:
+            assert level is aggregate_level([d.risk_level for d in active]), user
+            assert level is not RiskLevel.NONE, user
+        elif state is RiskState.CONFIRMED_COMPROMISED:
+            assert level is RiskLevel.HIGH, user
+            assert "adminConfirmedUserCompromised" in {d.risk_event_type for d in active}, user
+        else:
+            assert state in {RiskState.DISMISSED, RiskState.CONFIRMED_SAFE}, user
+            assert (level, active) == (RiskLevel.NONE, []), user
+        assert tenant.history_counts.get(user.id, 0) >= 1, user
