@@ -76,3 +76,42 @@ def test_serve_refuses_an_unknown_auth_mode(tmp_path: Path) -> None:
     result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--auth", "no"])
     assert result.exit_code == 2
     assert "--auth is 'on' or 'off'" in result.output
+
+
+def test_token_prints_a_bearer_token_the_service_accepts(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from idprotect.app import create_app
+    from idprotect.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(
+        app,
+        ["token", "--db", url, "--user", "11111111-2222-4333-8444-555555555555",
+         "--scopes", "IdentityRiskyUser.Read.All", "--directory-roles", "Security Reader"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    client = TestClient(create_app(Settings(database_url=url)))
+    response = client.get(
+        "/v1.0/identityProtection/riskyUsers", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_app_create_prints_credentials_for_the_token_endpoint(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(app, ["app", "create", "--db", url, "--name", "SOAR", "--roles", "A,B"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
+    assert set(lines) == {"client_id", "client_secret"}
+
+
+def test_tenant_set_changes_the_licence(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(app, ["tenant", "set", "--db", url, "--tenant", "t9", "--licence", "P1"])
+    assert result.exit_code == 0, result.output
+    database = Database(make_engine(url))
+    with database.unit_of_work() as store:
+        assert store.tenant_licence("t9") == "P1"
+    database.dispose()

@@ -35,16 +35,19 @@ def secure_client(database: Database, clock: FakeClock, issuer: TestIssuer) -> T
 
 
 @pytest.fixture
-def secure(sqlite_database: Database, clock: FakeClock, test_issuer: TestIssuer) -> TestClient:
-    return secure_client(sqlite_database, clock, test_issuer)
-
-
-@pytest.fixture
 def any_secure(database: Database, clock: FakeClock, test_issuer: TestIssuer) -> TestClient:
     """A secure client that runs once on SQLite and once on PostgreSQL."""
     return secure_client(database, clock, test_issuer)
 
 
 @pytest.fixture
-def builtin_key(sqlite_database: Database) -> SigningKey:
-    return signing_key(sqlite_database, datetime.now(UTC))
+def secure(any_secure: TestClient) -> TestClient:
+    """The security suite runs on both databases too."""
+    return any_secure
+
+
+@pytest.fixture
+def builtin_key(secure: TestClient) -> SigningKey:
+    """The built-in issuer's signing key in the secure client's database."""
+    database: Database = secure.app.state.database  # type: ignore[attr-defined]
+    return signing_key(database, datetime.now(UTC))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -13,8 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
 from idprotect.auth.issuer import SigningKey
-from tests.auth.issuers import TestIssuer, claims, ec_key, rsa_key, sign_builtin
+from idprotect.store.engine import Database
+from tests.auth.issuers import TestIssuer, claims, ec_key, public_jwk, rsa_key, sign_builtin
 from tests.auth.tokens import TENANT_A, app_bearer
+from tests.conftest import FakeClock, make_client
 
 LIST = "/v1.0/identityProtection/riskyUsers"
 
@@ -183,3 +186,14 @@ def test_a_verified_token_is_served_from_the_cache(secure: TestClient) -> None:
     headers = app_bearer(secure, TENANT_A, "IdentityRiskyUser.Read.All")
     assert secure.get(LIST, headers=headers).status_code == 200
     assert secure.get(LIST, headers=headers).status_code == 200
+
+
+def test_tokens_signed_by_a_trusted_jwks_file_are_accepted(
+    sqlite_database: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    private = rsa_key()
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [public_jwk(private, "file-key")]}))
+    client = make_client(sqlite_database, clock, auth="on", trusted_jwks_files=(str(path),))
+    token = jwt.encode(claims(TENANT_A), private, algorithm="RS256", headers={"kid": "file-key"})
+    assert get(client, token).status_code == 200

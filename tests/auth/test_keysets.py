@@ -1,0 +1,104 @@
+"""Key sources: loading, the bounded refresh rate, stale keys, issuer rules, JWKS files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jwt
+
+from idprotect.auth.keysets import KeySource, entra_issuer_accepted, jwks_file_source, parse_jwks
+from tests.auth.issuers import public_jwk, rsa_key
+
+TID = "a0a0a0a0-0000-4000-8000-00000000000a"
+
+
+class Ticker:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_source(
+    keys: dict[str, jwt.PyJWK], ticker: Ticker, **kw: float
+) -> tuple[KeySource, list[int]]:
+    loads: list[int] = []
+
+    def load() -> tuple[dict[str, jwt.PyJWK], str | None]:
+        loads.append(1)
+        return dict(keys), None
+
+    return KeySource("test", load, monotonic=ticker, **kw), loads
+
+
+def test_an_unknown_kid_reloads_at_most_once_per_interval() -> None:
+    ticker = Ticker()
+    source, loads = counting_source({}, ticker, min_refresh_seconds=30)
+    for _ in range(5):
+        assert source.key("missing") is None
+    assert len(loads) == 1
+    ticker.now += 31
+    source.key("missing")
+    assert len(loads) == 2
+
+
+def test_a_new_key_is_found_after_the_interval() -> None:
+    ticker = Ticker()
+    keys: dict[str, jwt.PyJWK] = {}
+    source, _ = counting_source(keys, ticker, min_refresh_seconds=10)
+    assert source.key("k2") is None
+    keys["k2"] = jwt.PyJWK(public_jwk(rsa_key(), "k2"))
+    ticker.now += 11
+    assert source.key("k2") is not None
+
+
+def test_keys_older_than_their_max_age_are_reloaded() -> None:
+    ticker = Ticker()
+    keys = {"k1": jwt.PyJWK(public_jwk(rsa_key(), "k1"))}
+    source, loads = counting_source(keys, ticker, min_refresh_seconds=1, max_age_seconds=30)
+    source.key("k1")
+    source.key("k1")
+    assert len(loads) == 1
+    del keys["k1"]
+    ticker.now += 31
+    assert source.key("k1") is None  # a key retired at the issuer stops verifying
+
+
+def test_an_unreachable_issuer_keeps_its_last_keys() -> None:
+    ticker = Ticker()
+    calls = []
+    key = jwt.PyJWK(public_jwk(rsa_key(), "k1"))
+
+    def load() -> tuple[dict[str, jwt.PyJWK], str | None]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("unreachable")
+        return {"k1": key}, None
+
+    source = KeySource("flaky", load, min_refresh_seconds=0, monotonic=ticker)
+    assert source.key("k1") is key
+    assert source.key("other") is None
+    assert source.key("k1") is key
+
+
+def test_entra_issuers_are_bound_to_the_tokens_tenant() -> None:
+    assert entra_issuer_accepted(f"https://sts.windows.net/{TID}/", TID)
+    assert entra_issuer_accepted(f"https://login.microsoftonline.com/{TID}/v2.0", TID)
+    assert not entra_issuer_accepted(f"https://sts.windows.net/{TID}/", "another")
+    assert not entra_issuer_accepted("https://sts.windows.net/common/", TID)
+
+
+def test_jwks_parsing_skips_unusable_entries() -> None:
+    good = public_jwk(rsa_key(), "good")
+    document = {"keys": [good, {"kty": "RSA"}, {**good, "kid": "enc", "use": "enc"}, "junk"]}
+    assert list(parse_jwks(document)) == ["good"]
+
+
+def test_a_jwks_file_is_a_key_source(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [public_jwk(rsa_key(), "file-key")]}))
+    source = jwks_file_source(path, min_refresh_seconds=0)
+    assert source.key("file-key") is not None
+    assert source.accepts_issuer(f"https://sts.windows.net/{TID}/", TID)
