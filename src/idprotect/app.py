@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from idprotect import __version__
-from idprotect.api import admin, issuer, risk_detections, risky_users
+from idprotect.api import admin, batch, issuer, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.headers import GraphHeadersMiddleware
 from idprotect.api.paths import CanonicalPathMiddleware
@@ -56,6 +56,7 @@ def create_app(
         documented = prefix == GRAPH_ROOTS[0]
         app.include_router(risky_users.router, prefix=prefix, include_in_schema=documented)
         app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
+    app.include_router(batch.router)
     app.include_router(admin.router)
     app.include_router(issuer.router)
     install_error_handlers(app)

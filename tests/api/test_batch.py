@@ -1,0 +1,408 @@
+"""JSON batching: `POST /$batch` as Graph clients send it, and what each sub-request answers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from idprotect.store.engine import Database
+from tests.api.expect import BASE, ODATA_JSON, bad_request, graph_error, odata_json
+from tests.auth.tokens import READ, TENANT_A, WRITE, app_bearer, seed_risky_user
+from tests.conftest import FakeClock, make_client
+from tests.factories import new_id, risky_user
+
+ENTITY = f"{BASE}/v1.0/$metadata#identityProtection/riskyUsers/$entity"
+MISSING = "You cannot perform the requested operation, required scopes are missing in the token."
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def get(request_id: str, url: str, **extra: Any) -> dict[str, Any]:
+    return {"id": request_id, "method": "GET", "url": url, **extra}
+
+
+def dismiss(
+    request_id: str,
+    user_ids: list[str],
+    *,
+    url: str = "/identityProtection/riskyUsers/dismiss",
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": request_id,
+        "method": "POST",
+        "url": url,
+        "headers": {"Content-Type": "application/json"},
+        "body": {"userIds": user_ids},
+        **extra,
+    }
+
+
+def send_batch(
+    client: TestClient,
+    requests: list[dict[str, Any]],
+    *,
+    root: str = "/v1.0",
+    headers: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The batch answered 200 with one response per request, in request order."""
+    response = client.post(f"{root}/$batch", json={"requests": requests}, headers=headers)
+    body = odata_json(response)
+    assert list(body) == ["responses"]
+    responses: list[dict[str, Any]] = body["responses"]
+    assert [item["id"] for item in responses] == [request["id"] for request in requests]
+    return responses
+
+
+def ok(item: dict[str, Any], status: int = 200) -> Any:
+    """An inner OData payload: its status, headers and body."""
+    assert item["status"] == status, item
+    assert list(item) == ["id", "status", "headers", "body"]
+    assert item["headers"]["Content-Type"] == ODATA_JSON
+    assert item["headers"]["OData-Version"] == "4.0"
+    return item["body"]
+
+
+def no_content(item: dict[str, Any]) -> None:
+    assert (item["status"], list(item)) == (204, ["id", "status", "headers"]), item
+    assert "Content-Type" not in item["headers"]
+
+
+def inner_error(item: dict[str, Any], status: int, code: str, message: str) -> dict[str, Any]:
+    """An inner response is Graph's error body with exactly this status, code and message."""
+    assert item["status"] == status, item
+    assert list(item) == ["id", "status", "headers", "body"]
+    assert item["headers"]["Content-Type"] == "application/json"
+    assert list(item["body"]) == ["error"]
+    error = item["body"]["error"]
+    assert list(error) == ["code", "message", "innerError"]
+    assert (error["code"], error["message"]) == (code, message)
+    inner: dict[str, Any] = error["innerError"]
+    assert list(inner) == ["date", "request-id", "client-request-id"]
+    assert _DATE.fullmatch(inner["date"])
+    return inner
+
+
+def not_found(user_id: str) -> str:
+    return f"The riskyUser '{user_id}' was not found."
+
+
+def test_gets_and_actions_in_one_batch(client: TestClient) -> None:
+    user_id, other = risky_user(client), risky_user(client)
+
+    first, dismissed, after, listed = send_batch(
+        client,
+        [
+            get("1", f"/identityProtection/riskyUsers/{user_id}"),
+            dismiss("2", [user_id], dependsOn=["1"]),
+            get("3", f"identityProtection/riskyUsers/{user_id}", dependsOn=["2"]),
+            get("4", "/identityProtection/riskyUsers?$top=5"),
+        ],
+    )
+
+    body = ok(first)
+    assert (body["@odata.context"], body["id"], body["riskState"]) == (ENTITY, user_id, "atRisk")
+    no_content(dismissed)
+    assert ok(after)["riskState"] == "dismissed"
+    assert ok(listed)["@odata.context"] == f"{BASE}/v1.0/$metadata#identityProtection/riskyUsers"
+    assert sorted(user["id"] for user in ok(listed)["value"]) == sorted([user_id, other])
+
+
+def test_sub_requests_run_after_what_they_depend_on(client: TestClient) -> None:
+    user_id = risky_user(client)
+
+    read, dismissed = send_batch(
+        client,
+        [
+            get("read", f"/identityProtection/riskyUsers/{user_id}", dependsOn=["DISMISS"]),
+            dismiss("dismiss", [user_id]),
+        ],
+    )
+
+    no_content(dismissed)
+    assert ok(read)["riskState"] == "dismissed"
+
+
+def test_a_failed_dependency_fails_its_dependants_with_424(client: TestClient) -> None:
+    user_id, unknown = risky_user(client), new_id()
+
+    missing, dependant, transitive, independent = send_batch(
+        client,
+        [
+            get("1", f"/identityProtection/riskyUsers/{unknown}"),
+            dismiss("2", [user_id], dependsOn=["1"]),
+            get("3", f"/identityProtection/riskyUsers/{user_id}", dependsOn=["2"]),
+            get("4", f"/identityProtection/riskyUsers/{user_id}"),
+        ],
+    )
+
+    inner_error(missing, 404, "NotFound", not_found(unknown))
+    message = "The request depends on request '{}', which failed."
+    inner_error(dependant, 424, "FailedDependency", message.format("1"))
+    inner_error(transitive, 424, "FailedDependency", message.format("2"))
+    assert ok(independent)["riskState"] == "atRisk"  # the dismiss never ran
+
+
+def test_inner_errors_have_graph_bodies_and_the_batch_still_answers_200(
+    client: TestClient,
+) -> None:
+    unknown, sent = new_id(), "my-correlation-7"
+
+    missing, segment, empty, method = send_batch(
+        client,
+        [
+            get("1", f"/identityProtection/riskyUsers/{unknown}"),
+            get("2", "/identityProtection/nothingHere"),
+            dismiss("3", []),
+            get("4", "/identityProtection/riskyUsers/dismiss"),
+        ],
+        headers={"client-request-id": sent},
+    )
+
+    inner = inner_error(missing, 404, "NotFound", not_found(unknown))
+    assert inner["request-id"] == missing["headers"]["request-id"]
+    assert inner["client-request-id"] == missing["headers"]["client-request-id"] == sent
+    segment_message = "Resource not found for the segment 'nothingHere'."
+    inner_error(segment, 400, "BadRequest", segment_message)
+    inner_error(empty, 400, "BadRequest", "The parameter 'userIds' must hold at least one id.")
+    method_message = "Specified HTTP method is not allowed for the request target."
+    inner_error(method, 405, "Request_BadRequest", method_message)
+
+
+def test_each_sub_request_has_its_own_request_id(client: TestClient) -> None:
+    response = client.post(
+        "/v1.0/$batch",
+        json={"requests": [get(str(i), "/identityProtection/riskyUsers") for i in range(3)]},
+    )
+
+    ids = {item["headers"]["request-id"] for item in odata_json(response)["responses"]}
+    assert len(ids | {response.headers["request-id"]}) == 4
+    assert str(uuid.UUID(response.headers["request-id"])) == response.headers["request-id"]
+    assert response.headers["client-request-id"] == response.headers["request-id"]
+
+
+def test_beta_root(client: TestClient) -> None:
+    user_id = risky_user(client)
+
+    (item,) = send_batch(
+        client, [get("1", f"/identityProtection/riskyUsers/{user_id}")], root="/beta"
+    )
+
+    context = f"{BASE}/beta/$metadata#identityProtection/riskyUsers/$entity"
+    assert ok(item)["@odata.context"] == context
+
+
+def test_beta_legacy_paths_inside_a_beta_batch(client: TestClient) -> None:
+    user_id = risky_user(client)
+
+    dismissed, read = send_batch(
+        client,
+        [
+            dismiss("1", [user_id], url="/riskyUsers/dismiss"),
+            get("2", f"riskyUsers/{user_id}", dependsOn=["1"]),
+        ],
+        root="/BETA",
+    )
+
+    no_content(dismissed)
+    body = ok(read)
+    assert (body["@odata.context"], body["riskState"]) == (
+        f"{BASE}/beta/$metadata#riskyUsers/$entity",
+        "dismissed",
+    )
+
+
+def test_legacy_paths_are_beta_only(client: TestClient) -> None:
+    (item,) = send_batch(client, [get("1", "/riskyUsers")])
+
+    inner_error(item, 400, "BadRequest", "Resource not found for the segment 'riskyUsers'.")
+
+
+def test_a_batch_cannot_hold_a_batch(client: TestClient) -> None:
+    nested = {
+        "id": "1",
+        "method": "POST",
+        "url": "/$batch",
+        "headers": {"Content-Type": "application/json"},
+        "body": {"requests": [get("a", "/identityProtection/riskyUsers")]},
+    }
+
+    (item,) = send_batch(client, [nested])
+
+    message = "A batch request cannot contain another batch request."
+    inner_error(item, 400, "BadRequest", message)
+
+
+def test_twenty_requests_is_the_limit(client: TestClient) -> None:
+    requests = [get(str(i), "/identityProtection/riskyUsers") for i in range(21)]
+
+    assert len(send_batch(client, requests[:20])) == 20
+    response = client.post("/v1.0/$batch", json={"requests": requests})
+
+    bad_request(response, "A batch can hold at most 20 requests; 21 were given.")
+
+
+@pytest.mark.parametrize(("first", "second"), [("1", "1"), ("a", "A")])
+def test_duplicate_ids_fail_the_whole_batch(client: TestClient, first: str, second: str) -> None:
+    user_id = risky_user(client)
+    requests = [dismiss(first, [user_id]), get(second, "/identityProtection/riskyUsers")]
+
+    response = client.post("/v1.0/$batch", json={"requests": requests})
+
+    bad_request(response, f"Request Id {second} has to be unique in a batch.")
+    read = odata_json(client.get(f"/v1.0/identityProtection/riskyUsers/{user_id}"))
+    assert read["riskState"] == "atRisk"  # nothing in the batch ran
+
+
+GOOD = get("1", "/identityProtection/riskyUsers")
+MALFORMED: list[tuple[Any, str]] = [
+    ({"request": [GOOD]}, "Invalid batch payload format."),
+    ({"requests": GOOD}, "Invalid batch payload format."),
+    ([GOOD], "Invalid batch payload format."),
+    ({"requests": ["1"]}, "requests[0] must be a JSON object."),
+    ({"requests": [{**GOOD, "id": ""}]}, "requests[0] needs an 'id' that is a non-empty string."),
+    ({"requests": [{**GOOD, "id": 1}]}, "requests[0] needs an 'id' that is a non-empty string."),
+    (
+        {"requests": [{**GOOD, "method": "HEAD"}]},
+        "Request '1': the method must be one of GET, POST, PUT, PATCH, DELETE.",
+    ),
+    ({"requests": [{**GOOD, "url": ""}]}, "Request '1': the url must be a non-empty string."),
+    (
+        {"requests": [{**GOOD, "url": "https://graph.microsoft.com/v1.0/me"}]},
+        "Request '1': the url must be relative, not 'https://graph.microsoft.com/v1.0/me'.",
+    ),
+    (
+        {"requests": [{**GOOD, "url": "//evil.example/x"}]},
+        "Request '1': the url must be relative, not '//evil.example/x'.",
+    ),
+    (
+        {"requests": [{**GOOD, "url": "/../_admin/tenants"}]},
+        "Request '1': the url leaves the version root.",
+    ),
+    (
+        {"requests": [{**GOOD, "url": "/%2e%2e/_admin/tenants"}]},
+        "Request '1': the url leaves the version root.",
+    ),
+    (
+        {"requests": [{**GOOD, "headers": ["Content-Type"]}]},
+        "Request '1': headers must map names to strings.",
+    ),
+    (
+        {"requests": [{**GOOD, "body": {"userIds": []}}]},
+        "Request '1': a body needs a Content-Type header.",
+    ),
+    (
+        {"requests": [{**GOOD, "headers": {"Accept": "*/*"}, "body": {}}]},
+        "Request '1': a body needs a Content-Type header.",
+    ),
+    (
+        {"requests": [{**GOOD, "headers": {"Content-Type": "text/plain"}, "body": "no!"}]},
+        "Request '1': a body of type 'text/plain' must be base64.",
+    ),
+    (
+        {"requests": [{**GOOD, "dependsOn": "2"}]},
+        "Request '1': dependsOn must be an array of request ids.",
+    ),
+    ({"requests": [{**GOOD, "dependsOn": ["2"]}]}, "Request '1' depends on '2', not in the batch."),
+    ({"requests": [{**GOOD, "dependsOn": ["1"]}]}, "The dependsOn of request '1' form a cycle."),
+    (
+        {"requests": [{**GOOD, "dependsOn": ["2"]}, get("2", "/x", dependsOn=["1"])]},
+        "The dependsOn of request '1' form a cycle.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "message"), MALFORMED)
+def test_a_malformed_batch_is_a_400(client: TestClient, payload: Any, message: str) -> None:
+    bad_request(client.post("/v1.0/$batch", json=payload), message)
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b'{"requests": []}', "text/plain"),
+        (b"", "application/json"),
+    ],
+)
+def test_a_batch_that_is_not_json_is_a_400(
+    client: TestClient, content: bytes, content_type: str
+) -> None:
+    response = client.post("/v1.0/$batch", content=content, headers={"Content-Type": content_type})
+
+    bad_request(response, "Invalid batch payload format.")
+
+
+def test_an_empty_batch_answers_no_responses(client: TestClient) -> None:
+    assert send_batch(client, []) == []
+
+
+def test_a_base64_body_reaches_the_sub_request(client: TestClient) -> None:
+    user_id = risky_user(client)
+    request = {**dismiss("1", [user_id]), "headers": {"Content-Type": "text/plain"}, "body": "e30="}
+
+    (item,) = send_batch(client, [request])
+
+    message = (
+        "Unable to read JSON request payload. Please ensure Content-Type header is set and "
+        "payload is of valid JSON format."
+    )
+    inner_error(item, 400, "BadRequest", message)
+
+
+@pytest.fixture
+def secure(sqlite_database: Database, clock: FakeClock) -> TestClient:
+    """Tokens verified; the built-in issuer mints them (tests/auth/tokens.py)."""
+    return make_client(sqlite_database, clock, auth="on")
+
+
+def test_each_sub_request_is_authorized_on_its_own(secure: TestClient) -> None:
+    user_id = seed_risky_user(secure, TENANT_A)
+
+    refused, read = send_batch(
+        secure,
+        [dismiss("1", [user_id]), get("2", f"/identityProtection/riskyUsers/{user_id}")],
+        headers=app_bearer(secure, TENANT_A, READ),
+    )
+
+    inner_error(refused, 403, "Forbidden", MISSING)
+    assert ok(read)["riskState"] == "atRisk"
+
+
+def test_a_writer_token_dismisses_inside_a_batch(secure: TestClient) -> None:
+    user_id = seed_risky_user(secure, TENANT_A)
+
+    dismissed, read = send_batch(
+        secure,
+        [
+            dismiss("1", [user_id]),
+            get("2", f"/identityProtection/riskyUsers/{user_id}", dependsOn=["1"]),
+        ],
+        headers=app_bearer(secure, TENANT_A, WRITE),
+    )
+
+    no_content(dismissed)
+    assert ok(read)["riskState"] == "dismissed"
+
+
+def test_sub_requests_cannot_bring_their_own_token(secure: TestClient) -> None:
+    user_id = seed_risky_user(secure, TENANT_A)
+    writer = app_bearer(secure, TENANT_A, WRITE)
+
+    (refused,) = send_batch(
+        secure,
+        [{**dismiss("1", [user_id]), "headers": {"Content-Type": "application/json", **writer}}],
+        headers=app_bearer(secure, TENANT_A, READ),
+    )
+
+    inner_error(refused, 403, "Forbidden", MISSING)
+
+
+def test_a_batch_without_a_token_is_a_401(secure: TestClient) -> None:
+    response = secure.post("/v1.0/$batch", json={"requests": [GOOD]})
+
+    graph_error(response, 401, "InvalidAuthenticationToken", "Access token is empty.")
+    assert response.headers["www-authenticate"].startswith('Bearer realm=""')
