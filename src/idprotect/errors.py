@@ -57,6 +57,13 @@ class AccessDenied(GraphError):
     code = "AccessDenied"
 
 
+class FailedDependency(GraphError):
+    """A $batch request whose dependsOn target failed."""
+
+    status = 424
+    code = "FailedDependency"
+
+
 class TooManyRequests(GraphError):
     status = 429
     code = "TooManyRequests"

@@ -15,7 +15,7 @@ from starlette.types import Message, Scope
 from idprotect.api import wire
 from idprotect.api.deps import Caller
 from idprotect.api.errors import error_response
-from idprotect.errors import BadRequest, GraphError
+from idprotect.errors import BadRequest, FailedDependency
 
 MAX_REQUESTS = 20
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -38,11 +38,6 @@ _SPELLING = {
 }
 
 router = APIRouter()
-
-
-class FailedDependency(GraphError):
-    status = 424
-    code = "FailedDependency"
 
 
 @dataclass(frozen=True, slots=True)
