@@ -9,52 +9,32 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
+import shutil
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, select
 
 from bench.harness import (
+    RISKY,
     bare_server,
     idprotect_server,
     peak_memory_mb,
+    seed,
+    stop,
+    user_ids,
     wrk_id_script,
     wrk_requests_per_second,
 )
-from idprotect.auth.principal import DEMO_TENANT_ID
-from idprotect.store.tables import users
 
-RISKY = "/v1.0/identityProtection/riskyUsers/"
-
-
-def seed(db_url: str, count: int) -> float:
-    started = time.perf_counter()
-    command = [sys.executable, "-m", "idprotect", "seed", "--users", str(count), "--db", db_url]
-    subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - started
-
-
-def user_ids(db_url: str, state: str, limit: int) -> list[str]:
-    engine = create_engine(db_url)
-    with engine.connect() as connection:
-        query = (
-            select(users.c.id)
-            .where(users.c.tenant_id == DEMO_TENANT_ID, users.c.risk_state == state)
-            .limit(limit)
-        )
-        found = [row.id for row in connection.execute(query)]
-    engine.dispose()
-    return found
+DISMISS_BATCH = 60  # the most ids one action request may carry
 
 
 def dismiss_throughput(base: str, ids: list[str], *, clients: int) -> tuple[float, int]:
     """Users dismissed per second: `clients` threads posting 60 ids per request."""
-    batches = [ids[i : i + 60] for i in range(0, len(ids), 60)]
+    batches = [ids[i : i + DISMISS_BATCH] for i in range(0, len(ids), DISMISS_BATCH)]
     shares = [batches[i::clients] for i in range(clients)]
     failures: list[str] = []
 
@@ -77,42 +57,69 @@ def dismiss_throughput(base: str, ids: list[str], *, clients: int) -> tuple[floa
     return len(ids) / elapsed, len(batches)
 
 
-def main() -> None:
+def bare_rps(work: Path, args: argparse.Namespace) -> float:
+    """The ceiling: a bare ASGI app under the same uvicorn, one fixed path."""
+    server, base = bare_server(work / "bare.log")
+    try:
+        return wrk_requests_per_second(
+            base + RISKY + "x", lua=None, seconds=args.seconds, connections=args.connections
+        )
+    finally:
+        stop(server)
+
+
+def service_figures(db_url: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
+    """GET by id under wrk, then dismiss throughput, then the server's peak RSS."""
+    lua = wrk_id_script(work / "ids.lua", RISKY, user_ids(db_url, "atRisk", 2_000))
+    targets = user_ids(db_url, "atRisk", args.dismiss)
+    if len(targets) < args.dismiss:
+        raise RuntimeError(f"only {len(targets)} atRisk users to dismiss; seed more users")
+    server, base = idprotect_server(db_url, work / "server.log", auth="off")
+    try:
+        figures = {
+            "get_by_id_rps": wrk_requests_per_second(
+                base + RISKY, lua=lua, seconds=args.seconds, connections=args.connections
+            )
+        }
+        rate, requests = dismiss_throughput(base, targets, clients=args.clients)
+        figures["dismiss_users_per_second"] = rate
+        figures["dismiss_requests"] = requests
+        figures["server_peak_rss_mb"] = peak_memory_mb(server.pid)
+        return figures
+    finally:
+        stop(server)
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--dismiss", type=int, default=30_000, help="users to dismiss")
-    parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="idprotect-bench-"))
-    db_url = args.db or f"sqlite:///{work / 'bench.db'}"
-    results: dict[str, float] = {"users": args.users}
-    results["seed_seconds"] = seed(db_url, args.users)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent dismiss clients")
+    parser.add_argument("--db", help="database URL (default: a fresh SQLite file, seeded)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    return parser.parse_args()
 
-    lua = wrk_id_script(work / "ids.lua", RISKY, user_ids(db_url, "atRisk", 2_000))
-    bare, bare_base = bare_server(work / "bare.log")
+
+def main() -> None:
+    args = parse_args()
+    work = Path(tempfile.mkdtemp(prefix="idprotect-bench-"))
     try:
-        results["bare_rps"] = wrk_requests_per_second(
-            bare_base + RISKY + "x", lua=None, seconds=args.seconds, connections=args.connections
-        )
+        results: dict[str, float] = {"users": args.users}
+        db_url = args.db
+        if db_url is None:
+            db_url = f"sqlite:///{work / 'bench.db'}"
+            results["seed_seconds"] = seed(db_url, args.users)
+        results["bare_rps"] = bare_rps(work, args)
+        results.update(service_figures(db_url, work, args))
+        results["get_by_id_vs_bare"] = results["get_by_id_rps"] / results["bare_rps"]
+        print(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2))
     finally:
-        bare.terminate()
-    server, base = idprotect_server(db_url, work / "server.log")
-    try:
-        results["get_by_id_rps"] = wrk_requests_per_second(
-            base + RISKY, lua=lua, seconds=args.seconds, connections=args.connections
-        )
-        targets = user_ids(db_url, "atRisk", args.dismiss)
-        rate, requests = dismiss_throughput(base, targets, clients=4)
-        results["dismiss_users_per_second"] = rate
-        results["dismiss_requests"] = requests
-        results["server_peak_rss_mb"] = peak_memory_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
-    results["get_by_id_vs_bare"] = results["get_by_id_rps"] / results["bare_rps"]
-    print(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2))
+        if args.keep:
+            print(f"work directory: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
