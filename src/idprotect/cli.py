@@ -21,6 +21,7 @@ from idprotect.fixtures import Fixtures, load_fixtures
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, Settings
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
+from idprotect.tls import resolve_tls
 
 app = typer.Typer(
     help="A Microsoft Graph-compatible Identity Protection service.", no_args_is_help=True
@@ -65,11 +66,28 @@ def serve(
     ] = False,
     page_size: Annotated[int, typer.Option(min=1, max=500, help="Default page size.")] = 20,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    tls: Annotated[
+        bool, typer.Option(help="Serve HTTPS with a generated development certificate.")
+    ] = False,
+    tls_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where --tls keeps its CA and certificate [default: .idprotect/tls "
+            "beside the SQLite database]."
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this certificate (PEM).")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="The private key of --tls-cert (PEM).")
+    ] = None,
 ) -> None:
     """Run the service (migrating the database first)."""
     if auth not in ("on", "off"):
         console.print("[red]--auth is 'on' or 'off'.[/red]")
         raise typer.Exit(2)
+    ssl_certfile, ssl_keyfile = _tls_files(tls, tls_dir, tls_cert, tls_key, db, host)
     mode: AuthMode = "on" if auth == "on" else "off"
     settings = Settings(
         database_url=db,
@@ -83,9 +101,17 @@ def serve(
     upgrade_database(db)
     if demo:
         _load_demo_if_empty(db)
-    console.print(f"idprotect on http://{host}:{port}  (database {db}, auth {mode})")
+    scheme = "https" if ssl_certfile else "http"
+    console.print(f"idprotect on {scheme}://{host}:{port}  (database {db}, auth {mode})")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            access_log=access_log,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+        )
         return
     os.environ.update(settings.to_environ())
     uvicorn.run(
@@ -95,7 +121,27 @@ def serve(
         port=port,
         workers=workers,
         access_log=access_log,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
+
+
+def _tls_files(
+    tls: bool, tls_dir: Path | None, cert: Path | None, key: Path | None, db: str, host: str
+) -> tuple[str | None, str | None]:
+    """The certificate and key files for uvicorn, from the TLS options (None: plain HTTP)."""
+    try:
+        files = resolve_tls(
+            tls=tls, tls_dir=tls_dir, tls_cert=cert, tls_key=key, database_url=db, host=host
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if files is None:
+        return None, None
+    if files.ca_certfile is not None:
+        console.print(f"Development CA certificate (let clients trust it): {files.ca_certfile}")
+    return str(files.certfile), str(files.keyfile) if files.keyfile else None
 
 
 def _load_demo_if_empty(url: str) -> None:
