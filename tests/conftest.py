@@ -86,12 +86,38 @@ def postgres_server_url() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> str:
     """The session's PostgreSQL database, emptied for this test."""
-    engine = create_engine(postgres_server_url)
+    _truncate_all(postgres_server_url)
+    return postgres_server_url
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
     with engine.begin() as connection:
         names = ", ".join(table.name for table in metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names}"))
     engine.dispose()
-    return postgres_server_url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_database(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Database]:
+    """A database shared by the tests of one module, once per dialect: for read-only tests
+    on data that is slow to build. Its module must not also use the per-test databases."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module") / "idprotect.db"
+        shutil.copy(sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_server_url")
+        _truncate_all(url)
+    database = Database(make_engine(url))
+    yield database
+    database.dispose()
+    if request.param == "postgres":
+        _truncate_all(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from idprotect.auth.principal import DEMO_TENANT_ID, LOCAL_ADMIN_OBJECT_ID
+from idprotect.odata.skiptoken import TokenBinding, encode_skiptoken
 
 TENANT = DEMO_TENANT_ID
 ACTOR = LOCAL_ADMIN_OBJECT_ID
@@ -91,6 +91,14 @@ def delete_user(client: TestClient, user_id: str, tenant: str = TENANT) -> None:
     assert response.status_code == 204, response.text
 
 
-def skiptoken_tag(tenant: str = TENANT) -> str:
-    """What a $skiptoken carries to bind it to its tenant (so tests can forge the rest)."""
-    return hashlib.sha256(tenant.encode()).hexdigest()[:16]
+def signed_skiptoken(
+    client: TestClient,
+    *position: str | int | None,
+    collection: str = "riskyUsers",
+    query: str = "\n\n",
+    tenant: str = TENANT,
+) -> str:
+    """A $skiptoken signed with the deployment's key, as the service writes them: so tests can
+    put any position, collection or query in one (the query as QueryOptions.canonical_query)."""
+    key = client.app.state.database.skiptoken_key()  # type: ignore[attr-defined]
+    return encode_skiptoken(position, TokenBinding(key, tenant, collection, query))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from typing import Any
 
@@ -19,7 +17,15 @@ from tests.api.expect import (
     graph_error,
     odata_json,
 )
-from tests.factories import BETA, V1, add_detections, detection, new_id, skiptoken_tag
+from tests.factories import (
+    BETA,
+    TENANT,
+    V1,
+    add_detections,
+    detection,
+    new_id,
+    signed_skiptoken,
+)
 
 LIST = f"{V1}/riskDetections"
 CONTEXT = f"{BASE}/v1.0/$metadata#identityProtection/riskDetections"
@@ -85,12 +91,6 @@ def expected_v1(body: dict[str, Any]) -> dict[str, Any]:
 def listed(client: TestClient, url: str = LIST, **params: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = odata_json(client.get(url, params=params))["value"]
     return found
-
-
-def token(value: object) -> str:
-    """A forged $skiptoken: lists get this tenant's binding, so the position itself is judged."""
-    bound = [skiptoken_tag(), *value] if isinstance(value, list) else value
-    return base64.urlsafe_b64encode(json.dumps(bound).encode()).decode().rstrip("=")
 
 
 def test_list_risk_detections_answers_every_field(any_client: TestClient) -> None:
@@ -260,19 +260,32 @@ def test_default_page_size_is_20(client: TestClient) -> None:
         [1, 2],
     ],
 )
-def test_a_forged_skiptoken_is_a_bad_request(any_client: TestClient, position: object) -> None:
+def test_a_signed_skiptoken_with_a_position_of_another_shape_is_a_bad_request(
+    any_client: TestClient, position: list[str | int]
+) -> None:
     add_detections(any_client, detection())
+    skiptoken = signed_skiptoken(any_client, *position, collection="riskDetections")
 
     bad_request(
-        any_client.get(LIST, params={"$skiptoken": token(position)}),
+        any_client.get(LIST, params={"$skiptoken": skiptoken}),
         "The $skiptoken is not valid for this collection.",
     )
 
 
-@pytest.mark.parametrize("option", ["$filter", "$select", "$skip", "$count", "$orderby"])
+@pytest.mark.parametrize("option", ["$skip", "$expand", "$search"])
 def test_unsupported_options_are_refused(client: TestClient, option: str) -> None:
     bad_request(
         client.get(LIST, params={option: "x"}), f"Query option '{option}' is not supported."
+    )
+
+
+def test_count_is_refused_as_graph_declares_detections_not_countable(client: TestClient) -> None:
+    bad_request(
+        client.get(LIST, params={"$count": "true"}),
+        "Query option '$count' is not supported on riskDetections.",
+    )
+    bad_request(
+        client.get(f"{LIST}/$count"), "The /$count segment is not supported on riskDetections."
     )
 
 
@@ -294,3 +307,28 @@ def test_detections_of_another_tenant_are_not_listed(client: TestClient) -> None
 
     assert listed(client) == []
     assert client.get(f"{LIST}/{other[0]['id']}").status_code == 404
+
+
+def test_a_p1_tenant_filters_what_it_sees(any_client: TestClient) -> None:
+    add_detections(
+        any_client,
+        detection(riskEventType="unlikelyTravel", riskLevel="high"),
+        detection(riskEventType="leakedCredentials", riskLevel="low"),
+        detection(riskEventType="generic", riskLevel="medium"),
+    )
+    response = any_client.put(f"/_admin/tenants/{TENANT}", json={"licence": "P1"})
+    assert response.status_code == 204
+
+    def types(text: str) -> list[str]:
+        found = listed(any_client, **{"$filter": text, "$orderby": "detectedDateTime"})
+        return sorted(d["riskEventType"] for d in found)
+
+    assert types("riskLevel eq 'high'") == []
+    assert types("riskLevel eq 'hidden' and riskDetail eq 'hidden'") == [
+        "generic",
+        "generic",
+        "leakedCredentials",
+    ]
+    assert types("riskEventType eq 'unlikelyTravel'") == []
+    assert types("riskEventType eq 'generic'") == ["generic", "generic"]
+    assert types("startswith(riskEventType,'leaked')") == ["leakedCredentials"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from tests.factories import (
     new_id,
     plain_user,
     risky_user,
-    skiptoken_tag,
+    signed_skiptoken,
 )
 
 LIST = f"{V1}/riskyUsers"
@@ -31,10 +30,7 @@ def risky_users(client: TestClient, count: int) -> list[str]:
     return sorted(d["userId"] for d in created)
 
 
-def token(value: object) -> str:
-    """A forged $skiptoken: lists get this tenant's binding, so the position itself is judged."""
-    bound = [skiptoken_tag(), *value] if isinstance(value, list) else value
-    raw = bound if isinstance(bound, bytes) else json.dumps(bound).encode()
+def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -186,28 +182,40 @@ def test_the_page_that_ends_the_collection_exactly_has_no_next_link(
 
 
 @pytest.mark.parametrize(
-    ("skiptoken", "message"),
+    "skiptoken",
     [
-        ("garbage!", "The $skiptoken is not valid."),
-        ("", "The $skiptoken is not valid."),
-        ("é", "The $skiptoken is not valid."),
-        (token({"id": "x"}), "The $skiptoken is not valid."),
-        (token([]), "The $skiptoken is not valid."),
-        (token([True]), "The $skiptoken is not valid."),
-        (token([1.5]), "The $skiptoken is not valid."),
-        (token(b"[" * 5000 + b"]" * 5000), "The $skiptoken is not valid."),
-        (token(b"\xff\xfe"), "The $skiptoken is not valid."),
-        (token([7]), "The $skiptoken is not valid for this collection."),
-        (token(["a", "b"]), "The $skiptoken is not valid for this collection."),
-        (token(["a\u0000b"]), "The $skiptoken is not valid for this collection."),
+        "garbage!",
+        "",
+        "é",
+        ".",
+        "a.b.c",
+        b64(b'["riskyUsers","x","y"]'),
+        b64(b'["riskyUsers","x","y"]') + "." + b64(b"0" * 16),
+        b64(b"[" * 5000 + b"]" * 5000) + "." + b64(b"0" * 16),
+        b64(b"\xff\xfe") + ".\u00e9",
     ],
 )
-def test_a_forged_skiptoken_is_a_bad_request(
-    any_client: TestClient, skiptoken: str, message: str
+def test_a_skiptoken_this_service_did_not_sign_is_a_bad_request(
+    any_client: TestClient, skiptoken: str
 ) -> None:
     risky_user(any_client)
 
-    bad_request(any_client.get(LIST, params={"$skiptoken": skiptoken}), message)
+    bad_request(
+        any_client.get(LIST, params={"$skiptoken": skiptoken}), "The $skiptoken is not valid."
+    )
+
+
+@pytest.mark.parametrize("position", [(7,), ("a", "b"), ("a\u0000b",), (None,), ()])
+def test_a_signed_skiptoken_with_a_position_of_another_shape_is_a_bad_request(
+    any_client: TestClient, position: tuple[str | int | None, ...]
+) -> None:
+    risky_user(any_client)
+    skiptoken = signed_skiptoken(any_client, *position)
+
+    bad_request(
+        any_client.get(LIST, params={"$skiptoken": skiptoken}),
+        "The $skiptoken is not valid for this collection.",
+    )
 
 
 def test_a_skiptoken_of_another_collection_is_a_bad_request(client: TestClient) -> None:
@@ -224,15 +232,11 @@ def test_a_skiptoken_of_another_collection_is_a_bad_request(client: TestClient) 
 @pytest.mark.parametrize(
     ("query", "option"),
     [
-        ("$filter=riskLevel eq 'high'", "$filter"),
-        ("$select=id", "$select"),
-        ("$orderby=riskLastUpdatedDateTime", "$orderby"),
-        ("$count=true", "$count"),
         ("$expand=history", "$expand"),
         ("$search=adele", "$search"),
         ("$skip=1", "$skip"),
-        ("filter=riskLevel eq 'high'", "$filter"),
-        ("$FILTER=riskLevel eq 'high'", "$filter"),
+        ("skip=1", "$skip"),
+        ("$SKIP=1", "$skip"),
         ("$format=json", "$format"),
         ("$deltatoken=abc", "$deltatoken"),
         ("$foo=bar", "$foo"),

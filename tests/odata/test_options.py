@@ -1,12 +1,21 @@
-"""Query options, table-driven: what parses, and the 400 for everything else."""
+"""Query options, table-driven: what parses to what, and the 400 for everything else."""
 
 from __future__ import annotations
 
 import pytest
 
 from idprotect.errors import BadRequest
-from idprotect.odata.options import parse_query_options
-from idprotect.odata.skiptoken import decode_skiptoken, encode_skiptoken
+from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
+from idprotect.odata.options import QueryOptions, Target, parse_query_options
+from idprotect.odata.orderby import OrderBy
+from idprotect.odata.skiptoken import TokenBinding, decode_skiptoken, encode_skiptoken
+from idprotect.odata.tree import print_tree
+
+KEY = b"k" * 32
+
+
+def parse(query: str, collection: Collection = RISKY_USERS, **kw: object) -> QueryOptions:
+    return parse_query_options(query, collection, **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -21,53 +30,208 @@ from idprotect.odata.skiptoken import decode_skiptoken, encode_skiptoken
         ("$top=3&foo=bar", 3, None),
     ],
 )
-def test_supported_options_parse(query: str, top: int | None, skiptoken: str | None) -> None:
-    options = parse_query_options(query, collection=True)
+def test_paging_options_parse(query: str, top: int | None, skiptoken: str | None) -> None:
+    options = parse(query)
     assert (options.top, options.skiptoken) == (top, skiptoken)
 
 
 @pytest.mark.parametrize(
-    ("query", "message"),
+    ("query", "tree"),
     [
-        ("$top=0", "Invalid value '0' for query option '$top'"),
-        ("$top=501", "Invalid value '501' for query option '$top'"),
-        ("$top=-1", "Invalid value '-1' for query option '$top'"),
-        ("$top=ten", "Invalid value 'ten' for query option '$top'"),
-        ("$top=", "Invalid value '' for query option '$top'"),
-        ("$top=1&$top=2", "Query option '$top' was specified more than once."),
-        ("$filter=riskLevel eq 'high'", "Query option '$filter' is not supported."),
-        ("select=id", "Query option '$select' is not supported."),
-        ("$skip=10", "Query option '$skip' is not supported."),
+        ("$filter=riskLevel eq 'high'", "(eq riskLevel 'high')"),
+        ("filter=riskLevel+eq+'high'", "(eq riskLevel 'high')"),
+        ("$Filter=riskLevel%20eq%20'high'&", "(eq riskLevel 'high')"),
+        ("FILTER=riskState eq 'atRisk'", "(eq riskState 'atRisk')"),
     ],
 )
-def test_refused_options_say_why(query: str, message: str) -> None:
+def test_filter_is_found_however_clients_spell_it(query: str, tree: str) -> None:
+    options = parse(query)
+    assert options.filter is not None
+    assert print_tree(options.filter) == tree
+
+
+@pytest.mark.parametrize(
+    ("query", "collection", "expected"),
+    [
+        ("$orderby=riskLevel", RISKY_USERS, OrderBy("riskLevel")),
+        ("$orderby=riskLevel DESC", RISKY_USERS, OrderBy("riskLevel", descending=True)),
+        ("orderby=userPrincipalName+asc", RISKY_USERS, OrderBy("userPrincipalName")),
+        ("$orderby= activityDateTime  desc ", RISK_DETECTIONS, OrderBy("activityDateTime", True)),
+    ],
+)
+def test_orderby_parses(query: str, collection: Collection, expected: OrderBy) -> None:
+    assert parse(query, collection).orderby == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "collection", "version", "expected"),
+    [
+        ("$select=id,riskState", RISKY_USERS, "v1.0", ("id", "riskState")),
+        ("$select=riskState, id,riskState", RISKY_USERS, "v1.0", ("riskState", "id")),
+        ("$select=*", RISKY_USERS, "v1.0", ("*",)),
+        ("$select=activity,userId", HISTORY, "v1.0", ("activity", "userId")),
+        ("$select=riskType", RISK_DETECTIONS, "beta", ("riskType",)),
+    ],
+)
+def test_select_parses(
+    query: str, collection: Collection, version: str, expected: tuple[str, ...]
+) -> None:
+    assert parse(query, collection, version=version).select == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "collection", "message"),
+    [
+        ("$top=0", RISKY_USERS, "Invalid value '0' for query option '$top'"),
+        ("$top=501", RISKY_USERS, "Invalid value '501' for query option '$top'"),
+        ("$top=-1", RISKY_USERS, "Invalid value '-1' for query option '$top'"),
+        ("$top=ten", RISKY_USERS, "Invalid value 'ten' for query option '$top'"),
+        ("$top=", RISKY_USERS, "Invalid value '' for query option '$top'"),
+        ("$top=1&$top=2", RISKY_USERS, "Query option '$top' was specified more than once."),
+        ("$filter=a&filter=b", RISKY_USERS, "Query option '$filter' was specified more than once."),
+        ("$skip=10", RISKY_USERS, "Query option '$skip' is not supported."),
+        ("$expand=history", RISKY_USERS, "Query option '$expand' is not supported."),
+        ("$count=yes", RISKY_USERS, "Invalid value 'yes' for query option '$count'"),
+        ("$count=true", HISTORY, "Query option '$count' is not supported on history."),
+        ("$count=true", RISK_DETECTIONS, "Query option '$count' is not supported on riskDetect"),
+        ("$orderby=riskLevel", HISTORY, "Query option '$orderby' is not supported on history."),
+        ("$orderby=id", RISKY_USERS, "Invalid $orderby clause: 'id' cannot be ordered by"),
+        ("$orderby=riskLevel,id", RISKY_USERS, "Invalid $orderby clause: only one property"),
+        ("$orderby=", RISKY_USERS, "Invalid $orderby clause: no property is given."),
+        ("$orderby=riskLevel up", RISKY_USERS, "Invalid $orderby clause: expected asc or desc"),
+        ("$orderby=riskLevel asc x", RISKY_USERS, "Invalid $orderby clause: unexpected 'x'"),
+        ("$orderby=riskLevel", RISK_DETECTIONS, "Invalid $orderby clause: 'riskLevel' cannot"),
+        ("$select=", RISKY_USERS, "Invalid $select clause: a property name is missing."),
+        ("$select=id,,riskLevel", RISKY_USERS, "Invalid $select clause: a property name is"),
+        ("$select=riskType", RISK_DETECTIONS, "Could not find a property named 'riskType' on"),
+        ("$select=RiskLevel", RISKY_USERS, "Could not find a property named 'RiskLevel' on"),
+        ("$filter=riskLevel gt 'low'", RISKY_USERS, "Invalid filter clause: operator 'gt' is"),
+        ("$filter=", RISKY_USERS, "Invalid filter clause: the filter is empty."),
+    ],
+)
+def test_refused_options_say_why(query: str, collection: Collection, message: str) -> None:
     with pytest.raises(BadRequest) as raised:
-        parse_query_options(query, collection=True)
+        parse(query, collection)
     assert raised.value.message.startswith(message)
 
 
-def test_entities_take_no_paging_options() -> None:
-    with pytest.raises(BadRequest, match="not allowed on a single entity"):
-        parse_query_options("$top=5", collection=False)
+@pytest.mark.parametrize(
+    ("query", "target", "message"),
+    [
+        ("$top=5", Target.ENTITY, "Query option '$top' is not allowed on a single entity."),
+        ("$filter=isDeleted eq true", Target.ENTITY, "Query option '$filter' is not allowed on"),
+        ("$top=5", Target.COUNT, "Query option '$top' is not allowed with /$count."),
+        ("$select=id", Target.COUNT, "Query option '$select' is not allowed with /$count."),
+    ],
+)
+def test_entities_and_counts_take_fewer_options(query: str, target: Target, message: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse(query, target=target)
+    assert raised.value.message.startswith(message)
+
+
+def test_an_entity_takes_select_and_a_count_takes_filter() -> None:
+    assert parse("$select=id", target=Target.ENTITY).select == ("id",)
+    assert parse("$filter=isDeleted eq true", target=Target.COUNT).filter is not None
 
 
 def test_next_link_options_keep_the_odata_options_but_the_skiptoken() -> None:
-    options = parse_query_options("top=5&$skiptoken=x&custom=a+b", collection=True)
-    assert options.original == (("top", "5"),)
+    options = parse("top=5&$skiptoken=x&custom=a+b&$filter=isDeleted eq true")
+    assert options.original == (("top", "5"), ("$filter", "isDeleted eq true"))
 
 
-@pytest.mark.parametrize("position", [("a",), (1,), ("2026-03-01T00:00:00+00:00", "ff")])
-def test_skiptoken_round_trips(position: tuple[str | int, ...]) -> None:
-    assert decode_skiptoken(encode_skiptoken(position, scope="t1"), scope="t1") == position
+def test_the_canonical_query_ignores_spelling_and_top() -> None:
+    one = parse("$filter=riskLevel  eq 'high'&$orderby=riskLevel&$select=id&$top=3")
+    two = parse("filter=riskLevel eq 'high'&orderby=riskLevel asc&select=id")
+    other = parse("$filter=riskLevel eq 'high'&$orderby=riskLevel desc&$select=id")
+    assert one.canonical_query() == two.canonical_query() != other.canonical_query()
 
 
-@pytest.mark.parametrize("token", ["", "!!!", "bm90IGpzb24", "W10", "eyJhIjoxfQ", "W3RydWVd"])
+# -- evolvable members -------------------------------------------------------------------------
+
+HIDDEN = "(in riskDetail 'unknownFutureValue' 'adminConfirmedAccountSafe' 'adminConfirmedServi"
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("riskDetail eq 'unknownFutureValue'", HIDDEN),
+        ("riskDetail ne 'unknownFutureValue'", "(not " + HIDDEN),
+        ("riskDetail in ('none', 'unknownFutureValue')", "(in riskDetail 'none' 'unknownFutu"),
+        ("riskDetail eq 'none'", "(eq riskDetail 'none')"),
+        ("riskLevel eq 'unknownFutureValue'", "(eq riskLevel 'unknownFutureValue')"),
+    ],
+)
+def test_without_the_prefer_header_the_sentinel_stands_for_every_evolvable_member(
+    text: str, start: str
+) -> None:
+    options = parse(f"$filter={text}")
+    assert options.filter is not None
+    assert print_tree(options.filter).startswith(start)
+
+
+def test_token_issuer_type_has_its_own_capitalised_sentinel() -> None:
+    options = parse("$filter=tokenIssuerType eq 'UnknownFutureValue'", RISK_DETECTIONS)
+    assert options.filter is not None
+    assert print_tree(options.filter).startswith(
+        "(in tokenIssuerType 'UnknownFutureValue' 'ADFederationServicesMFAAdapter'"
+    )
+
+
+def test_naming_an_evolvable_member_needs_the_prefer_header() -> None:
+    text = "$filter=riskDetail eq 'adminConfirmedAccountSafe'"
+    with pytest.raises(BadRequest) as raised:
+        parse(text)
+    assert raised.value.message == (
+        "Invalid filter clause: 'adminConfirmedAccountSafe' is an evolvable member of "
+        "riskDetail; send the header 'Prefer: include-unknown-enum-members' to filter on it."
+    )
+    options = parse(text, include_unknown_enum_members=True)
+    assert options.filter is not None
+    assert print_tree(options.filter) == "(eq riskDetail 'adminConfirmedAccountSafe')"
+
+
+# -- the $skiptoken ----------------------------------------------------------------------------
+
+BINDING = TokenBinding(KEY, "tenant-a", "riskyUsers", "q")
+
+
+@pytest.mark.parametrize(
+    "position", [("a",), (1,), ("2026-03-01T00:00:00+00:00", "ff"), (None, "x"), ()]
+)
+def test_skiptoken_round_trips(position: tuple[str | int | None, ...]) -> None:
+    assert decode_skiptoken(encode_skiptoken(position, BINDING), BINDING) == position
+
+
+@pytest.mark.parametrize(
+    "token", ["", "!!!", "bm90IGpzb24", "W10", "eyJhIjoxfQ", "W3RydWVd", "W10.AAAA", "é.é"]
+)
 def test_tokens_this_service_did_not_write_are_refused(token: str) -> None:
-    with pytest.raises(BadRequest, match=r"\$skiptoken is not valid"):
-        decode_skiptoken(token, scope="t1")
+    with pytest.raises(BadRequest, match=r"^The \$skiptoken is not valid\.$"):
+        decode_skiptoken(token, BINDING)
 
 
-def test_a_token_of_one_tenant_is_refused_for_another() -> None:
-    token = encode_skiptoken(("user-1",), scope="tenant-a")
-    with pytest.raises(BadRequest, match=r"\$skiptoken is not valid"):
-        decode_skiptoken(token, scope="tenant-b")
+def test_an_edited_token_is_refused() -> None:
+    token = encode_skiptoken(("user-1",), BINDING)
+    payload, signature = token.split(".")
+    edited = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    for forged in (f"{edited}.{signature}", f"{payload}.{signature[:-1]}", payload):
+        with pytest.raises(BadRequest, match=r"^The \$skiptoken is not valid\.$"):
+            decode_skiptoken(forged, BINDING)
+
+
+@pytest.mark.parametrize(
+    ("binding", "message"),
+    [
+        (TokenBinding(KEY, "tenant-b", "riskyUsers", "q"), r"is not valid\.$"),
+        (TokenBinding(b"x" * 32, "tenant-a", "riskyUsers", "q"), r"is not valid\.$"),
+        (TokenBinding(KEY, "tenant-a", "riskDetections", "q"), "not valid for this collection"),
+        (TokenBinding(KEY, "tenant-a", "riskyUsers", "other"), "belongs to another query"),
+    ],
+)
+def test_a_token_is_bound_to_its_tenant_key_collection_and_query(
+    binding: TokenBinding, message: str
+) -> None:
+    token = encode_skiptoken(("user-1",), BINDING)
+    with pytest.raises(BadRequest, match=message):
+        decode_skiptoken(token, binding)

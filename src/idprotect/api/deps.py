@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -14,8 +15,11 @@ from idprotect.auth.permissions import Requirement, authorize
 from idprotect.auth.principal import Principal, local_security_administrator
 from idprotect.auth.verifier import TokenVerifier
 from idprotect.domain.clock import Clock
+from idprotect.domain.paging import PageRequest
 from idprotect.errors import BadRequest
-from idprotect.odata.options import QueryOptions, parse_query_options
+from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
+from idprotect.odata.options import QueryOptions, Target, parse_query_options
+from idprotect.odata.skiptoken import TokenBinding
 from idprotect.settings import Settings
 from idprotect.store.engine import Database
 
@@ -54,12 +58,47 @@ def _graph_root(request: Request) -> GraphRoot:
     )
 
 
-def _collection_options(request: Request) -> QueryOptions:
-    return parse_query_options(request.url.query, collection=True)
+def query_options(
+    collection: Collection, target: Target = Target.COLLECTION
+) -> Callable[[Request], QueryOptions]:
+    """A dependency parsing the request's query options for `collection`."""
+
+    def parse(request: Request) -> QueryOptions:
+        root = _graph_root(request)
+        return parse_query_options(
+            request.url.query,
+            collection,
+            target=target,
+            version=root.version,
+            include_unknown_enum_members=root.include_unknown_enum_members,
+        )
+
+    return parse
 
 
-def _entity_options(request: Request) -> QueryOptions:
-    return parse_query_options(request.url.query, collection=False)
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """A list request: its options, what its $skiptoken binds to, and the page it asks for."""
+
+    options: QueryOptions
+    binding: TokenBinding
+    page: PageRequest
+
+
+def list_request(collection: Collection) -> Callable[..., ListRequest]:
+    """A dependency giving the caller's list request on `collection` (after authorization)."""
+
+    def build(
+        request: Request,
+        caller: Annotated[Principal, Depends(_caller)],
+        database: Annotated[Database, Depends(_database)],
+        settings: Annotated[Settings, Depends(_settings)],
+    ) -> ListRequest:
+        options = query_options(collection)(request)
+        binding = options.binding(database.skiptoken_key(), caller.tenant_id)
+        return ListRequest(options, binding, options.page(settings.default_page_size, binding))
+
+    return build
 
 
 def _caller(request: Request) -> Principal:
@@ -143,6 +182,13 @@ Db = Annotated[Database, Depends(_database)]
 AppSettings = Annotated[Settings, Depends(_settings)]
 Now = Annotated[Clock, Depends(_clock)]
 Root = Annotated[GraphRoot, Depends(_graph_root)]
-CollectionOptions = Annotated[QueryOptions, Depends(_collection_options)]
-EntityOptions = Annotated[QueryOptions, Depends(_entity_options)]
+RiskyUsersList = Annotated[ListRequest, Depends(list_request(RISKY_USERS))]
+RiskyUserOptions = Annotated[QueryOptions, Depends(query_options(RISKY_USERS, Target.ENTITY))]
+RiskyUsersCount = Annotated[QueryOptions, Depends(query_options(RISKY_USERS, Target.COUNT))]
+HistoryList = Annotated[ListRequest, Depends(list_request(HISTORY))]
+HistoryItemOptions = Annotated[QueryOptions, Depends(query_options(HISTORY, Target.ENTITY))]
+RiskDetectionsList = Annotated[ListRequest, Depends(list_request(RISK_DETECTIONS))]
+RiskDetectionOptions = Annotated[
+    QueryOptions, Depends(query_options(RISK_DETECTIONS, Target.ENTITY))
+]
 ActionUserIds = Annotated[list[str], Depends(_action_user_ids)]

@@ -10,10 +10,13 @@ from idprotect.api import wire
 from idprotect.api.deps import (
     ActionUserIds,
     AppSettings,
-    CollectionOptions,
     Db,
-    EntityOptions,
+    HistoryItemOptions,
+    HistoryList,
     Now,
+    RiskyUserOptions,
+    RiskyUsersCount,
+    RiskyUsersList,
     Root,
     require,
 )
@@ -23,7 +26,7 @@ from idprotect.auth.principal import Principal
 from idprotect.domain import risky_users as service
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.risky_users import ActionRequest
-from idprotect.errors import MethodNotAllowed
+from idprotect.errors import BadRequest, MethodNotAllowed
 
 router = APIRouter()
 
@@ -72,77 +75,73 @@ def _action(
 
 @router.get("/riskyUsers")
 def list_risky_users(
-    request: Request,
-    caller: Reader,
-    root: Root,
-    options: CollectionOptions,
-    db: Db,
-    settings: AppSettings,
+    request: Request, caller: Reader, root: Root, query: RiskyUsersList, db: Db
 ) -> Response:
     with db.unit_of_work() as store:
-        page = service.list_risky_users(
-            store,
-            tenant_id=caller.tenant_id,
-            page=options.page(settings.default_page_size, scope=caller.tenant_id),
-        )
+        page = service.list_risky_users(store, tenant_id=caller.tenant_id, page=query.page)
     values = [wire.risky_user(user, root) for user in page.items]
     return wire.collection(
         root,
         "riskyUsers",
         values,
         page=page,
-        options=options,
+        options=query.options,
+        binding=query.binding,
         path=request.url.path,
-        scope=caller.tenant_id,
     )
 
 
+@router.get("/riskyUsers/$count")
+def count_risky_users(caller: Reader, options: RiskyUsersCount, db: Db) -> Response:
+    with db.unit_of_work() as store:
+        total = service.count_risky_users(store, tenant_id=caller.tenant_id, filter=options.filter)
+    return wire.count(total)
+
+
 @router.get("/riskyUsers/{user_id}")
-def get_risky_user(user_id: str, caller: Reader, root: Root, _: EntityOptions, db: Db) -> Response:
+def get_risky_user(
+    user_id: str, caller: Reader, root: Root, options: RiskyUserOptions, db: Db
+) -> Response:
     if user_id in ACTIONS:
         raise MethodNotAllowed()
     with db.unit_of_work() as store:
         user = service.get_risky_user(store, tenant_id=caller.tenant_id, user_id=user_id)
-    return wire.entity(root, "riskyUsers/$entity", wire.risky_user(user, root))
+    fields = wire.risky_user(user, root)
+    return wire.entity(root, "riskyUsers", fields, select=options.select)
 
 
 @router.get("/riskyUsers/{user_id}/history")
 def list_risky_user_history(
-    request: Request,
-    user_id: str,
-    caller: Reader,
-    root: Root,
-    options: CollectionOptions,
-    db: Db,
-    settings: AppSettings,
+    request: Request, user_id: str, caller: Reader, root: Root, query: HistoryList, db: Db
 ) -> Response:
     with db.unit_of_work() as store:
         page = service.list_risky_user_history(
-            store,
-            tenant_id=caller.tenant_id,
-            user_id=user_id,
-            page=options.page(settings.default_page_size, scope=caller.tenant_id),
+            store, tenant_id=caller.tenant_id, user_id=user_id, page=query.page
         )
     values = [wire.history_item(item, root) for item in page.items]
-    fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history"
     return wire.collection(
         root,
-        fragment,
+        f"riskyUsers('{normalize_object_id(user_id)}')/history",
         values,
         page=page,
-        options=options,
+        options=query.options,
+        binding=query.binding,
         path=request.url.path,
-        scope=caller.tenant_id,
     )
+
+
+@router.get("/riskyUsers/{user_id}/history/$count")
+def count_risky_user_history(user_id: str, caller: Reader) -> Response:
+    raise BadRequest("The /$count segment is not supported on history.")
 
 
 @router.get("/riskyUsers/{user_id}/history/{item_id}")
 def get_risky_user_history_item(
-    user_id: str, item_id: str, caller: Reader, root: Root, _: EntityOptions, db: Db
+    user_id: str, item_id: str, caller: Reader, root: Root, options: HistoryItemOptions, db: Db
 ) -> Response:
     with db.unit_of_work() as store:
         item = service.get_risky_user_history_item(
             store, tenant_id=caller.tenant_id, user_id=user_id, item_id=item_id
         )
-    fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history/$entity"
-    return wire.entity(root, fragment, wire.history_item(item, root))
+    fragment = f"riskyUsers('{normalize_object_id(user_id)}')/history"
+    return wire.entity(root, fragment, wire.history_item(item, root), select=options.select)

@@ -15,7 +15,8 @@ from idprotect.domain.enums import EVOLVABLE, RiskEventType
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser
 from idprotect.domain.paging import Page
 from idprotect.odata.options import QueryOptions
-from idprotect.odata.skiptoken import encode_skiptoken
+from idprotect.odata.select import ALL
+from idprotect.odata.skiptoken import TokenBinding, encode_skiptoken
 
 ODATA_JSON = (
     "application/json;odata.metadata=minimal;odata.streaming=true;"
@@ -24,6 +25,9 @@ ODATA_JSON = (
 _ODATA_HEADERS = {"OData-Version": "4.0"}
 
 _RISK_TYPES = frozenset(member.value for member in RiskEventType)
+
+# The `$select`ed properties of a response, or None for all of them.
+Selection = tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +47,12 @@ def odata_response(payload: dict[str, Any]) -> Response:
     return Response(orjson.dumps(payload), media_type=ODATA_JSON, headers=_ODATA_HEADERS)
 
 
-def entity(root: GraphRoot, fragment: str, fields: dict[str, Any]) -> Response:
-    return odata_response({"@odata.context": root.context(fragment), **fields})
+def entity(
+    root: GraphRoot, fragment: str, fields: dict[str, Any], *, select: Selection = None
+) -> Response:
+    """One entity of the set `fragment`; `$select` names the fields and the context."""
+    context = root.context(f"{fragment}{_selected(select)}/$entity")
+    return odata_response({"@odata.context": context, **_project(fields, select)})
 
 
 def collection(
@@ -54,16 +62,36 @@ def collection(
     *,
     page: Page[Any],
     options: QueryOptions,
+    binding: TokenBinding,
     path: str,
-    scope: str,
 ) -> Response:
-    payload: dict[str, Any] = {"@odata.context": root.context(fragment)}
+    """A page of the set `fragment`: context, count, nextLink and values, in Graph's order."""
+    select = options.select
+    payload: dict[str, Any] = {"@odata.context": root.context(fragment + _selected(select))}
+    if page.count is not None:
+        payload["@odata.count"] = page.count
     if page.next_after is not None:
-        payload["@odata.nextLink"] = next_link(
-            root, path, options, encode_skiptoken(page.next_after, scope=scope)
-        )
-    payload["value"] = values
+        skiptoken = encode_skiptoken(page.next_after, binding)
+        payload["@odata.nextLink"] = next_link(root, path, options, skiptoken)
+    payload["value"] = [_project(value, select) for value in values]
     return odata_response(payload)
+
+
+def count(total: int) -> Response:
+    """The answer of a `/$count` segment: the number alone, as text."""
+    return Response(str(total), media_type="text/plain;charset=utf-8", headers=_ODATA_HEADERS)
+
+
+def _selected(select: Selection) -> str:
+    """`(id,riskState)` as the context names a `$select`ed set; nothing without one."""
+    return f"({','.join(select)})" if select else ""
+
+
+def _project(fields: dict[str, Any], select: Selection) -> dict[str, Any]:
+    """The selected fields, in the entity's own order."""
+    if not select or select == ALL:
+        return fields
+    return {name: value for name, value in fields.items() if name in select}
 
 
 def next_link(root: GraphRoot, path: str, options: QueryOptions, skiptoken: str) -> str:
@@ -76,9 +104,8 @@ def next_link(root: GraphRoot, path: str, options: QueryOptions, skiptoken: str)
 def _graph_quote(value: str) -> str:
     # Graph writes percent-escapes in lower case (`%2c`, `%27`) and spaces as `+`.
     quoted = quote_plus(value, safe="$")
-    return "".join(
-        part if i == 0 else part[:2].lower() + part[2:] for i, part in enumerate(quoted.split("%"))
-    )
+    head, *escaped = quoted.split("%")
+    return "%".join([head, *(part[:2].lower() + part[2:] for part in escaped)])
 
 
 def graph_datetime(moment: datetime) -> str:

@@ -39,8 +39,12 @@ def list_risk_detections(
     store: RiskStore, *, tenant_id: str, page: PageRequest
 ) -> Page[RiskDetection]:
     licence = _licence(store, tenant_id)
-    found = store.list_risk_detections(tenant_id, page)
-    return Page(items=[as_seen_with(d, licence) for d in found.items], next_after=found.next_after)
+    found = store.list_risk_detections(tenant_id, page, licence=licence)
+    return Page(
+        items=[as_seen_with(d, licence) for d in found.items],
+        next_after=found.next_after,
+        count=found.count,
+    )
 
 
 def get_risk_detection(store: RiskStore, *, tenant_id: str, detection_id: str) -> RiskDetection:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
+from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.tenants import Licence
+from idprotect.odata.tree import Node
 
 
 class RiskStore(Protocol):
@@ -38,7 +41,13 @@ class RiskStore(Protocol):
 
     def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None: ...
 
-    def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]: ...
+    def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
+        """A page of risky users: filtered, ordered and positioned as `page` says."""
+        ...
+
+    def count_risky_users(self, tenant_id: str, filter: Node | None) -> int:
+        """How many risky users the filter keeps (all of them when it is None)."""
+        ...
 
     # History.
     def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]: ...
@@ -60,10 +69,22 @@ class RiskStore(Protocol):
 
     def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None: ...
 
-    def update_detection_states(
-        self, tenant_id: str, detections: Sequence[RiskDetection]
-    ) -> None: ...
+    def close_active_detections(
+        self,
+        tenant_id: str,
+        user_ids: Sequence[str],
+        *,
+        closed_as: tuple[RiskState, RiskDetail],
+        at: datetime,
+    ) -> None:
+        """Every active detection of these users takes the closing state and detail, and
+        `lastUpdatedDateTime` = `at`; its riskLevel stays as it was detected."""
+        ...
 
     def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None: ...
 
-    def list_risk_detections(self, tenant_id: str, page: PageRequest) -> Page[RiskDetection]: ...
+    def list_risk_detections(
+        self, tenant_id: str, page: PageRequest, *, licence: Licence = Licence.P2
+    ) -> Page[RiskDetection]:
+        """A page of detections; the filter sees the fields as a tenant of `licence` sees them."""
+        ...

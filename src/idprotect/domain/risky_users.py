@@ -24,10 +24,10 @@ from idprotect.domain.transitions import (
     CONFIRM_SAFE,
     DISMISS,
     AdminAction,
-    close_detection,
     risk_after_action,
 )
 from idprotect.errors import BadRequest, NotFound
+from idprotect.odata.tree import Node
 
 
 def _check_licence(store: RiskStore, tenant_id: str) -> None:
@@ -37,6 +37,11 @@ def _check_licence(store: RiskStore, tenant_id: str) -> None:
 def list_risky_users(store: RiskStore, *, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
     _check_licence(store, tenant_id)
     return store.list_risky_users(tenant_id, page)
+
+
+def count_risky_users(store: RiskStore, *, tenant_id: str, filter: Node | None) -> int:
+    _check_licence(store, tenant_id)
+    return store.count_risky_users(tenant_id, filter)
 
 
 def get_risky_user(store: RiskStore, *, tenant_id: str, user_id: str) -> RiskyUser:
@@ -59,7 +64,7 @@ def list_risky_user_history(
     found = store.list_history(tenant_id, user.id, page)
     latest = store.latest_history_ticks(tenant_id, [user.id]).get(user.id)
     items = [_mark_current(item, latest) for item in found.items]
-    return Page(items=items, next_after=found.next_after)
+    return Page(items=items, next_after=found.next_after, count=found.count)
 
 
 def get_risky_user_history_item(
@@ -146,10 +151,8 @@ def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRe
         return
     changed = sorted(risks)
     if action.closes_detections_as is not None:
-        closing = action.closes_detections_as
-        store.update_detection_states(
-            tenant_id,
-            [close_detection(d, closing, now) for d in store.active_detections(tenant_id, changed)],
+        store.close_active_detections(
+            tenant_id, changed, closed_as=action.closes_detections_as, at=now
         )
     if action.records_detection is not None:
         store.add_detections(

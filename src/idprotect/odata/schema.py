@@ -69,10 +69,14 @@ class Enum:
     """A Graph enum type (e.g. riskLevel) and its members' wire names; literals become members.
 
     Ordering operators are not offered: members carry no order here, so `gt` has no meaning.
+    `evolvable` members (declared after the `sentinel`, unknownFutureValue) are seen only by
+    callers that send `Prefer: include-unknown-enum-members` (odata/evolvable.py).
     """
 
     type_name: str
     members: frozenset[str]
+    evolvable: frozenset[str] = frozenset()
+    sentinel: str = "unknownFutureValue"
     capable: ClassVar[frozenset[Operator]] = _EQUALITY
     default: ClassVar[frozenset[Operator]] = _EQUALITY
 
@@ -80,6 +84,9 @@ class Enum:
         if not self.members:
             raise ValueError(f"enum {self.type_name} declares no members")
         object.__setattr__(self, "members", frozenset(self.members))
+        object.__setattr__(self, "evolvable", frozenset(self.evolvable))
+        if self.evolvable and not self.evolvable | {self.sentinel} <= self.members:
+            raise ValueError(f"evolvable members of {self.type_name} must be members")
 
     @property
     def name(self) -> str:

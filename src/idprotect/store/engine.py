@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from idprotect.errors import ServiceUnavailable
 from idprotect.store.identity import SqlIdentityStore
 from idprotect.store.repository import SqlRiskStore
+from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 
 _WRITE = "idprotect_write"
 
@@ -53,6 +54,14 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._skiptoken_key: bytes | None = None
+
+    def skiptoken_key(self) -> bytes:
+        """The deployment's $skiptoken signing key (read once, then kept)."""
+        if self._skiptoken_key is None:
+            with self._transaction(write=True) as connection:
+                self._skiptoken_key = deployment_secret(connection, SKIPTOKEN_KEY)
+        return self._skiptoken_key
 
     @contextmanager
     def unit_of_work(self, *, write: bool = False) -> Iterator[SqlRiskStore]:

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
-from idprotect.domain.paging import Page, PageRequest, Position
+from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.tenants import Licence
 from idprotect.domain.transitions import ACTIVE_DETECTION_STATES
-from idprotect.errors import BadRequest
-from idprotect.store import bulk, rows
+from idprotect.odata.tree import Node
+from idprotect.store import bulk, listing, rows
 from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
 
 _CHUNK = 500
 # Every row of one executemany carries the same columns: users without risk say so.
-_NO_RISK = dict.fromkeys(("risk_level", "risk_state", "risk_detail", "risk_last_updated_at"))
+_NO_RISK = dict.fromkeys(
+    ("risk_level", "risk_state", "risk_detail", "risk_last_updated_at", "risk_level_rank")
+)
 _ACTIVE = sorted(state.value for state in ACTIVE_DETECTION_STATES)
-_INVALID_SKIPTOKEN = "The $skiptoken is not valid for this collection."
 
 
 def _storable(value: str) -> bool:
@@ -91,7 +93,7 @@ class SqlRiskStore:
                     "user_principal_name": user.user_principal_name,
                     "is_deleted": user.is_deleted,
                     "is_processing": False,
-                    **(rows.risk_values(user.risk) if user.risk else _NO_RISK),
+                    **(rows.user_risk_values(user.risk) if user.risk else _NO_RISK),
                 }
                 for user in new_users
             ],
@@ -144,32 +146,21 @@ class SqlRiskStore:
             )
 
     def save_user_risks(self, tenant_id: str, risks: dict[str, UserRisk]) -> None:
-        if not risks:
-            return
-        statement = (
-            update(users)
-            .where(users.c.tenant_id == bindparam("t"), users.c.id == bindparam("uid"))
-            .values(
-                risk_level=bindparam("lvl"),
-                risk_state=bindparam("st"),
-                risk_detail=bindparam("dt"),
-                risk_last_updated_at=bindparam("at"),
-            )
-        )
-        self.connection.execute(
-            statement,
-            [
-                {
-                    "t": tenant_id,
-                    "uid": uid,
-                    "lvl": risk.level.value,
-                    "st": risk.state.value,
-                    "dt": risk.detail.value,
-                    "at": risk.last_updated,
-                }
-                for uid, risk in risks.items()
-            ],
-        )
+        # Users given the same risk (all users of one action) are updated in one statement.
+        by_risk: dict[UserRisk, list[str]] = {}
+        for uid, risk in risks.items():
+            by_risk.setdefault(risk, []).append(uid)
+        for risk, user_ids in by_risk.items():
+            values = {
+                **rows.risk_values(risk),
+                "risk_level_rank": rows.RISK_LEVEL_RANKS[risk.level],
+            }
+            for chunk in _chunks(sorted(user_ids)):
+                self.connection.execute(
+                    update(users)
+                    .where(users.c.tenant_id == tenant_id, users.c.id.in_(chunk))
+                    .values(**values)
+                )
 
     def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
         if not _storable(user_id):
@@ -184,14 +175,10 @@ class SqlRiskStore:
         return rows.risky_user_from_row(row) if row else None
 
     def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
-        query = select(users).where(users.c.tenant_id == tenant_id, users.c.risk_state.is_not(None))
-        if page.after is not None:
-            (after_id,) = _position(page.after, str)
-            query = query.where(users.c.id > after_id)
-        found = self.connection.execute(query.order_by(users.c.id).limit(page.limit + 1)).all()
-        items = [rows.risky_user_from_row(row) for row in found[: page.limit]]
-        more = len(found) > page.limit
-        return Page(items=items, next_after=(items[-1].id,) if more else None)
+        return listing.list_risky_users(self.connection, tenant_id, page)
+
+    def count_risky_users(self, tenant_id: str, filter: Node | None) -> int:
+        return listing.count_risky_users(self.connection, tenant_id, filter)
 
     # History.
     def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]:
@@ -213,15 +200,7 @@ class SqlRiskStore:
             )
 
     def list_history(self, tenant_id: str, user_id: str, page: PageRequest) -> Page[HistoryItem]:
-        h = risky_user_history.c
-        query = select(risky_user_history).where(h.tenant_id == tenant_id, h.user_id == user_id)
-        if page.after is not None:
-            (after_ticks,) = _position(page.after, int)
-            query = query.where(h.ticks < after_ticks)
-        found = self.connection.execute(query.order_by(h.ticks.desc()).limit(page.limit + 1)).all()
-        items = [rows.history_from_row(row) for row in found[: page.limit]]
-        more = len(found) > page.limit
-        return Page(items=items, next_after=(items[-1].ticks,) if more else None)
+        return listing.list_history(self.connection, tenant_id, user_id, page)
 
     def get_history_item(self, tenant_id: str, user_id: str, ticks: int) -> HistoryItem | None:
         h = risky_user_history.c
@@ -258,32 +237,22 @@ class SqlRiskStore:
                 [rows.detection_values(tenant_id, d) for d in detections],
             )
 
-    def update_detection_states(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None:
-        if not detections:
-            return
+    def close_active_detections(
+        self,
+        tenant_id: str,
+        user_ids: Sequence[str],
+        *,
+        closed_as: tuple[RiskState, RiskDetail],
+        at: datetime,
+    ) -> None:
+        state, detail = closed_as
         d = risk_detections.c
-        statement = (
-            update(risk_detections)
-            .where(d.tenant_id == bindparam("t"), d.id == bindparam("did"))
-            .values(
-                risk_state=bindparam("st"),
-                risk_detail=bindparam("dt"),
-                last_updated_at=bindparam("at"),
+        for chunk in _chunks(user_ids):
+            self.connection.execute(
+                update(risk_detections)
+                .where(d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(_ACTIVE))
+                .values(risk_state=state.value, risk_detail=detail.value, last_updated_at=at)
             )
-        )
-        self.connection.execute(
-            statement,
-            [
-                {
-                    "t": tenant_id,
-                    "did": det.id,
-                    "st": det.risk_state.value,
-                    "dt": det.risk_detail.value,
-                    "at": det.last_updated_at,
-                }
-                for det in detections
-            ],
-        )
 
     def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:
         if not _storable(detection_id):
@@ -294,47 +263,7 @@ class SqlRiskStore:
         ).first()
         return rows.detection_from_row(row) if row else None
 
-    def list_risk_detections(self, tenant_id: str, page: PageRequest) -> Page[RiskDetection]:
-        """Newest detection first; ties on detectedDateTime broken by id."""
-        d = risk_detections.c
-        query = select(risk_detections).where(d.tenant_id == tenant_id)
-        if page.after is not None:
-            after_at, after_id = _position(page.after, str, str)
-            moment = _parse_moment(after_at)
-            query = query.where(
-                or_(d.detected_at < moment, and_(d.detected_at == moment, d.id < after_id))
-            )
-        ordered = query.order_by(d.detected_at.desc(), d.id.desc()).limit(page.limit + 1)
-        found = self.connection.execute(ordered).all()
-        items = [rows.detection_from_row(row) for row in found[: page.limit]]
-        more = len(found) > page.limit
-        last = items[-1] if more else None
-        return Page(
-            items=items,
-            next_after=(last.detected_at.isoformat(), last.id) if last else None,
-        )
-
-
-def _position(after: Position, *types: type) -> tuple[Any, ...]:
-    """A page position as this collection writes it; anything else is a forged token."""
-    if len(after) != len(types) or not all(
-        isinstance(value, kind)
-        and not isinstance(value, bool)
-        and (not isinstance(value, str) or _storable(value))
-        for value, kind in zip(after, types, strict=True)
-    ):
-        raise BadRequest(_INVALID_SKIPTOKEN)
-    return tuple(after)
-
-
-def _parse_moment(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-        # Stored as UTC: a moment that has no UTC form (year 1 at +05:00) was forged.
-        if moment.tzinfo is not None:
-            moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise BadRequest(_INVALID_SKIPTOKEN) from None
-    if moment.tzinfo is None:
-        raise BadRequest(_INVALID_SKIPTOKEN)
-    return moment
+    def list_risk_detections(
+        self, tenant_id: str, page: PageRequest, *, licence: Licence = Licence.P2
+    ) -> Page[RiskDetection]:
+        return listing.list_risk_detections(self.connection, tenant_id, page, licence)

@@ -57,6 +57,15 @@ def _risk_from_row(row: Row[Any]) -> UserRisk:
     )
 
 
+# riskLevel ordinals as Graph's CSDL numbers them: RiskLevel is declared in that order.
+RISK_LEVEL_RANKS: dict[RiskLevel, int] = {level: rank for rank, level in enumerate(RiskLevel)}
+
+
+def user_risk_values(risk: UserRisk) -> dict[str, Any]:
+    """A user's risk columns, with the rank that `$orderby=riskLevel` walks."""
+    return {**risk_values(risk), "risk_level_rank": RISK_LEVEL_RANKS[risk.level]}
+
+
 def risk_values(risk: UserRisk) -> dict[str, Any]:
     return {
         "risk_level": risk.level.value,

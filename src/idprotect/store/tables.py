@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -74,8 +75,41 @@ users = Table(
     Column("risk_state", String(32)),
     Column("risk_detail", String(64)),
     Column("risk_last_updated_at", UtcDateTime()),
+    # riskLevel's ordinal in Graph's enum (low 0 ... none 4), so `$orderby=riskLevel` can
+    # walk an index: written with risk_level, never on its own.
+    Column("risk_level_rank", SmallInteger),
 )
 Index("ix_users_tenant_risky", users.c.tenant_id, users.c.risk_state, users.c.id)
+# Keyset paging walks these in order: equality filters first, then the sort key, then id.
+# Every action rewrites a user's risk columns, and so these entries: each index here slows
+# writes (docs/performance.md), so `riskLevel eq x and riskState eq y` has no index of its own
+# (it walks one of the two and filters the other).
+Index(
+    "ix_users_tenant_level_updated",
+    users.c.tenant_id,
+    users.c.risk_level,
+    users.c.risk_last_updated_at,
+    users.c.id,
+)
+Index(
+    "ix_users_tenant_state_updated",
+    users.c.tenant_id,
+    users.c.risk_state,
+    users.c.risk_last_updated_at,
+    users.c.id,
+)
+Index("ix_users_tenant_updated", users.c.tenant_id, users.c.risk_last_updated_at, users.c.id)
+Index("ix_users_tenant_rank", users.c.tenant_id, users.c.risk_level_rank, users.c.id)
+# Nullable sort keys. OData puts nulls first ascending and last descending: PostgreSQL's index
+# needs NULLS FIRST for that (a backward scan gives the other way); SQLite's indexes order NULLs
+# so already and refuse the words, so migration 0003 writes them on PostgreSQL only.
+Index(
+    "ix_users_tenant_upn",
+    users.c.tenant_id,
+    users.c.user_principal_name.nulls_first(),
+    users.c.id,
+)
+Index("ix_users_tenant_name", users.c.tenant_id, users.c.display_name.nulls_first(), users.c.id)
 
 risky_user_history = Table(
     "risky_user_history",
@@ -140,6 +174,32 @@ Index(
     risk_detections.c.detected_at,
     risk_detections.c.id,
 )
+Index(
+    "ix_risk_detections_tenant_activity",
+    risk_detections.c.tenant_id,
+    risk_detections.c.activity_at,
+    risk_detections.c.id,
+)
+Index(
+    "ix_risk_detections_tenant_last_updated",
+    risk_detections.c.tenant_id,
+    risk_detections.c.last_updated_at,
+    risk_detections.c.id,
+)
+Index(
+    "ix_risk_detections_tenant_level_detected",
+    risk_detections.c.tenant_id,
+    risk_detections.c.risk_level,
+    risk_detections.c.detected_at,
+    risk_detections.c.id,
+)
+Index(
+    "ix_risk_detections_tenant_type_detected",
+    risk_detections.c.tenant_id,
+    risk_detections.c.risk_event_type,
+    risk_detections.c.detected_at,
+    risk_detections.c.id,
+)
 
 # Keys of the built-in development issuer. They sign tokens for every tenant (as Entra's keys
 # do), so they are the one table without a tenant id.
@@ -152,6 +212,15 @@ signing_keys = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     # Rotated out: no longer signs, still verifies until then.
     Column("retired_at", UtcDateTime()),
+)
+
+# Secrets of this deployment, made once and shared by every process (the $skiptoken key).
+deployment_secrets = Table(
+    "deployment_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
 )
 
 app_registrations = Table(
