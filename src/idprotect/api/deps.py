@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from idprotect.api.paths import VERSIONS
 from idprotect.api.wire import GraphRoot
@@ -30,22 +31,31 @@ _UNREADABLE = (
 )
 
 
-def _database(request: Request) -> Database:
+# Dependencies that only read the request are `async def`: FastAPI would run a plain `def` in
+# the thread pool, one thread hop each. Only work that may block (the database, a key fetch)
+# goes to the pool.
+
+
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def _graph_root(request: Request) -> GraphRoot:
+async def _graph_root(request: Request) -> GraphRoot:
+    return _root_of(request)
+
+
+def _root_of(request: Request) -> GraphRoot:
     segments = request.url.path.split("/", 3)
     version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
     legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
@@ -60,20 +70,24 @@ def _graph_root(request: Request) -> GraphRoot:
 
 def query_options(
     collection: Collection, target: Target = Target.COLLECTION
-) -> Callable[[Request], QueryOptions]:
+) -> Callable[[Request], Awaitable[QueryOptions]]:
     """A dependency parsing the request's query options for `collection`."""
 
-    def parse(request: Request) -> QueryOptions:
-        root = _graph_root(request)
-        return parse_query_options(
-            request.url.query,
-            collection,
-            target=target,
-            version=root.version,
-            include_unknown_enum_members=root.include_unknown_enum_members,
-        )
+    async def parse(request: Request) -> QueryOptions:
+        return _parse_options(request, collection, target)
 
     return parse
+
+
+def _parse_options(request: Request, collection: Collection, target: Target) -> QueryOptions:
+    root = _root_of(request)
+    return parse_query_options(
+        request.url.query,
+        collection,
+        target=target,
+        version=root.version,
+        include_unknown_enum_members=root.include_unknown_enum_members,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +108,28 @@ def list_request(collection: Collection) -> Callable[..., ListRequest]:
         database: Annotated[Database, Depends(_database)],
         settings: Annotated[Settings, Depends(_settings)],
     ) -> ListRequest:
-        options = query_options(collection)(request)
+        options = _parse_options(request, collection, Target.COLLECTION)
         binding = options.binding(database.skiptoken_key(), caller.tenant_id)
         return ListRequest(options, binding, options.page(settings.default_page_size, binding))
 
     return build
 
 
-def _caller(request: Request) -> Principal:
-    """The verified caller; under `--auth off`, the local Security Administrator."""
+async def _caller(request: Request) -> Principal:
+    """The verified caller; under `--auth off`, the local Security Administrator.
+
+    A token verified before comes from the verifier's cache without leaving the event loop.
+    """
     state = request.app.state
     if state.settings.auth == "off":
         return local_security_administrator()
     verifier: TokenVerifier = state.verifier
-    principal = verifier.principal_from_header(request.headers.get("authorization"))
-    _ensure_tenant(state, principal.tenant_id)
+    header = request.headers.get("authorization")
+    principal = verifier.cached_principal(header)
+    if principal is None:
+        principal = await run_in_threadpool(verifier.principal_from_header, header)
+    if principal.tenant_id not in state.known_tenants:
+        await run_in_threadpool(_ensure_tenant, state, principal.tenant_id)
     return principal
 
 
@@ -126,10 +147,10 @@ def _ensure_tenant(state: Any, tenant_id: str) -> None:
 Caller = Annotated[Principal, Depends(_caller)]
 
 
-def require(requirement: Requirement) -> Callable[[Principal], Principal]:
+def require(requirement: Requirement) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency giving the caller, once they hold what `requirement` asks for."""
 
-    def authorized(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
+    async def authorized(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
         authorize(caller, requirement)
         return caller
 

@@ -57,6 +57,13 @@ class TokenVerifier:
             raise Unauthenticated("Access token is empty.")
         return self.verify(token.strip())
 
+    def cached_principal(self, authorization: str | None) -> Principal | None:
+        """The principal of a Bearer token verified before, or None (then verify it)."""
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return self._cached(token.strip())
+
     def verify(self, token: str) -> Principal:
         cached = self._cached(token)
         if cached is not None:
