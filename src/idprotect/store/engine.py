@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -55,6 +56,13 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._skiptoken_key: bytes | None = None
+        # SQLite has one writer at a time. Writers of this process queue on a lock and are
+        # woken at once, instead of polling in SQLite's sleeping busy handler; writers of other
+        # processes still meet at the database's own lock.
+        sqlite_writes = engine.dialect.name == "sqlite"
+        self._write_lock: AbstractContextManager[object] = (
+            threading.RLock() if sqlite_writes else nullcontext()
+        )
 
     def skiptoken_key(self) -> bytes:
         """The deployment's $skiptoken signing key (read once, then kept)."""
@@ -77,6 +85,11 @@ class Database:
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Connection]:
+        with self._write_lock if write else nullcontext(), self._connection(write) as connection:
+            yield connection
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[Connection]:
         try:
             with self.engine.connect() as connection:
                 connection.execution_options(**{_WRITE: write})
