@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +21,12 @@ from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
 from idprotect.store.tables import metadata
+
+# CI runs the property-based tests on a fixed seed: a run is repeatable, and a failure there is
+# a real one to reproduce, never luck. Elsewhere each run explores new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDPROTECT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
