@@ -64,11 +64,6 @@ class FailedDependency(GraphError):
     code = "FailedDependency"
 
 
-class TooManyRequests(GraphError):
-    status = 429
-    code = "TooManyRequests"
-
-
 class ServiceUnavailable(GraphError):
     status = 503
     code = "ServiceUnavailable"

@@ -52,10 +52,6 @@ async def _clock(request: Request) -> Clock:
 
 
 async def _graph_root(request: Request) -> GraphRoot:
-    return _root_of(request)
-
-
-def _root_of(request: Request) -> GraphRoot:
     segments = request.url.path.split("/", 3)
     version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
     legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
@@ -70,17 +66,21 @@ def _root_of(request: Request) -> GraphRoot:
 
 def query_options(
     collection: Collection, target: Target = Target.COLLECTION
-) -> Callable[[Request], Awaitable[QueryOptions]]:
+) -> Callable[..., Awaitable[QueryOptions]]:
     """A dependency parsing the request's query options for `collection`."""
 
-    async def parse(request: Request) -> QueryOptions:
-        return _parse_options(request, collection, target)
+    async def parse(
+        request: Request, root: Annotated[GraphRoot, Depends(_graph_root)]
+    ) -> QueryOptions:
+        return _parse_options(request, root, collection, target)
 
     return parse
 
 
-def _parse_options(request: Request, collection: Collection, target: Target) -> QueryOptions:
-    root = _root_of(request)
+def _parse_options(
+    request: Request, root: GraphRoot, collection: Collection, target: Target
+) -> QueryOptions:
+    # The root comes from the request's cached dependency: it is built once per request.
     return parse_query_options(
         request.url.query,
         collection,
@@ -104,11 +104,12 @@ def list_request(collection: Collection) -> Callable[..., ListRequest]:
 
     def build(
         request: Request,
+        root: Annotated[GraphRoot, Depends(_graph_root)],
         caller: Annotated[Principal, Depends(_caller)],
         database: Annotated[Database, Depends(_database)],
         settings: Annotated[Settings, Depends(_settings)],
     ) -> ListRequest:
-        options = _parse_options(request, collection, Target.COLLECTION)
+        options = _parse_options(request, root, collection, Target.COLLECTION)
         binding = options.binding(database.skiptoken_key(), caller.tenant_id)
         return ListRequest(options, binding, options.page(settings.default_page_size, binding))
 
