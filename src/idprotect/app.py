@@ -12,6 +12,7 @@ from idprotect import __version__
 from idprotect.api import admin, batch, issuer, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.headers import GraphHeadersMiddleware
+from idprotect.api.openapi import install_openapi
 from idprotect.api.paths import CanonicalPathMiddleware
 from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
@@ -53,13 +54,14 @@ def create_app(
     app.state.verifier = build_verifier(settings, db, clock, fetch_json)
     app.state.known_tenants = set()
     for prefix in GRAPH_ROOTS:
-        documented = prefix == GRAPH_ROOTS[0]
+        documented = prefix != "/beta"  # the legacy root paths repeat the same operations
         app.include_router(risky_users.router, prefix=prefix, include_in_schema=documented)
         app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
     app.include_router(batch.router)
     app.include_router(admin.router)
     app.include_router(issuer.router)
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(GraphHeadersMiddleware)
     return app

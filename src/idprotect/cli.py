@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -190,7 +189,7 @@ def seed(
 
 def _seed_file(database: Database, file: Path, tenant: str) -> None:
     try:
-        fixtures = Fixtures.model_validate(json.loads(file.read_text(encoding="utf-8")))
+        fixtures = Fixtures.model_validate_json(file.read_text(encoding="utf-8"), strict=True)
     except (OSError, ValueError, ValidationError) as exc:
         console.print(f"[red]Cannot load {file}: {exc}[/red]")
         raise typer.Exit(1) from None

@@ -38,8 +38,9 @@ class MethodNotAllowed(GraphError):
     status = 405
     code = "Request_BadRequest"
 
-    def __init__(self) -> None:
+    def __init__(self, allow: str) -> None:
         super().__init__("Specified HTTP method is not allowed for the request target.")
+        self.allow = allow  # the methods the target does answer, for the Allow header
 
 
 class Unauthenticated(GraphError):

@@ -202,6 +202,10 @@ def test_wrong_method_is_method_not_allowed(client: TestClient, method: str, pat
     response = client.request(method, url, json={"userIds": [user_id]})
 
     graph_error(response, 405, "Request_BadRequest", METHOD_NOT_ALLOWED)
+    # RFC 9110: a 405 names the methods the target does answer.
+    actions = ("dismiss", "confirmCompromised", "confirmSafe")
+    expected = "POST" if path.endswith(actions) else "GET"
+    assert response.headers["allow"] == expected
 
 
 def test_get_on_an_action_of_the_beta_legacy_root_is_method_not_allowed(

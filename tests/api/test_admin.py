@@ -60,6 +60,22 @@ def test_users_given_a_risk_state_become_risky(any_client: TestClient) -> None:
     )
 
 
+def test_years_before_1000_keep_four_digits(any_client: TestClient) -> None:
+    user_id = new_id()
+    add_users(
+        any_client,
+        directory_user(
+            id=user_id,
+            riskLevel="low",
+            riskState="atRisk",
+            riskLastUpdatedDateTime="0012-07-24T04:47:57.8Z",
+        ),
+    )
+
+    user = odata_json(any_client.get(f"{V1}/riskyUsers/{user_id}"))
+    assert user["riskLastUpdatedDateTime"] == "0012-07-24T04:47:57.8000000Z"
+
+
 def test_a_user_given_twice_in_one_batch_is_one_user(any_client: TestClient) -> None:
     user_id = new_id()
 
@@ -140,8 +156,7 @@ def test_a_detection_id_that_exists_is_refused_and_nothing_is_added(
         (b"\xff", "The request body is not valid JSON."),
         (
             b"[]",
-            "Invalid request body at 'body': "
-            "Input should be a valid dictionary or instance of UserBatch.",
+            "Invalid request body at 'body': Input should be an object.",
         ),
         (b"{}", "Invalid request body at 'value': Field required."),
         (
@@ -168,6 +183,15 @@ def test_a_detection_id_that_exists_is_refused_and_nothing_is_added(
             b'"riskLastUpdatedDateTime": "2026-01-01T00:00:00"}]}',
             "Invalid request body at 'value.0.riskLastUpdatedDateTime': "
             "Input should have timezone info.",
+        ),
+        (
+            b'{"value": [{"id": "a", "isDeleted": "true"}]}',
+            "Invalid request body at 'value.0.isDeleted': Input should be a valid boolean.",
+        ),
+        (
+            b'{"value": [{"id": "a", "riskLastUpdatedDateTime": 0}]}',
+            "Invalid request body at 'value.0.riskLastUpdatedDateTime': "
+            "Input should be a valid datetime.",
         ),
         (
             b'{"value": [{"id": "' + b"x" * 129 + b'"}]}',
@@ -209,7 +233,7 @@ def test_bad_user_bodies_are_bad_requests(
         (
             {"activityDateTime": "yesterday"},
             "activityDateTime",
-            "Input should be a valid datetime or date, input is too short",
+            "Input should be a valid datetime, input is too short",
         ),
         (
             {"detectedDateTime": "2026-01-01T00:00:00"},
@@ -252,7 +276,15 @@ def test_bad_user_bodies_are_bad_requests(
         (
             {"location": {"geoCoordinates": {"latitude": "north"}}},
             "location.geoCoordinates.latitude",
-            "Input should be a valid number, unable to parse string as a number",
+            "Input should be a valid number",
+        ),
+        # Strict: JSON of another type is refused, never converted (the OpenAPI schema says
+        # string, boolean, number, and a number is not a date).
+        ({"activityDateTime": 0}, "activityDateTime", "Input should be a valid datetime"),
+        (
+            {"location": {"geoCoordinates": {"latitude": "45.7"}}},
+            "location.geoCoordinates.latitude",
+            "Input should be a valid number",
         ),
         ({"riskLevelx": "low"}, "riskLevelx", "Extra inputs are not permitted"),
     ],

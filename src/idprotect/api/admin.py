@@ -55,11 +55,13 @@ def _body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
 
     async def parse(request: Request) -> M:
         try:
-            return model.model_validate(orjson.loads(await request.body()))
-        except orjson.JSONDecodeError:
-            raise BadRequest("The request body is not valid JSON.") from None
+            # Strict: a value of the wrong JSON type (a number for a date) is refused, never
+            # converted; the published schema says exactly what is accepted.
+            return model.model_validate_json(await request.body(), strict=True)
         except ValidationError as exc:
             first = exc.errors()[0]
+            if first["type"] == "json_invalid":
+                raise BadRequest("The request body is not valid JSON.") from None
             where = ".".join(str(part) for part in first["loc"]) or "body"
             raise BadRequest(f"Invalid request body at '{where}': {first['msg']}.") from None
 

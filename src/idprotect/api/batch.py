@@ -65,7 +65,7 @@ class SubResponse:
 
 
 @router.post("/v1.0/$batch")
-@router.post("/beta/$batch", include_in_schema=False)
+@router.post("/beta/$batch")
 async def batch(request: Request, _: Caller) -> Response:
     if request.scope.get("state", {}).get("in_batch"):
         raise BadRequest("A batch request cannot contain another batch request.")

@@ -36,7 +36,9 @@ def error_response(request: Request, error: GraphError) -> Response:
             },
         }
     }
-    headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if error.status == 401 else None
+    headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if error.status == 401 else {}
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = error.allow
     return Response(
         orjson.dumps(body), status_code=error.status, media_type="application/json", headers=headers
     )
@@ -50,7 +52,8 @@ async def _on_graph_error(request: Request, exc: Exception) -> Response:
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return error_response(request, MethodNotAllowed())
+        # Starlette's router names the methods the path does answer.
+        return error_response(request, MethodNotAllowed(dict(exc.headers or {}).get("Allow", "")))
     if exc.status_code == 404:
         return error_response(request, SegmentNotFound(unknown_segment(request.url.path)))
     error = GraphError(str(exc.detail))

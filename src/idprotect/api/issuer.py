@@ -21,9 +21,9 @@ from idprotect.auth.issuer import TOKEN_LIFETIME, AppRegistration, secret_matche
 from idprotect.domain.clock import utc_now
 from idprotect.identity import app_token, find_app, public_jwks
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
 
-_GRAPH_SCOPES = (
+GRAPH_SCOPES = (
     "https://graph.microsoft.com/.default",
     "00000003-0000-0000-c000-000000000000/.default",
 )
@@ -107,7 +107,7 @@ def _refuse_request(form: dict[str, str], client_id: str) -> _Refusal | None:
     if not client_id:
         return (400, "invalid_request", 900144,
             "The request body must contain the following parameter: 'client_id'.")  # fmt: skip
-    if scope not in _GRAPH_SCOPES:
+    if scope not in GRAPH_SCOPES:
         return (400, "invalid_scope", 1002012,
             f"The provided value for scope {scope} is not valid. Client credential flows "
             "must have a scope value with /.default suffixed to the resource identifier "

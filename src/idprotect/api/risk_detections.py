@@ -36,7 +36,7 @@ def list_risk_detections(
     )
 
 
-@router.get("/riskDetections/$count")
+@router.get("/riskDetections/$count", include_in_schema=False)
 def count_risk_detections(caller: Reader) -> Response:
     # Graph declares riskDetections not countable (CSDL Countable=false).
     raise BadRequest("The /$count segment is not supported on riskDetections.")

@@ -103,7 +103,7 @@ def get_risky_user(
     user_id: str, caller: Reader, root: Root, options: RiskyUserOptions, db: Db
 ) -> Response:
     if user_id in ACTIONS:
-        raise MethodNotAllowed()
+        raise MethodNotAllowed("POST")
     with db.unit_of_work() as store:
         user = service.get_risky_user(store, tenant_id=caller.tenant_id, user_id=user_id)
     fields = wire.risky_user(user, root)
@@ -130,7 +130,7 @@ def list_risky_user_history(
     )
 
 
-@router.get("/riskyUsers/{user_id}/history/$count")
+@router.get("/riskyUsers/{user_id}/history/$count", include_in_schema=False)
 def count_risky_user_history(user_id: str, caller: Reader) -> Response:
     raise BadRequest("The /$count segment is not supported on history.")
 

@@ -111,7 +111,8 @@ def _graph_quote(value: str) -> str:
 def graph_datetime(moment: datetime) -> str:
     """ISO 8601 in UTC with seven fractional digits and `Z`, as Graph writes DateTimeOffset."""
     utc = moment.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond:06d}0Z"
+    # The year by hand: strftime's %Y does not pad years before 1000 to four digits.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond:06d}0Z"
 
 
 def _enum(member: StrEnum | None, root: GraphRoot) -> str | None:
