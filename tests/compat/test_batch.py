@@ -2,32 +2,13 @@
 built by the SDKs' request builders, sent by its BatchRequestBuilder, answers read back with
 BatchResponseContent."""
 
-# ruff: noqa: E402  (msgraph-core's batch modules are imported after the stand-in below)
 from __future__ import annotations
 
 import json
-import sys
-import types
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-
-def _stand_in_for_deprecated() -> None:
-    """msgraph-core 1.5.2's batch_request_item.py and batch_response_item.py import `deprecated`
-    (PyPI: Deprecated) but msgraph-core does not declare it, so without that package they cannot
-    be imported. They only decorate their StreamInterface classes with it, which the batch code
-    never instantiates: an identity decorator stands in when the package is missing."""
-    try:
-        import deprecated  # noqa: F401
-    except ModuleNotFoundError:
-        stand_in = types.ModuleType("deprecated")
-        setattr(stand_in, "deprecated", lambda *args, **kwargs: lambda wrapped: wrapped)  # noqa: B010
-        sys.modules["deprecated"] = stand_in
-
-
-_stand_in_for_deprecated()
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
