@@ -168,3 +168,28 @@ def test_risk_detections_list_pages_and_get(tenant: Tenant, client: GraphService
     assert one.location is not None
     assert one.location.city == "Lyon"
     assert isinstance(one.detected_date_time, datetime)
+
+
+def test_a_repeated_action_changes_nothing_more(
+    tenant: Tenant, client: GraphServiceClient, loop: Loop
+):
+    """The SDK's retry handler resends a POST after a 429/503/504: the repeat must be harmless."""
+    (user_id,) = tenant.add_risky_users(1)
+    risky_users = client.identity_protection.risky_users
+
+    async def dismiss_twice() -> tuple[RiskyUser | None, RiskyUser | None, int]:
+        await risky_users.dismiss.post(DismissPostRequestBody(user_ids=[user_id]))
+        first = await risky_users.by_risky_user_id(user_id).get()
+        await risky_users.dismiss.post(DismissPostRequestBody(user_ids=[user_id]))
+        second = await risky_users.by_risky_user_id(user_id).get()
+        history = await risky_users.by_risky_user_id(user_id).history.get()
+        assert history is not None
+        return first, second, len(history.value or [])
+
+    first, second, items = loop.run(dismiss_twice())
+
+    assert first is not None
+    assert second is not None
+    assert second.risk_state == RiskState.Dismissed
+    assert second.risk_last_updated_date_time == first.risk_last_updated_date_time
+    assert items == 2  # the detection's, and one dismissal
