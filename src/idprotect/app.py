@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from idprotect import __version__
 from idprotect.api import admin, batch, issuer, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
+from idprotect.api.fast_get import GetRiskyUserFastPath
 from idprotect.api.headers import GraphHeadersMiddleware
 from idprotect.api.openapi import install_openapi
 from idprotect.api.paths import CanonicalPathMiddleware
@@ -18,6 +19,7 @@ from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
+from idprotect.store.point_reads import PointReader
 from idprotect.trust import build_verifier, fetch_json_over_http
 
 # Where the Graph routers answer: v1.0 and beta under the identityProtection singleton, and
@@ -64,6 +66,10 @@ def create_app(
     install_openapi(app)
     app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(GraphHeadersMiddleware)
+    if settings.fast_get:
+        # Outermost of ours, ahead of the two above; FastAPI's error and telemetry layers wrap it.
+        app.state.point_reader = PointReader(db.engine)
+        app.add_middleware(GetRiskyUserFastPath)
     return app
 
 

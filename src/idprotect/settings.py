@@ -36,6 +36,9 @@ class Settings:
     strict_actions: bool = False
     # Page size when a request gives no $top (riskyUsers, history and riskDetections).
     default_page_size: int = 20
+    # Answer `GET …/riskyUsers/{id}` ahead of the routers (api/fast_get.py); off, every request
+    # takes the normal path. The answers are the same either way.
+    fast_get: bool = True
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):

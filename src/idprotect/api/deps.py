@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from functools import lru_cache
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from idprotect.api.paths import VERSIONS
 from idprotect.api.wire import GraphRoot
@@ -16,13 +18,16 @@ from idprotect.auth.permissions import Requirement, authorize
 from idprotect.auth.principal import Principal, local_security_administrator
 from idprotect.auth.verifier import TokenVerifier
 from idprotect.domain.clock import Clock
+from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.paging import PageRequest
+from idprotect.domain.ports import RiskStore
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.options import QueryOptions, Target, parse_query_options
 from idprotect.odata.skiptoken import TokenBinding
 from idprotect.settings import Settings
 from idprotect.store.engine import Database
+from idprotect.store.point_reads import PointReader
 
 MAX_ACTION_IDS = 60
 _UNREADABLE = (
@@ -52,16 +57,44 @@ async def _clock(request: Request) -> Clock:
 
 
 async def _graph_root(request: Request) -> GraphRoot:
-    segments = request.url.path.split("/", 3)
+    return graph_root(request)
+
+
+def graph_root(request: Request) -> GraphRoot:
+    # The path's first segments as routed: no need to parse the whole URL again.
+    segments = request.scope["path"].split("/", 3)
     version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
     legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
-    prefer = request.headers.get("prefer", "").lower()
+    headers = request.headers
+    prefer = headers.get("prefer", "").lower()
     return GraphRoot(
-        base_url=str(request.base_url).rstrip("/"),
+        base_url=_base_url(request.scope, headers.get("host")),
         version=version,
         set_prefix="" if legacy_root else "identityProtection/",
         include_unknown_enum_members="include-unknown-enum-members" in prefer,
     )
+
+
+def _base_url(scope: Scope, host: str | None) -> str:
+    server = scope.get("server")
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    return _base_url_of(scope.get("scheme", "http"), tuple(server or ()), host, root_path)
+
+
+@lru_cache(maxsize=256)
+def _base_url_of(scheme: str, server: tuple[Any, ...], host: str | None, root_path: str) -> str:
+    """Starlette's `request.base_url` without its trailing slash, for what it depends on;
+    working it out parses a URL, a few µs on every request."""
+    scope: Scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server or None,
+        "path": "/",
+        "query_string": b"",
+        "root_path": root_path,
+        "headers": [(b"host", host.encode("latin-1"))] if host is not None else [],
+    }
+    return str(Request(scope).base_url).rstrip("/")
 
 
 def query_options(
@@ -117,20 +150,31 @@ def list_request(collection: Collection) -> Callable[..., ListRequest]:
 
 
 async def _caller(request: Request) -> Principal:
-    """The verified caller; under `--auth off`, the local Security Administrator.
+    """The verified caller; under `--auth off`, the local Security Administrator."""
+    principal = cached_caller(request)
+    if principal is None:
+        header = request.headers.get("authorization")
+        principal = await run_in_threadpool(_verified_caller, request.app.state, header)
+    return principal
 
-    A token verified before comes from the verifier's cache without leaving the event loop.
-    """
+
+def cached_caller(request: Request) -> Principal | None:
+    """The caller, when known without leaving the event loop: `--auth off`, or a token verified
+    before whose tenant exists. None when finding out may block (a new token, a new tenant)."""
     state = request.app.state
     if state.settings.auth == "off":
         return local_security_administrator()
     verifier: TokenVerifier = state.verifier
-    header = request.headers.get("authorization")
-    principal = verifier.cached_principal(header)
-    if principal is None:
-        principal = await run_in_threadpool(verifier.principal_from_header, header)
-    if principal.tenant_id not in state.known_tenants:
-        await run_in_threadpool(_ensure_tenant, state, principal.tenant_id)
+    principal = verifier.cached_principal(request.headers.get("authorization"))
+    if principal is None or principal.tenant_id not in state.known_tenants:
+        return None
+    return principal
+
+
+def _verified_caller(state: Any, header: str | None) -> Principal:
+    verifier: TokenVerifier = state.verifier
+    principal = verifier.principal_from_header(header)
+    _ensure_tenant(state, principal.tenant_id)
     return principal
 
 
@@ -146,6 +190,19 @@ def _ensure_tenant(state: Any, tenant_id: str) -> None:
 
 
 Caller = Annotated[Principal, Depends(_caller)]
+
+
+async def prefetched_risky_user(request: Request, tenant_id: str, user_id: str) -> RiskStore:
+    """A store that answers `get_risky_user` (the tenant's licence and the user) from one
+    statement: on the event loop for a SQLite file, in the thread pool otherwise."""
+    reader: PointReader = request.app.state.point_reader
+    key = normalize_object_id(user_id)  # the id the service asks its store for
+    if reader.on_loop:
+        prefetched = reader.risky_user(tenant_id, key)
+    else:
+        prefetched = await run_in_threadpool(reader.risky_user, tenant_id, key)
+    # It answers only what get_risky_user asks; any other question raises.
+    return cast(RiskStore, prefetched)
 
 
 def require(requirement: Requirement) -> Callable[[Principal], Awaitable[Principal]]:

@@ -42,6 +42,12 @@ def _canonical_word(segment: str) -> str:
     return _CANONICAL.get(lowered, segment)
 
 
+def is_plain_key(segment: str) -> bool:
+    """A key segment that canonicalization leaves alone and that names no word of the API."""
+    unchanged = _canonical_word(segment) == segment and not _KEY.match(segment)
+    return unchanged and segment.lower() not in _CANONICAL
+
+
 def unknown_segment(path: str) -> str:
     """The first segment of a canonical path that names nothing here (for Graph's 400)."""
     segments = [s for s in path.split("/") if s]
