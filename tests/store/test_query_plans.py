@@ -11,11 +11,13 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
+from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.paging import PageRequest
 from idprotect.odata.collections import RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.filter import parse_filter
@@ -45,6 +47,10 @@ def _explain(database: Database, collection: Collection, **request: Any) -> str:
         else:
             store.list_risk_detections(data.TENANT, page)
     statement, parameters = next(s for s in statements if "ORDER BY" in s[0])
+    return _plan(database, statement, parameters)
+
+
+def _plan(database: Database, statement: str, parameters: Any) -> str:
     with database.engine.connect() as connection:
         if connection.dialect.name == "sqlite":
             found = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
@@ -139,3 +145,27 @@ def test_detection_lists_walk_an_index(
     )
 
     _assert_index_seek(plan, index, loaded.engine.dialect.name)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def _close_and_roll_back(database: Database) -> None:
+    closing = (RiskState.DISMISSED, RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER)
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    with database.unit_of_work(write=True) as store:
+        store.close_active_detections(data.TENANT, ["u1", "u2"], closed_as=closing, at=at)
+        raise _RolledBack  # the module's data stays as loaded
+
+
+def test_closing_detections_seeks_them_by_user(loaded: Database) -> None:
+    with _captured(loaded) as statements, pytest.raises(_RolledBack):
+        _close_and_roll_back(loaded)
+    statement, parameters = next(s for s in statements if s[0].startswith("UPDATE"))
+
+    plan = _plan(loaded, statement, parameters)
+
+    assert re.search(r"ix_risk_detections_tenant_user\b", plan), plan
+    assert "SCAN risk_detections" not in plan, plan
+    assert "Seq Scan" not in plan, plan

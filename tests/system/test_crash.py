@@ -24,9 +24,11 @@ def _seed(base_url: str, users: list[str]) -> None:
     assert response.status_code == 201, response.text
 
 
-def _send_until_killed(base_url: str, batches: list[list[str]], acked: list[int]) -> None:
+def _send_until_killed(
+    base_url: str, batches: list[tuple[int, list[str]]], acked: list[int]
+) -> None:
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        for index, batch in enumerate(batches):
+        for index, batch in batches:
             try:
                 response = client.post(
                     "/v1.0/identityProtection/riskyUsers/confirmCompromised",
@@ -46,9 +48,11 @@ def _states(base_url: str, users: list[str]) -> dict[str, str]:
         }
 
 
+# Several senders: on SQLite their requests share transactions (store/group_commit.py).
+@pytest.mark.parametrize("senders", [1, 4])
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_acknowledged_actions_survive_sigkill(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+    backend: str, senders: int, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     db_url: str = request.getfixturevalue(f"{backend}_url")
     batches = [[new_id() for _ in range(BATCH)] for _ in range(BATCHES)]
@@ -57,12 +61,20 @@ def test_acknowledged_actions_survive_sigkill(
     acked: list[int] = []
     try:
         _seed(server.base_url, users)
-        sender = threading.Thread(target=_send_until_killed, args=(server.base_url, batches, acked))
-        sender.start()
+        numbered = list(enumerate(batches))
+        threads = [
+            threading.Thread(
+                target=_send_until_killed, args=(server.base_url, numbered[i::senders], acked)
+            )
+            for i in range(senders)
+        ]
+        for thread in threads:
+            thread.start()
         while len(acked) < BATCHES // 3:
             time.sleep(0.005)
-        server.kill()  # mid-stream: one request may be in flight
-        sender.join(timeout=30)
+        server.kill()  # mid-stream: a request per sender may be in flight
+        for thread in threads:
+            thread.join(timeout=30)
         server = ServerProcess(db_url, tmp_path).start()
         states = _states(server.base_url, users)
     finally:

@@ -14,9 +14,18 @@ def write_history(
     changes: dict[str, tuple[User, UserRisk]],
     activities: dict[str, UserActivity],
     actor_id: str | None,
+    latest_ticks: dict[str, int] | None = None,
 ) -> None:
-    """Save each user's new risk and append one history item per user that changed."""
-    latest = store.latest_history_ticks(tenant_id, sorted(changes))
+    """Save each user's new risk and append one history item per user that changed.
+
+    `latest_ticks` (users' newest history ticks, read under their lock) saves a read when the
+    caller has them already.
+    """
+    latest = (
+        store.latest_history_ticks(tenant_id, sorted(changes))
+        if latest_ticks is None
+        else latest_ticks
+    )
     items = []
     for uid, (user, risk) in changes.items():
         # Ticks stay strictly increasing per user, so every item keeps a distinct id.

@@ -29,6 +29,13 @@ class RiskStore(Protocol):
         """The users that exist among `user_ids`, locked until the unit of work ends."""
         ...
 
+    def lock_users_and_latest_ticks(
+        self, tenant_id: str, user_ids: Sequence[str]
+    ) -> tuple[dict[str, User], dict[str, int]]:
+        """`lock_users`, with the ticks of each found user's newest history item (users with
+        no history are left out), in one read."""
+        ...
+
     def add_missing_users(self, tenant_id: str, users: Sequence[User]) -> None:
         """Insert the users that do not exist yet; existing ones are left untouched."""
         ...

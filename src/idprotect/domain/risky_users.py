@@ -140,7 +140,7 @@ def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRe
     tenant_id, now = request.tenant_id, request.now
     _check_licence(store, tenant_id)
     ids = list(dict.fromkeys(normalize_object_id(i) for i in request.user_ids))
-    users = store.lock_users(tenant_id, sorted(ids))
+    users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, sorted(ids))
     _check_action_targets(action, ids, users, strict=request.strict)
     risks = {
         user.id: risk
@@ -169,6 +169,7 @@ def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRe
         changes={uid: (users[uid], risks[uid]) for uid in changed},
         activities=dict.fromkeys(changed, activity),
         actor_id=request.actor_id,
+        latest_ticks=latest_ticks,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from idprotect.errors import ServiceUnavailable
+from idprotect.store.group_commit import BUSY, GroupCommit
 from idprotect.store.identity import SqlIdentityStore
 from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
@@ -40,6 +41,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Savepoints (group_commit.py) journal in memory, not in a temporary file.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -63,6 +66,12 @@ class Database:
         self._write_lock: AbstractContextManager[object] = (
             threading.RLock() if sqlite_writes else nullcontext()
         )
+        # And the writers queued behind a transaction share it, and its fsync (group_commit.py).
+        self._groups = (
+            GroupCommit(lambda: self._connection(write=True), self._write_lock)
+            if sqlite_writes
+            else None
+        )
 
     def skiptoken_key(self) -> bytes:
         """The deployment's $skiptoken signing key (read once, then kept)."""
@@ -85,6 +94,10 @@ class Database:
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Connection]:
+        if write and self._groups is not None:
+            with self._groups.transaction() as connection:
+                yield connection
+            return
         with self._write_lock if write else nullcontext(), self._connection(write) as connection:
             yield connection
 
@@ -98,7 +111,7 @@ class Database:
         except OperationalError as exc:
             # Lock timeouts, deadlocks, a database that went away: the transaction was rolled
             # back, so the caller may retry (the Graph SDKs retry 503 on their own).
-            raise ServiceUnavailable("The service is busy. Retry the request.") from exc
+            raise ServiceUnavailable(BUSY) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

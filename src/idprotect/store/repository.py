@@ -6,24 +6,21 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.tenants import Licence
-from idprotect.domain.transitions import ACTIVE_DETECTION_STATES
 from idprotect.odata.tree import Node
+from idprotect.store import action_statements as sql
 from idprotect.store import bulk, listing, rows
 from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
 
 _CHUNK = 500
 # Every row of one executemany carries the same columns: users without risk say so.
-_NO_RISK = dict.fromkeys(
-    ("risk_level", "risk_state", "risk_detail", "risk_last_updated_at", "risk_level_rank")
-)
-_ACTIVE = sorted(state.value for state in ACTIVE_DETECTION_STATES)
+_NO_RISK = dict.fromkeys(sql.RISK_COLUMNS)
 
 
 def _storable(value: str) -> bool:
@@ -49,9 +46,7 @@ class SqlRiskStore:
         self.connection.execute(self._insert_ignoring_existing(tenants), {"id": tenant_id})
 
     def tenant_licence(self, tenant_id: str) -> Licence | None:
-        licence = self.connection.execute(
-            select(tenants.c.licence).where(tenants.c.id == tenant_id)
-        ).scalar()
+        licence = self.connection.execute(sql.LICENCE, {"tenant": tenant_id}).scalar()
         return Licence(licence) if licence is not None else None
 
     def set_tenant_licence(self, tenant_id: str, licence: Licence) -> None:
@@ -68,17 +63,33 @@ class SqlRiskStore:
 
     # Directory users and their risk.
     def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:
-        found: dict[str, User] = {}
+        return {
+            row.id: rows.user_from_row(row)
+            for row in self._lock(sql.LOCK_USERS, tenant_id, user_ids)
+        }
+
+    def lock_users_and_latest_ticks(
+        self, tenant_id: str, user_ids: Sequence[str]
+    ) -> tuple[dict[str, User], dict[str, int]]:
+        if self._dialect == "postgresql":
+            # Read committed: a statement that waited for a row lock returns the row as its
+            # holder committed it, but reads other tables as they were when it began; so the
+            # history is read by a statement of its own, begun once the users are locked.
+            # SQLite's writers take the database's lock before their first read.
+            found = self.lock_users(tenant_id, user_ids)
+            return found, self.latest_history_ticks(tenant_id, sorted(found))
+        found = {}
+        latest: dict[str, int] = {}
+        for row in self._lock(sql.LOCK_USERS_AND_LATEST_TICKS, tenant_id, user_ids):
+            found[row.id] = rows.user_from_row(row)
+            if row.latest_ticks is not None:
+                latest[row.id] = row.latest_ticks
+        return found, latest
+
+    def _lock(self, statement: Any, tenant_id: str, user_ids: Sequence[str]) -> Iterator[Any]:
+        # In id order, chunk after chunk: concurrent writers lock rows in the same order.
         for chunk in _chunks(sorted(i for i in user_ids if _storable(i))):
-            query = (
-                select(users)
-                .where(users.c.tenant_id == tenant_id, users.c.id.in_(chunk))
-                .order_by(users.c.id)
-                .with_for_update()
-            )
-            for row in self.connection.execute(query):
-                found[row.id] = rows.user_from_row(row)
-        return found
+            yield from self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk})
 
     def add_missing_users(self, tenant_id: str, new_users: Sequence[User]) -> None:
         if not new_users:
@@ -151,15 +162,10 @@ class SqlRiskStore:
         for uid, risk in risks.items():
             by_risk.setdefault(risk, []).append(uid)
         for risk, user_ids in by_risk.items():
-            values = {
-                **rows.risk_values(risk),
-                "risk_level_rank": rows.RISK_LEVEL_RANKS[risk.level],
-            }
+            values = {f"new_{name}": value for name, value in rows.user_risk_values(risk).items()}
             for chunk in _chunks(sorted(user_ids)):
                 self.connection.execute(
-                    update(users)
-                    .where(users.c.tenant_id == tenant_id, users.c.id.in_(chunk))
-                    .values(**values)
+                    sql.SAVE_RISK, {"tenant": tenant_id, "ids": chunk, **values}
                 )
 
     def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
@@ -183,20 +189,17 @@ class SqlRiskStore:
     # History.
     def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]:
         latest: dict[str, int] = {}
-        h = risky_user_history.c
         for chunk in _chunks(user_ids):
-            query = (
-                select(h.user_id, func.max(h.ticks))
-                .where(h.tenant_id == tenant_id, h.user_id.in_(chunk))
-                .group_by(h.user_id)
+            found = self.connection.execute(
+                sql.LATEST_HISTORY_TICKS, {"tenant": tenant_id, "ids": chunk}
             )
-            latest.update((row[0], row[1]) for row in self.connection.execute(query))
+            latest.update((row[0], row[1]) for row in found)
         return latest
 
     def add_history_items(self, tenant_id: str, items: Sequence[HistoryItem]) -> None:
         if items:
             self.connection.execute(
-                insert(risky_user_history), [rows.history_values(tenant_id, i) for i in items]
+                sql.ADD_HISTORY, [rows.history_values(tenant_id, i) for i in items]
             )
 
     def list_history(self, tenant_id: str, user_id: str, page: PageRequest) -> Page[HistoryItem]:
@@ -217,7 +220,7 @@ class SqlRiskStore:
         found: list[RiskDetection] = []
         for chunk in _chunks(user_ids):
             query = select(risk_detections).where(
-                d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(_ACTIVE)
+                d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(sql.ACTIVE)
             )
             found.extend(rows.detection_from_row(row) for row in self.connection.execute(query))
         return found
@@ -246,12 +249,10 @@ class SqlRiskStore:
         at: datetime,
     ) -> None:
         state, detail = closed_as
-        d = risk_detections.c
+        closing = {"new_state": state.value, "new_detail": detail.value, "new_last_updated_at": at}
         for chunk in _chunks(user_ids):
             self.connection.execute(
-                update(risk_detections)
-                .where(d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(_ACTIVE))
-                .values(risk_state=state.value, risk_detail=detail.value, last_updated_at=at)
+                sql.CLOSE_DETECTIONS, {"tenant": tenant_id, "ids": chunk, **closing}
             )
 
     def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:

@@ -162,12 +162,9 @@ risk_detections = Table(
     Column("additional_info", Text),
     Column("mitre_technique_id", String(32)),
 )
-Index(
-    "ix_risk_detections_tenant_user_state",
-    risk_detections.c.tenant_id,
-    risk_detections.c.user_id,
-    risk_detections.c.risk_state,
-)
+# A user's detections (the active ones are filtered on the row): no riskState in the key, which
+# every action that closes detections would rewrite (migration 0004).
+Index("ix_risk_detections_tenant_user", risk_detections.c.tenant_id, risk_detections.c.user_id)
 Index(
     "ix_risk_detections_tenant_detected",
     risk_detections.c.tenant_id,
