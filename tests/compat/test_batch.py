@@ -7,37 +7,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.serialization import ParseNode, SerializationWriter
-from msgraph.generated.identity_protection.risky_users.dismiss.dismiss_post_request_body import (
-    DismissPostRequestBody,
-)
-from msgraph.generated.identity_protection.risky_users.risky_users_request_builder import (
-    RiskyUsersRequestBuilder,
-)
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.models.risky_user import RiskyUser
-from msgraph.generated.models.risky_user_collection_response import (
-    RiskyUserCollectionResponse,
-)
-from msgraph_beta.generated.identity_protection.risky_users.dismiss.dismiss_post_request_body import (  # noqa: E501
-    DismissPostRequestBody as BetaDismissPostRequestBody,
-)
-from msgraph_beta.generated.identity_protection.risky_users.risky_users_request_builder import (
-    RiskyUsersRequestBuilder as BetaRiskyUsersRequestBuilder,
-)
-from msgraph_beta.generated.models.o_data_errors.o_data_error import (
-    ODataError as BetaODataError,
-)
-from msgraph_beta.generated.models.risky_user import RiskyUser as BetaRiskyUser
-from msgraph_beta.generated.models.risky_user_collection_response import (
-    RiskyUserCollectionResponse as BetaRiskyUserCollectionResponse,
-)
-from msgraph_core.requests.batch_request_builder import BatchRequestBuilder
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 from msgraph_core.requests.batch_response_content import BatchResponseContent
@@ -46,7 +20,7 @@ from msgraph_core.tasks.page_iterator import PageIterator
 
 from tests.compat.conftest import Tenant
 from tests.compat.loop import Loop
-from tests.compat.sdk import beta_client, credential, v1_client
+from tests.compat.versions import Sdk, signed_in_sdk
 
 pytestmark = pytest.mark.slow  # a server process
 
@@ -86,58 +60,19 @@ def _json_bodies_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BatchResponseItem, "get_field_deserializers", fields)
 
 
-@dataclass(frozen=True)
-class Api:
-    """One SDK (v1.0 or beta): its client, its batch builder and the models read back."""
-
-    client: Any  # msgraph.GraphServiceClient or msgraph_beta.GraphServiceClient
-    batch: BatchRequestBuilder
-    dismiss_body: type
-    risky_users_query: type
-    risky_user: type
-    risky_user_collection: type
-    odata_error: type
-
-    @property
-    def risky_users(self) -> Any:
-        return self.client.identity_protection.risky_users
-
-
 @pytest.fixture(params=["v1.0", "beta"])
-def api(request: pytest.FixtureRequest, tenant: Tenant, loop: Loop) -> Api:
-    signed_in = credential(tenant, loop)
-    if request.param == "v1.0":
-        client = v1_client(tenant, signed_in, loop)
-        return Api(
-            client,
-            client.batch,
-            DismissPostRequestBody,
-            RiskyUsersRequestBuilder.RiskyUsersRequestBuilderGetQueryParameters,
-            RiskyUser,
-            RiskyUserCollectionResponse,
-            ODataError,
-        )
-    # msgraph-beta-sdk's client has no `batch` property; it is msgraph-core's builder either way.
-    beta = beta_client(tenant, signed_in, loop)
-    return Api(
-        beta,
-        BatchRequestBuilder(beta.request_adapter),
-        BetaDismissPostRequestBody,
-        BetaRiskyUsersRequestBuilder.RiskyUsersRequestBuilderGetQueryParameters,
-        BetaRiskyUser,
-        BetaRiskyUserCollectionResponse,
-        BetaODataError,
-    )
+def api(request: pytest.FixtureRequest, tenant: Tenant, loop: Loop) -> Sdk:
+    return signed_in_sdk(request.param, tenant, loop)
 
 
-def _send(api: Api, loop: Loop, *items: Item) -> BatchResponseContent:
+def _send(api: Sdk, loop: Loop, *items: Item) -> BatchResponseContent:
     content = BatchRequestContent({item.id: item for item in items})
     answer = loop.run(api.batch.post(content))
     assert isinstance(answer, BatchResponseContent)
     return answer
 
 
-def test_dismiss_then_reads_depending_on_it(tenant: Tenant, api: Api, loop: Loop):
+def test_dismiss_then_reads_depending_on_it(tenant: Tenant, api: Sdk, loop: Loop):
     acted, untouched = tenant.add_risky_users(2)
     risky_users = api.risky_users
     dismissed_only = RequestConfiguration(
@@ -180,7 +115,7 @@ def test_dismiss_then_reads_depending_on_it(tenant: Tenant, api: Api, loop: Loop
 
 
 def test_failing_request_answers_in_its_item_and_stops_its_dependents(
-    tenant: Tenant, api: Api, loop: Loop
+    tenant: Tenant, api: Sdk, loop: Loop
 ):
     (user_id,) = tenant.add_risky_users(1)
     unknown = str(uuid.uuid4())
@@ -210,7 +145,7 @@ def test_failing_request_answers_in_its_item_and_stops_its_dependents(
     assert len(history.value) == 1
 
 
-def test_item_headers_are_the_inner_responses(tenant: Tenant, api: Api, loop: Loop):
+def test_item_headers_are_the_inner_responses(tenant: Tenant, api: Sdk, loop: Loop):
     (user_id,) = tenant.add_risky_users(1)
     item = Item(api.risky_users.by_risky_user_id(user_id).to_get_request_information(), id="a")
 
@@ -223,13 +158,13 @@ def test_item_headers_are_the_inner_responses(tenant: Tenant, api: Api, loop: Lo
     assert response.content_type is not None
     assert response.content_type.startswith("application/json;odata.metadata=minimal")
     body = json.loads(answer.get_response_stream_by_id("a").read())  # type: ignore[union-attr]
-    version = "v1.0" if api.risky_user is RiskyUser else "beta"
+    version = api.version
     assert body["@odata.context"].endswith(
         f"/{version}/$metadata#identityProtection/riskyUsers/$entity"
     )
 
 
-def test_next_page_requested_inside_a_batch(tenant: Tenant, api: Api, loop: Loop):
+def test_next_page_requested_inside_a_batch(tenant: Tenant, api: Sdk, loop: Loop):
     seeded = tenant.add_risky_users(5)
     risky_users = api.risky_users
     adapter = api.client.request_adapter
@@ -253,7 +188,7 @@ def test_next_page_requested_inside_a_batch(tenant: Tenant, api: Api, loop: Loop
     assert sorted(u.id for u in [*first.value, *rest]) == sorted(seeded)
 
 
-def test_count_in_a_batch_comes_back_base64_encoded(tenant: Tenant, api: Api, loop: Loop):
+def test_count_in_a_batch_comes_back_base64_encoded(tenant: Tenant, api: Sdk, loop: Loop):
     tenant.add_risky_users(3)
     item = Item(api.risky_users.count.to_get_request_information(), id="count")
 

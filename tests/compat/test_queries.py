@@ -5,105 +5,23 @@ ODataError a filter outside the supported subset raises."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.identity_protection.risk_detections.risk_detections_request_builder import (
-    RiskDetectionsRequestBuilder,
-)
-from msgraph.generated.identity_protection.risky_users.count.count_request_builder import (
-    CountRequestBuilder,
-)
-from msgraph.generated.identity_protection.risky_users.dismiss.dismiss_post_request_body import (
-    DismissPostRequestBody,
-)
-from msgraph.generated.identity_protection.risky_users.item.history.history_request_builder import (
-    HistoryRequestBuilder,
-)
-from msgraph.generated.identity_protection.risky_users.risky_users_request_builder import (
-    RiskyUsersRequestBuilder,
-)
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph_beta.generated.identity_protection.risk_detections.risk_detections_request_builder import (  # noqa: E501
-    RiskDetectionsRequestBuilder as BetaRiskDetectionsRequestBuilder,
-)
-from msgraph_beta.generated.identity_protection.risky_users.count.count_request_builder import (
-    CountRequestBuilder as BetaCountRequestBuilder,
-)
-from msgraph_beta.generated.identity_protection.risky_users.dismiss.dismiss_post_request_body import (  # noqa: E501
-    DismissPostRequestBody as BetaDismissPostRequestBody,
-)
-from msgraph_beta.generated.identity_protection.risky_users.item.history.history_request_builder import (  # noqa: E501
-    HistoryRequestBuilder as BetaHistoryRequestBuilder,
-)
-from msgraph_beta.generated.identity_protection.risky_users.risky_users_request_builder import (
-    RiskyUsersRequestBuilder as BetaRiskyUsersRequestBuilder,
-)
-from msgraph_beta.generated.models.o_data_errors.o_data_error import (
-    ODataError as BetaODataError,
-)
-from msgraph_core.tasks.page_iterator import PageIterator
 
 from tests.compat.conftest import Tenant, detection
 from tests.compat.loop import Loop
-from tests.compat.sdk import beta_client, credential, v1_client
+from tests.compat.versions import Sdk, raised, signed_in_sdk
 
 pytestmark = pytest.mark.slow  # a server process
 
 
-@dataclass(frozen=True)
-class Api:
-    """One SDK (v1.0 or beta): its client and the query parameter classes of its builders."""
-
-    client: Any  # msgraph.GraphServiceClient or msgraph_beta.GraphServiceClient
-    risky_users_query: type
-    count_query: type
-    history_query: type
-    detections_query: type
-    dismiss_body: type
-
-    @property
-    def risky_users(self) -> Any:
-        return self.client.identity_protection.risky_users
-
-    @property
-    def risk_detections(self) -> Any:
-        return self.client.identity_protection.risk_detections
-
-    async def all_items(self, first_page: Any) -> list[Any]:
-        """The items of `first_page` and of every page its nextLinks lead to."""
-        items: list[Any] = []
-        await PageIterator(first_page, self.client.request_adapter).iterate(
-            lambda item: items.append(item) or True
-        )
-        return items
-
-
 @pytest.fixture(params=["v1.0", "beta"])
-def api(request: pytest.FixtureRequest, tenant: Tenant, loop: Loop) -> Api:
-    signed_in = credential(tenant, loop)
-    if request.param == "v1.0":
-        return Api(
-            v1_client(tenant, signed_in, loop),
-            RiskyUsersRequestBuilder.RiskyUsersRequestBuilderGetQueryParameters,
-            CountRequestBuilder.CountRequestBuilderGetQueryParameters,
-            HistoryRequestBuilder.HistoryRequestBuilderGetQueryParameters,
-            RiskDetectionsRequestBuilder.RiskDetectionsRequestBuilderGetQueryParameters,
-            DismissPostRequestBody,
-        )
-    return Api(
-        beta_client(tenant, signed_in, loop),
-        BetaRiskyUsersRequestBuilder.RiskyUsersRequestBuilderGetQueryParameters,
-        BetaCountRequestBuilder.CountRequestBuilderGetQueryParameters,
-        BetaHistoryRequestBuilder.HistoryRequestBuilderGetQueryParameters,
-        BetaRiskDetectionsRequestBuilder.RiskDetectionsRequestBuilderGetQueryParameters,
-        BetaDismissPostRequestBody,
-    )
+def api(request: pytest.FixtureRequest, tenant: Tenant, loop: Loop) -> Sdk:
+    return signed_in_sdk(request.param, tenant, loop)
 
 
 def _query(query_class: type, **options: Any) -> RequestConfiguration[Any]:
@@ -121,7 +39,7 @@ def _with_upns(tenant: Tenant, *upns: str) -> dict[str, str]:
 
 
 def test_filter_with_top_pages_through_every_next_link_keeping_the_filter(
-    tenant: Tenant, api: Api, loop: Loop
+    tenant: Tenant, api: Sdk, loop: Loop
 ):
     high = tenant.add_risky_users(5, riskLevel="high")
     tenant.add_risky_users(3, riskLevel="medium")
@@ -141,7 +59,7 @@ def test_filter_with_top_pages_through_every_next_link_keeping_the_filter(
     assert {u.risk_level.value for u in users} == {"high"}
 
 
-def test_filter_on_state_and_last_update(tenant: Tenant, api: Api, loop: Loop):
+def test_filter_on_state_and_last_update(tenant: Tenant, api: Sdk, loop: Loop):
     tenant.add_risky_users(2)  # at risk, but updated before the cut
     dismissed, *at_risk = tenant.add_risky_users(3)
 
@@ -162,7 +80,7 @@ def test_filter_on_state_and_last_update(tenant: Tenant, api: Api, loop: Loop):
     assert {u.risk_state.value for u in users} == {"atRisk"}
 
 
-def test_startswith_is_case_sensitive(tenant: Tenant, api: Api, loop: Loop):
+def test_startswith_is_case_sensitive(tenant: Tenant, api: Sdk, loop: Loop):
     ids = _with_upns(tenant, "adele.v@contoso.com", "adele.w@contoso.com", "Adele.x@contoso.com")
     _with_upns(tenant, "alex.w@contoso.com")
     config = _query(api.risky_users_query, filter="startswith(userPrincipalName,'adele.')")
@@ -177,7 +95,7 @@ def test_startswith_is_case_sensitive(tenant: Tenant, api: Api, loop: Loop):
     assert page.odata_next_link is None
 
 
-def test_select_leaves_the_other_properties_unset(tenant: Tenant, api: Api, loop: Loop):
+def test_select_leaves_the_other_properties_unset(tenant: Tenant, api: Sdk, loop: Loop):
     (user_id,) = tenant.add_risky_users(1, riskLevel="medium")
     config = _query(api.risky_users_query, select=["id", "riskLevel"])
 
@@ -193,7 +111,7 @@ def test_select_leaves_the_other_properties_unset(tenant: Tenant, api: Api, loop
     assert user.is_deleted is None
 
 
-def test_orderby_risk_level_follows_the_enum_across_pages(tenant: Tenant, api: Api, loop: Loop):
+def test_orderby_risk_level_follows_the_enum_across_pages(tenant: Tenant, api: Sdk, loop: Loop):
     levels = {level: tenant.add_risky_users(1, riskLevel=level)[0] for level in ("high", "low")}
     levels["medium"] = tenant.add_risky_users(1, riskLevel="medium")[0]
     config = _query(api.risky_users_query, orderby=["riskLevel desc"], top=1)
@@ -208,7 +126,7 @@ def test_orderby_risk_level_follows_the_enum_across_pages(tenant: Tenant, api: A
     assert [u.id for u in users] == [levels["high"], levels["medium"], levels["low"]]
 
 
-def test_orderby_principal_name_descending(tenant: Tenant, api: Api, loop: Loop):
+def test_orderby_principal_name_descending(tenant: Tenant, api: Sdk, loop: Loop):
     _with_upns(tenant, "b@contoso.com", "C@contoso.com", "a@contoso.com")
     config = _query(api.risky_users_query, orderby=["userPrincipalName desc"])
 
@@ -222,7 +140,7 @@ def test_orderby_principal_name_descending(tenant: Tenant, api: Api, loop: Loop)
     ]
 
 
-def test_count_true_counts_the_filtered_rows_not_the_page(tenant: Tenant, api: Api, loop: Loop):
+def test_count_true_counts_the_filtered_rows_not_the_page(tenant: Tenant, api: Sdk, loop: Loop):
     tenant.add_risky_users(4, riskLevel="high")
     tenant.add_risky_users(1, riskLevel="low")
     config = _query(api.risky_users_query, filter="riskLevel eq 'high'", count=True, top=3)
@@ -234,7 +152,7 @@ def test_count_true_counts_the_filtered_rows_not_the_page(tenant: Tenant, api: A
     assert parse_qs(urlsplit(page.odata_next_link).query)["$count"] == ["true"]
 
 
-def test_count_segment_through_the_count_builder(tenant: Tenant, api: Api, loop: Loop):
+def test_count_segment_through_the_count_builder(tenant: Tenant, api: Sdk, loop: Loop):
     tenant.add_risky_users(3, riskLevel="high")
     tenant.add_risky_users(2, riskLevel="low")
     count = api.risky_users.count
@@ -248,7 +166,7 @@ def test_count_segment_through_the_count_builder(tenant: Tenant, api: Api, loop:
     assert (everyone, low) == (5, 2)
 
 
-def test_filter_risk_detections_by_user_and_event_type(tenant: Tenant, api: Api, loop: Loop):
+def test_filter_risk_detections_by_user_and_event_type(tenant: Tenant, api: Sdk, loop: Loop):
     user_id = str(uuid.uuid4())
     tenant.add_risk_detections(
         detection(userId=user_id, riskEventType="unfamiliarFeatures"),
@@ -275,7 +193,7 @@ def test_filter_risk_detections_by_user_and_event_type(tenant: Tenant, api: Api,
     assert user_id in {d.user_id for d in leaked}
 
 
-def test_filter_and_select_on_history(tenant: Tenant, api: Api, loop: Loop):
+def test_filter_and_select_on_history(tenant: Tenant, api: Sdk, loop: Loop):
     (user_id,) = tenant.add_risky_users(1)
     user = api.risky_users.by_risky_user_id(user_id)
 
@@ -303,15 +221,6 @@ def test_filter_and_select_on_history(tenant: Tenant, api: Api, loop: Loop):
     assert older.user_id == user_id
 
 
-def _raised(loop: Loop, call: Callable[[], Awaitable[Any]]) -> ODataError | BetaODataError:
-    async def attempt() -> None:
-        await call()
-
-    with pytest.raises((ODataError, BetaODataError)) as caught:
-        loop.run(attempt())
-    return caught.value
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -322,11 +231,11 @@ def _raised(loop: Loop, call: Callable[[], Awaitable[Any]]) -> ODataError | Beta
     ],
 )
 def test_invalid_filter_raises_odata_error_400(
-    tenant: Tenant, api: Api, loop: Loop, text: str, message: str
+    tenant: Tenant, api: Sdk, loop: Loop, text: str, message: str
 ):
     config = _query(api.risky_users_query, filter=text)
 
-    error = _raised(loop, lambda: api.risky_users.get(request_configuration=config))
+    error = raised(loop, lambda: api.risky_users.get(request_configuration=config))
 
     assert error.response_status_code == 400
     assert error.error is not None
@@ -334,13 +243,13 @@ def test_invalid_filter_raises_odata_error_400(
     assert message in (error.error.message or "")
 
 
-def test_risk_detections_are_not_countable(tenant: Tenant, api: Api, loop: Loop):
+def test_risk_detections_are_not_countable(tenant: Tenant, api: Sdk, loop: Loop):
     """Graph declares riskDetections not countable: `$count=true` and `/$count` are 400s."""
     config = _query(api.detections_query, count=True)
 
     errors = [
-        _raised(loop, lambda: api.risk_detections.get(request_configuration=config)),
-        _raised(loop, api.risk_detections.count.get),
+        raised(loop, lambda: api.risk_detections.get(request_configuration=config)),
+        raised(loop, api.risk_detections.count.get),
     ]
 
     assert [e.response_status_code for e in errors] == [400, 400]
