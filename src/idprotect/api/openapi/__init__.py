@@ -1,0 +1,71 @@
+"""The served OpenAPI document: every Graph operation on both versions, $batch, /_admin and the
+built-in issuer, with the query options, bodies, answers and errors the server really has.
+
+Parameters come from the collections' allow-lists (odata/collections.py), limits from the code
+that enforces them, schemas from schemas.py; one module per part of the surface (graph.py,
+admin.py, issuer.py). tests/api/test_openapi.py holds the document to the app's routes and to
+real responses; tests/openapi runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from idprotect import __version__
+from idprotect.api.openapi.admin import admin_paths, admin_schemas
+from idprotect.api.openapi.common import ERROR_RESPONSES, Paths
+from idprotect.api.openapi.graph import VERSIONS, batch_schemas, graph_paths
+from idprotect.api.openapi.issuer import issuer_paths
+from idprotect.api.openapi.schemas import all_schemas
+
+_DESCRIPTION = """\
+A Microsoft Graph-compatible Identity Protection service: risky users, their history, risk
+detections, and the dismiss / confirmCompromised / confirmSafe actions, on `/v1.0` and `/beta`
+exactly as Graph serves them (paths match without regard to case; beta also answers on its
+legacy root paths, `/beta/riskyUsers...`). Errors are Graph's `ODataError` body.
+
+Tokens: Graph access tokens (audience `https://graph.microsoft.com`) from the built-in issuer
+(`/{tenant}/oauth2/v2.0/token`, client credentials) or a trusted JWKS. Each operation names the
+least permission it needs; delegated tokens also need one of the directory roles in
+docs/auth.md. `/_admin` (not Graph) needs the app role `IdentityProtection.Admin`.
+"""
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Serve this document at /openapi.json (and in /docs) instead of FastAPI's own."""
+    document = openapi_document()
+    app.openapi = lambda: document  # type: ignore[method-assign]
+
+
+def openapi_document() -> dict[str, Any]:
+    paths: Paths = {}
+    for version in VERSIONS:
+        paths.update(graph_paths(version))
+    paths.update(admin_paths())
+    paths.update(issuer_paths())
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "idprotect", "version": __version__, "description": _DESCRIPTION},
+        "tags": [
+            {"name": version, "description": f"Microsoft Graph {version}"} for version in VERSIONS
+        ]
+        + [
+            {"name": "admin", "description": "Seeding and tenant administration (not Graph)."},
+            {"name": "issuer", "description": "The built-in token issuer (Entra-shaped)."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": {**all_schemas(), **batch_schemas(), **admin_schemas()},
+            "responses": ERROR_RESPONSES,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A Graph access token; see the document's description.",
+                }
+            },
+        },
+    }

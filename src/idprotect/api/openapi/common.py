@@ -1,0 +1,55 @@
+"""What every operation of the document shares: error answers, security, bodies, ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from idprotect.api.openapi.schemas import ODATA_ERROR, JsonSchema, ref
+from idprotect.auth.permissions import Requirement
+
+Operation = dict[str, Any]
+Paths = dict[str, dict[str, Operation]]
+
+_ERROR_TEXT = {
+    "400": "A malformed request or query option (Graph's BadRequest and friends).",
+    "401": "No token, or one that failed verification (InvalidAuthenticationToken).",
+    "403": "The token lacks the permission, role or licence the operation needs.",
+    "404": "No such item in the caller's tenant.",
+    "503": "The database is busy or unreachable; nothing changed, retrying is safe.",
+}
+ERROR_RESPONSES: dict[str, Any] = {
+    f"error{status}": {
+        "description": text,
+        "content": {"application/json": {"schema": ref(ODATA_ERROR)}},
+    }
+    for status, text in _ERROR_TEXT.items()
+}
+
+
+def errors(*statuses: int) -> dict[str, Any]:
+    """The Graph errors an operation may answer: 400, 401, 403, `statuses` and 503."""
+    codes = (400, 401, 403, *statuses, 503)
+    return {str(code): {"$ref": f"#/components/responses/error{code}"} for code in codes}
+
+
+def security(requirement: Requirement) -> list[dict[str, list[str]]]:
+    # OpenAPI 3.1 lets a bearer requirement list the roles it needs: the least permission.
+    return [{"bearer": sorted(requirement.permissions)[:1]}]
+
+
+def json_body(schema: JsonSchema, media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": schema}}}
+
+
+def ok(description: str, schema: JsonSchema) -> dict[str, Any]:
+    return {"200": {"description": description, **json_body(schema)}}
+
+
+def path_id(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": description,
+    }
