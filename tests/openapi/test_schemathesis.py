@@ -58,10 +58,16 @@ def _token(server: ServerProcess, tenant_id: str, roles: frozenset[str]) -> str:
         database.dispose()
 
 
-def _schemathesis(server: ServerProcess, token: str, tmp_path: Path, *options: str) -> None:
+def _schemathesis(
+    server: ServerProcess, token: str, tmp_path: Path, config: str, *options: str
+) -> None:
+    """`st run` on the live server with `config` as its schemathesis.toml, and `options`."""
+    config_file = tmp_path / "schemathesis.toml"
+    config_file.write_text(config)
     command = [
         str(Path(sys.executable).parent / "st"),
-        *options[:2],  # --config-file goes before `run`
+        "--config-file",
+        str(config_file),
         "run",
         f"{server.base_url}/openapi.json",
         "--header",
@@ -76,7 +82,7 @@ def _schemathesis(server: ServerProcess, token: str, tmp_path: Path, *options: s
         "none",
         "--no-color",
         *SEED,
-        *options[2:],
+        *options,
     ]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     summary = run.stdout[run.stdout.find("FAILURES") :] or run.stdout
@@ -86,14 +92,11 @@ def _schemathesis(server: ServerProcess, token: str, tmp_path: Path, *options: s
 
 def test_graph_surface_and_issuer(server: ServerProcess, tmp_path: Path) -> None:
     token = _token(server, DEMO_TENANT_ID, GRAPH_ROLES)
-    config = tmp_path / "schemathesis.toml"
-    config.write_text("")
-    _schemathesis(server, token, tmp_path, "--config-file", str(config), "--exclude-tag", "admin")
+    _schemathesis(server, token, tmp_path, "", "--exclude-tag", "admin")
 
 
 def test_admin_api(server: ServerProcess, tmp_path: Path) -> None:
     token = _token(server, ADMIN_TENANT, ADMIN_ROLES)
-    config = tmp_path / "schemathesis.toml"
     # The tenant in the path is the token's own: another tenant is (rightly) a 403 every time.
-    config.write_text(f'[parameters]\n"path.tenantId" = "{ADMIN_TENANT}"\n')
-    _schemathesis(server, token, tmp_path, "--config-file", str(config), "--include-tag", "admin")
+    config = f'[parameters]\n"path.tenantId" = "{ADMIN_TENANT}"\n'
+    _schemathesis(server, token, tmp_path, config, "--include-tag", "admin")
