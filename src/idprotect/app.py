@@ -35,7 +35,9 @@ def create_app(
     fetch_json: FetchJson = fetch_json_over_http,
 ) -> FastAPI:
     owned = database is None
-    db = database or Database(make_engine(settings.database_url))
+    db = database or Database(
+        make_engine(settings.database_url, busy_timeout=settings.busy_timeout_seconds)
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

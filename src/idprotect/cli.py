@@ -64,6 +64,13 @@ def serve(
         bool, typer.Option(help="Refuse action requests that name unknown user ids.")
     ] = False,
     page_size: Annotated[int, typer.Option(min=1, max=500, help="Default page size.")] = 20,
+    busy_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0.001,
+            help="Seconds a request waits for a database lock before answering 503.",
+        ),
+    ] = 30.0,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
     tls: Annotated[
         bool, typer.Option(help="Serve HTTPS with a generated development certificate.")
@@ -96,6 +103,7 @@ def serve(
         trusted_discovery_urls=tuple(trust_discovery or ()),
         strict_actions=strict_actions,
         default_page_size=page_size,
+        busy_timeout_seconds=busy_timeout,
     )
     upgrade_database(db)
     if demo:
@@ -195,7 +203,7 @@ def _seed_file(database: Database, file: Path, tenant: str) -> None:
         raise typer.Exit(1) from None
     with database.unit_of_work(write=True) as store:
         load_fixtures(
-            store, tenant_id=fixtures.tenant_id or tenant, fixtures=fixtures, now=utc_now()
+            store, tenant_id=fixtures.tenant_id or tenant, fixtures=fixtures, clock=utc_now
         )
 
 

@@ -66,8 +66,14 @@ class FailedDependency(GraphError):
 
 
 class ServiceUnavailable(GraphError):
+    """The database is busy or unreachable; the work was rolled back, so a retry is safe."""
+
     status = 503
     code = "ServiceUnavailable"
+    # Seconds a client should wait before retrying (the Retry-After header): long enough for a
+    # restarting database or a long transaction to finish, short enough that msgraph-core's
+    # three retries still land within a minute.
+    retry_after = 5
 
 
 class InternalServerError(GraphError):

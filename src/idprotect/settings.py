@@ -39,12 +39,17 @@ class Settings:
     # Answer `GET …/riskyUsers/{id}` ahead of the routers (api/fast_get.py); off, every request
     # takes the normal path. The answers are the same either way.
     fast_get: bool = True
+    # How long a request waits for a database lock before it answers 503 ServiceUnavailable
+    # (SQLite's busy timeout, PostgreSQL's lock_timeout).
+    busy_timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):
             raise ValueError(f"unknown auth mode {self.auth!r}")
         if not 1 <= self.default_page_size <= 500:
             raise ValueError("default_page_size must be from 1 to 500")
+        if not self.busy_timeout_seconds > 0:
+            raise ValueError("busy_timeout_seconds must be positive")
         if not self.audiences:
             raise ValueError("at least one audience is needed")
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
 import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
-from tests.api.expect import BASE, ODATA_JSON, bad_request, odata_json
+from idprotect.store.engine import Database, make_engine
+from tests.api.expect import BASE, ODATA_JSON, bad_request, graph_error, odata_json
+from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT, V1, act, new_id, risky_user
 
 # (method, URL, JSON body, status); "{id}" is a risky user's id, "{new}" a fresh one.
@@ -186,3 +191,95 @@ def test_an_unknown_segment_is_a_bad_request_naming_it(
         client.get(path.replace("{id}", user_id)),
         f"Resource not found for the segment '{segment}'.",
     )
+
+
+# A busy or unreachable database: 503 with Retry-After, which Graph clients wait for.
+BUSY = "The service is busy. Retry the request."
+
+
+def _busy_client(url: str, clock: FakeClock) -> tuple[TestClient, Database]:
+    database = Database(make_engine(url, busy_timeout=0.2))
+    return make_client(database, clock), database
+
+
+def _service_unavailable(response: Any) -> None:
+    graph_error(response, 503, "ServiceUnavailable", BUSY)
+    assert response.headers["retry-after"] == "5"
+
+
+def _in_a_batch(client: TestClient, *requests: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.post("/v1.0/$batch", json={"requests": list(requests)})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["responses"]
+    return items
+
+
+def _batched_dismiss(user_id: str) -> dict[str, Any]:
+    return {
+        "id": "1",
+        "method": "POST",
+        "url": "/identityProtection/riskyUsers/dismiss",
+        "headers": {"Content-Type": "application/json"},
+        "body": {"userIds": [user_id]},
+    }
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_503_with_retry_after_on_sqlite(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    client, database = _busy_client(sqlite_url, clock)
+    user_id = risky_user(client)
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process's writer, holding the lock
+
+        _service_unavailable(act(client, "dismiss", [user_id]))
+        (item,) = _in_a_batch(client, _batched_dismiss(user_id))
+        assert (item["status"], item["headers"]["Retry-After"]) == (503, "5")
+        assert item["body"]["error"]["code"] == "ServiceUnavailable"
+    finally:
+        holder.close()
+        database.dispose()
+
+
+def test_a_lock_held_past_the_lock_timeout_is_503_with_retry_after_on_postgres(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    client, database = _busy_client(postgres_url, clock)
+    user_id = risky_user(client)
+    holder = create_engine(postgres_url)
+    try:
+        with holder.begin() as connection:
+            connection.execute(text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+
+            _service_unavailable(act(client, "dismiss", [user_id]))
+            _service_unavailable(client.get(f"{V1}/riskyUsers/{user_id}"))
+            (item,) = _in_a_batch(client, _batched_dismiss(user_id))
+            assert (item["status"], item["headers"]["Retry-After"]) == (503, "5")
+    finally:
+        holder.dispose()
+        database.dispose()
+
+
+def test_an_unreachable_database_is_503_with_retry_after(clock: FakeClock) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # nothing listens on it
+    client, database = _busy_client(f"postgresql+psycopg://postgres@127.0.0.1:{port}/x", clock)
+    try:
+        _service_unavailable(client.get(f"{V1}/riskyUsers"))
+        _service_unavailable(act(client, "dismiss", [new_id()]))
+    finally:
+        database.dispose()
+
+
+def test_every_pooled_connection_in_use_is_503_with_retry_after(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    client = make_client(Database(engine), clock)
+    try:
+        with engine.connect():  # the pool's only connection, held
+            _service_unavailable(client.get(f"{V1}/riskyUsers"))
+    finally:
+        engine.dispose()

@@ -11,7 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from idprotect.api.paths import unknown_segment
-from idprotect.errors import BadRequest, GraphError, InternalServerError, MethodNotAllowed
+from idprotect.errors import (
+    BadRequest,
+    GraphError,
+    InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
 from idprotect.errors import ResourceNotFoundForSegment as SegmentNotFound
 
 log = logging.getLogger("idprotect")
@@ -39,6 +45,8 @@ def error_response(request: Request, error: GraphError) -> Response:
     headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if error.status == 401 else {}
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = error.allow
+    if error.status == 503:
+        headers["Retry-After"] = str(ServiceUnavailable.retry_after)
     return Response(
         orjson.dumps(body), status_code=error.status, media_type="application/json", headers=headers
     )

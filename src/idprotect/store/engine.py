@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from idprotect.errors import ServiceUnavailable
 from idprotect.store.group_commit import BUSY, GroupCommit
@@ -20,17 +21,35 @@ from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 _WRITE = "idprotect_write"
 
 
-def make_engine(url: str, *, pool_size: int = 8) -> Engine:
-    """An engine for `url`; SQLite gets WAL, full fsync on commit and write-ahead locking."""
+def make_engine(url: str, *, pool_size: int = 8, busy_timeout: float = 30.0) -> Engine:
+    """An engine for `url`; SQLite gets WAL, full fsync on commit and write-ahead locking.
+
+    A statement waits at most `busy_timeout` seconds for a lock (SQLite's busy timeout,
+    PostgreSQL's lock_timeout); then its request answers 503 (`Database._connection`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    _tune_sqlite(engine)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        _limit_postgres_lock_waits(engine, busy_timeout)
+        return engine
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+    _tune_sqlite(engine, busy_timeout)
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _limit_postgres_lock_waits(engine: Engine, busy_timeout: float) -> None:
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Without it a writer waits for a row lock for ever: a held lock answers 503 instead.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {round(busy_timeout * 1000)}")
+        cursor.close()
+        dbapi_connection.commit()
+
+
+def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Transactions are begun by hand below, so that writers can take the lock up front.
@@ -39,7 +58,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk before the 204 that acknowledges it goes out.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Savepoints (group_commit.py) journal in memory, not in a temporary file.
         cursor.execute("PRAGMA temp_store=MEMORY")
@@ -108,9 +127,10 @@ class Database:
                 connection.execution_options(**{_WRITE: write})
                 with connection.begin():
                     yield connection
-        except OperationalError as exc:
-            # Lock timeouts, deadlocks, a database that went away: the transaction was rolled
-            # back, so the caller may retry (the Graph SDKs retry 503 on their own).
+        except (OperationalError, PoolTimeout) as exc:
+            # Lock timeouts, deadlocks, a database that went away, every pooled connection in
+            # use: the transaction was rolled back, so the caller may retry (the Graph SDKs
+            # retry 503 on their own, after its Retry-After).
             raise ServiceUnavailable(BUSY) from exc
 
     def dispose(self) -> None:
