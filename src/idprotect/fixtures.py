@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from idprotect.domain.clock import Clock
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import (
     ActivityType,
@@ -19,7 +20,7 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
-from idprotect.domain.history import write_history
+from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.models import DetectionReport, Location, User, UserActivity, UserRisk
 from idprotect.domain.ports import RiskStore
@@ -144,8 +145,11 @@ class Fixtures(_Model):
     risk_detections: list[DetectionFixture] = Field(default_factory=list)
 
 
-def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, now: datetime) -> None:
-    """Users first, then detections (users become risky), then set risk states, then deletions."""
+def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, clock: Clock) -> None:
+    """Users first, then detections (users become risky), then set risk states, then deletions.
+
+    Changes the fixtures do not date are dated by `clock`, read once their users are locked.
+    """
     store.ensure_tenant(tenant_id)
     if fixtures.licence is not None:
         store.set_tenant_licence(tenant_id, fixtures.licence)
@@ -154,21 +158,22 @@ def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, now: 
     store.update_user_names(tenant_id, users)
     if fixtures.risk_detections:
         reports = [d.to_report() for d in fixtures.risk_detections]
-        ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, now=now)
-    _set_risk_states(store, tenant_id=tenant_id, fixtures=fixtures.users, now=now)
+        ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, clock=clock)
+    _set_risk_states(store, tenant_id=tenant_id, fixtures=fixtures.users, clock=clock)
     deleted = [normalize_object_id(u.id) for u in fixtures.users if u.is_deleted]
     store.set_users_deleted(tenant_id, deleted, True)
 
 
 def _set_risk_states(
-    store: RiskStore, *, tenant_id: str, fixtures: list[UserFixture], now: datetime
+    store: RiskStore, *, tenant_id: str, fixtures: list[UserFixture], clock: Clock
 ) -> None:
     wanted = {
         normalize_object_id(f.id): f for f in fixtures if f.risk_state is not None or f.risk_level
     }
     if not wanted:
         return
-    users = store.lock_users(tenant_id, sorted(wanted))
+    users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, sorted(wanted))
+    now = time_of_change(clock, users.values(), latest_ticks)
     changes: dict[str, tuple[User, UserRisk]] = {}
     for uid, f in wanted.items():
         risk = UserRisk(
@@ -185,4 +190,5 @@ def _set_risk_states(
         changes=changes,
         activities=activities,
         actor_id=None,
+        latest_ticks=latest_ticks,
     )

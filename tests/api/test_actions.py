@@ -427,3 +427,32 @@ def test_sixty_ids_are_accepted(any_client: TestClient) -> None:
     listed = odata_json(any_client.get(f"{V1}/riskyUsers", params={"$top": "60"}))["value"]
     assert {u["riskState"] for u in listed} == {"dismissed"}
     assert len(listed) == 60
+
+
+@pytest.mark.parametrize("action", ["confirmCompromised", "dismiss"])
+def test_a_change_is_never_dated_before_the_last_one(
+    any_client: TestClient, clock: FakeClock, action: str
+) -> None:
+    """A clock behind the user's last change (another server's, or one set back) dates the next
+    change just after it: riskLastUpdatedDateTime and history only ever move forward."""
+    user = risky_user(any_client)  # at 09:30:00.123456
+    clock.advance(hours=-1)
+    act(any_client, action, [user])
+    assert get_user(any_client, user)["riskLastUpdatedDateTime"] == "2026-03-01T09:30:00.1234570Z"
+    items = history(any_client, user)
+    assert [i["riskLastUpdatedDateTime"] for i in items] == [
+        "2026-03-01T09:30:00.1234570Z",
+        "2026-03-01T09:30:00.1234560Z",
+    ]
+    assert items[0]["id"] == user
+
+
+def test_detections_after_a_clock_set_back_are_dated_after_the_last_change(
+    any_client: TestClient, clock: FakeClock
+) -> None:
+    user = risky_user(any_client, riskLevel="low")
+    clock.advance(minutes=-10)
+    add_detections(any_client, detection(userId=user, riskLevel="high"))
+    assert get_user(any_client, user)["riskLastUpdatedDateTime"] == "2026-03-01T09:30:00.1234570Z"
+    dates = [i["riskLastUpdatedDateTime"] for i in history(any_client, user)]
+    assert dates == ["2026-03-01T09:30:00.1234570Z", "2026-03-01T09:30:00.1234560Z"]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from idprotect.domain.clock import fixed_clock
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import RiskLevel, RiskState
 from idprotect.domain.models import DetectionReport, User
@@ -28,7 +29,9 @@ def _ingest(
     database: Database, tenant: str, *reports: DetectionReport, now: datetime = NOW
 ) -> None:
     with database.unit_of_work(write=True) as store:
-        ingest_risk_detections(store, tenant_id=tenant, reports=list(reports), now=now)
+        ingest_risk_detections(
+            store, tenant_id=tenant, reports=list(reports), clock=fixed_clock(now)
+        )
 
 
 def test_tenants_never_see_each_others_rows(database: Database) -> None:
@@ -36,7 +39,10 @@ def test_tenants_never_see_each_others_rows(database: Database) -> None:
     _ingest(database, B, _report("shared-id", RiskLevel.HIGH))
     with database.unit_of_work(write=True) as store:
         dismiss_risky_users(
-            store, ActionRequest(tenant_id=A, user_ids=["shared-id"], actor_id="x", now=NOW)
+            store,
+            ActionRequest(
+                tenant_id=A, user_ids=["shared-id"], actor_id="x", clock=fixed_clock(NOW)
+            ),
         )
     with database.unit_of_work() as store:
         in_a = store.list_risky_users(A, PageRequest(limit=10)).items

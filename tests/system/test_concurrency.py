@@ -1,10 +1,12 @@
-"""Two server processes on one PostgreSQL database serialize actions on the same users."""
+"""Two server processes on one database serialize actions on the same users, and date them in
+the order they happened."""
 
 from __future__ import annotations
 
 import itertools
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 ROUNDS = 40
 USERS = 5
+RISKY_USERS = "/v1.0/identityProtection/riskyUsers"
 
 
 def _hammer(base_url: str, action: str, users: list[str], failures: list[str]) -> None:
@@ -39,11 +42,11 @@ def _history(client: httpx.Client, user_id: str) -> list[dict[str, object]]:
 
 
 def test_two_processes_acting_on_the_same_users_serialize(
-    postgres_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     users = [new_id() for _ in range(USERS)]
-    first = ServerProcess(postgres_url, tmp_path).start()
-    second = ServerProcess(postgres_url, tmp_path).start()
+    first = ServerProcess(database_url, tmp_path).start()
+    second = ServerProcess(database_url, tmp_path).start()
     failures: list[str] = []
     try:
         body = {"value": [detection(userId=uid) for uid in users]}
@@ -68,6 +71,7 @@ def test_two_processes_acting_on_the_same_users_serialize(
         with httpx.Client(base_url=first.base_url, timeout=30) as client:
             histories = {uid: _history(client, uid) for uid in users}
             detections = client.get("/v1.0/identityProtection/riskDetections?$top=500").json()
+            current = {uid: client.get(f"{RISKY_USERS}/{uid}").json() for uid in users}
     finally:
         first.stop()
         second.stop()
@@ -83,3 +87,22 @@ def test_two_processes_acting_on_the_same_users_serialize(
         assert all(a != b for a, b in itertools.pairwise(states)), states
         assert states.count("confirmedCompromised") == compromised_detections[uid]
         assert states[0] == "atRisk"
+        _assert_dated_in_order(uid, history, current[uid])
+
+
+def _assert_dated_in_order(
+    user_id: str, history: list[dict[str, Any]], current: dict[str, Any]
+) -> None:
+    """Newest first, each change strictly later than the one before it: a client that polls
+    `riskLastUpdatedDateTime gt X` misses none. The newest item is the user as it is now."""
+    ticks = [_ticks(user_id, item["id"]) for item in history]
+    dates = [item["riskLastUpdatedDateTime"] for item in history]
+    assert ticks == sorted(ticks, reverse=True)
+    inversions = [(a, b) for a, b in itertools.pairwise(dates) if not a > b]
+    assert inversions == []  # Graph's 7-digit fractions compare as text
+    assert current["riskLastUpdatedDateTime"] == dates[0]
+
+
+def _ticks(user_id: str, item_id: str) -> float:
+    suffix = item_id[len(user_id) :]
+    return float(suffix) if suffix else float("inf")  # the newest item's id is the user's

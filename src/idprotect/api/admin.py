@@ -83,7 +83,7 @@ def add_risk_detections(
     """Record detections (`{"value": [...]}`); answers them as Graph will show them."""
     reports = [d.to_report() for d in batch.value]
     with db.unit_of_work(write=True) as store:
-        created = ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, now=now())
+        created = ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, clock=now)
     return _json({"value": [wire.risk_detection(d, root) for d in created]}, status=201)
 
 
@@ -96,7 +96,7 @@ def add_users(
 ) -> Response:
     """Create or update directory users (`{"value": [...]}`), with optional risk states."""
     with db.unit_of_work(write=True) as store:
-        load_fixtures(store, tenant_id=tenant_id, fixtures=Fixtures(users=batch.value), now=now())
+        load_fixtures(store, tenant_id=tenant_id, fixtures=Fixtures(users=batch.value), clock=now)
     return Response(status_code=204)
 
 
@@ -120,7 +120,7 @@ def add_fixtures(
 ) -> Response:
     """Load a fixtures document (the format of `idprotect seed --file`) into the tenant."""
     with db.unit_of_work(write=True) as store:
-        load_fixtures(store, tenant_id=tenant_id, fixtures=fixtures, now=now())
+        load_fixtures(store, tenant_id=tenant_id, fixtures=fixtures, clock=now)
     return Response(status_code=204)
 
 

@@ -68,7 +68,7 @@ def _action(
         tenant_id=caller.tenant_id,
         user_ids=user_ids,
         actor_id=caller.object_id,
-        now=now(),
+        clock=now,
         strict=settings.strict_actions,
     )
 

@@ -15,6 +15,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def fixed_clock(moment: datetime) -> Clock:
+    """A clock that always reads `moment`: for replaying changes at the times they happened."""
+    return lambda: moment
+
+
 def to_ticks(moment: datetime) -> int:
     """.NET ticks: 100-nanosecond intervals since 0001-01-01T00:00:00Z."""
     delta = moment - _TICKS_EPOCH

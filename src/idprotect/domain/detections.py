@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from idprotect.domain.clock import Clock
 from idprotect.domain.enums import (
     SEVERITY,
     ActivityType,
@@ -14,7 +15,7 @@ from idprotect.domain.enums import (
     RiskLevel,
     RiskState,
 )
-from idprotect.domain.history import write_history
+from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import new_detection_id, normalize_object_id
 from idprotect.domain.models import DetectionReport, RiskDetection, User, UserActivity, UserRisk
 from idprotect.domain.paging import Page, PageRequest
@@ -102,21 +103,23 @@ def new_detection(report: DetectionReport, user: User, now: datetime) -> RiskDet
 
 
 def ingest_risk_detections(
-    store: RiskStore, *, tenant_id: str, reports: Sequence[DetectionReport], now: datetime
+    store: RiskStore, *, tenant_id: str, reports: Sequence[DetectionReport], clock: Clock
 ) -> list[RiskDetection]:
     """Record detections; users they put at risk become (or stay) risky, with history.
 
     Users named for the first time are created in the directory. All-or-nothing, like actions.
+    The time of the change is read from `clock` once the users are locked.
     """
     _check_reports(reports)
     _check_new_detection_ids(store, tenant_id, reports)
     store.ensure_tenant(tenant_id)
     store.add_missing_users(tenant_id, _users_named_by(reports))
     user_ids = sorted({normalize_object_id(r.user_id) for r in reports})
-    users = store.lock_users(tenant_id, user_ids)
+    users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, user_ids)
     deleted = [uid for uid in user_ids if users[uid].is_deleted]
     if deleted:
         raise BadRequest(f"Detections cannot be added for deleted users: {', '.join(deleted)}.")
+    now = time_of_change(clock, users.values(), latest_ticks)
     created = [new_detection(r, users[normalize_object_id(r.user_id)], now) for r in reports]
     store.add_detections(tenant_id, created)
 
@@ -141,6 +144,7 @@ def ingest_risk_detections(
             for uid in changes
         },
         actor_id=None,
+        latest_ticks=latest_ticks,
     )
     return created
 

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
-from idprotect.domain.clock import to_ticks
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from idprotect.domain.clock import Clock, from_ticks, to_ticks
 from idprotect.domain.models import HistoryItem, RiskyUser, User, UserActivity, UserRisk
 from idprotect.domain.ports import RiskStore
+
+_STEP = timedelta(microseconds=1)
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
+def time_of_change(
+    clock: Clock, users: Iterable[User], latest_ticks: Mapping[str, int]
+) -> datetime:
+    """The time of a change to `users`, read once their locks are held (so every change saved
+    before is visible): the clock, or just after the latest change saved for any of them if
+    that is as late (another process's clock, a clock set back, a fixture dated ahead).
+
+    So a user's riskLastUpdatedDateTime and history ids only ever grow, and one change (one
+    action, one batch of detections) has one time for all of its users.
+    """
+    moment = clock()
+    for user in users:
+        if user.risk is not None and user.risk.last_updated >= moment:
+            moment = _just_after(user.risk.last_updated)
+    if latest_ticks:
+        # from_ticks rounds down to the microsecond; one step more is past the ticks.
+        moment = max(moment, _just_after(from_ticks(max(latest_ticks.values()))))
+    return moment
+
+
+def _just_after(moment: datetime) -> datetime:
+    return moment + _STEP if moment < _LAST else moment
 
 
 def write_history(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from idprotect.domain.clock import MAX_TICKS
+from idprotect.domain.clock import MAX_TICKS, Clock
 from idprotect.domain.detections import action_detection
-from idprotect.domain.history import write_history
+from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.models import (
     HistoryItem,
@@ -110,12 +109,13 @@ def _ticks_of_item_id(user_id: str, item_id: str, latest_ticks: int | None) -> i
 
 @dataclass(frozen=True, slots=True)
 class ActionRequest:
-    """An admin action request: who asks, for which users, when."""
+    """An admin action request: who asks, for which users, and the clock that dates it (read
+    once the users are locked)."""
 
     tenant_id: str
     user_ids: Sequence[str]
     actor_id: str | None
-    now: datetime
+    clock: Clock
     # Refuse ids that name no user of the tenant (Graph ignores them).
     strict: bool = False
 
@@ -137,11 +137,12 @@ def confirm_safe_risky_users(store: RiskStore, request: ActionRequest) -> None:
 
 def _apply_admin_action(store: RiskStore, action: AdminAction, request: ActionRequest) -> None:
     """All of the request's users change, or none do: every check runs before any write."""
-    tenant_id, now = request.tenant_id, request.now
+    tenant_id = request.tenant_id
     _check_licence(store, tenant_id)
     ids = list(dict.fromkeys(normalize_object_id(i) for i in request.user_ids))
     users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, sorted(ids))
     _check_action_targets(action, ids, users, strict=request.strict)
+    now = time_of_change(request.clock, users.values(), latest_ticks)
     risks = {
         user.id: risk
         for user in users.values()

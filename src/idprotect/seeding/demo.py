@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from idprotect.domain.clock import fixed_clock
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import ActivityType
 from idprotect.domain.models import DetectionReport, User
@@ -163,9 +164,14 @@ def _report(rng: random.Random, user: User, detected_at: datetime) -> DetectionR
 
 def _play(store: RiskStore, tenant_id: str, step: _Step) -> None:
     if step.report is not None:
-        ingest_risk_detections(store, tenant_id=tenant_id, reports=[step.report], now=step.at)
+        ingest_risk_detections(
+            store, tenant_id=tenant_id, reports=[step.report], clock=fixed_clock(step.at)
+        )
     if step.action is not None:
         request = ActionRequest(
-            tenant_id=tenant_id, user_ids=[step.user_id], actor_id=step.actor_id, now=step.at
+            tenant_id=tenant_id,
+            user_ids=[step.user_id],
+            actor_id=step.actor_id,
+            clock=fixed_clock(step.at),
         )
         step.action(store, request)
