@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from idprotect import __version__
-from idprotect.api import admin, batch, issuer, risk_detections, risky_users
+from idprotect.api import admin, batch, home, issuer, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.fast_get import GetRiskyUserFastPath
 from idprotect.api.headers import GraphHeadersMiddleware
@@ -51,6 +51,8 @@ def create_app(
         description="A Microsoft Graph-compatible Identity Protection service.",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,  # install_openapi serves Swagger UI from packaged files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -64,6 +66,7 @@ def create_app(
     app.include_router(batch.router)
     app.include_router(admin.router)
     app.include_router(issuer.router)
+    app.include_router(home.router)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(CanonicalPathMiddleware)

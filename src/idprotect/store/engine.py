@@ -133,5 +133,10 @@ class Database:
             # retry 503 on their own, after its Retry-After).
             raise ServiceUnavailable(BUSY) from exc
 
+    def check(self) -> None:
+        """One round trip to the database: ServiceUnavailable if it cannot answer."""
+        with self._transaction(write=False) as connection:
+            connection.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from idprotect import __version__
 from idprotect.api.openapi.admin import admin_paths, admin_schemas
@@ -33,10 +37,25 @@ docs/auth.md. `/_admin` (not Graph) needs the app role `IdentityProtection.Admin
 """
 
 
+_ASSETS = "/docs/assets"
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Serve this document at /openapi.json (and in /docs) instead of FastAPI's own."""
+    """Serve this document at /openapi.json instead of FastAPI's own, and Swagger UI at /docs
+    from the files the swagger-ui-bundle package ships: the page works offline."""
     document = openapi_document()
     app.openapi = lambda: document  # type: ignore[method-assign]
+    app.mount(_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="idprotect - Swagger UI",
+            swagger_js_url=f"{_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{_ASSETS}/favicon-32x32.png",
+        )
 
 
 def openapi_document() -> dict[str, Any]:

@@ -1,0 +1,50 @@
+"""The service's own front door (not Graph): what this is at `/`, and `/health` for probes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from idprotect import __version__
+from idprotect.api.deps import AppSettings, Db
+from idprotect.auth.principal import DEMO_TENANT_ID
+
+router = APIRouter(include_in_schema=False)
+
+_GRAPH_COLLECTIONS = ("riskyUsers", "riskDetections")
+
+
+@router.get("/")
+def home(request: Request, settings: AppSettings) -> Response:
+    """A small map of the service for a person (or a script) who opens its address."""
+    base = str(request.base_url).rstrip("/")
+    document: dict[str, Any] = {
+        "service": "idprotect",
+        "version": __version__,
+        "description": "A Microsoft Graph-compatible Identity Protection service.",
+        "graph": {
+            version: [f"{base}/{version}/identityProtection/{c}" for c in _GRAPH_COLLECTIONS]
+            for version in ("v1.0", "beta")
+        },
+        "docs": f"{base}/docs",
+        "openapi": f"{base}/openapi.json",
+        "health": f"{base}/health",
+        "auth": settings.auth,
+        # With --auth off every caller acts in the demo tenant; with tokens, in their own.
+        "demoTenant": DEMO_TENANT_ID,
+        "tokenEndpoint": f"{base}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
+    }
+    return _json(document)
+
+
+@router.get("/health")
+def health(db: Db) -> Response:
+    """200 once the database answers; a Graph-shaped 503 with Retry-After while it does not."""
+    db.check()
+    return _json({"status": "ok"})
+
+
+def _json(document: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(document), media_type="application/json")
