@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import uuid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from idprotect.api.batch import METHODS
 from idprotect.store.engine import Database
 from tests.api.expect import BASE, ODATA_JSON, bad_request, graph_error, odata_json
 from tests.auth.tokens import READ, TENANT_A, WRITE, app_bearer, seed_risky_user
@@ -288,7 +292,7 @@ MALFORMED: list[tuple[Any, str]] = [
     ),
     (
         {"requests": [{**GOOD, "headers": ["Content-Type"]}]},
-        "Request '1': headers must map names to strings.",
+        "Request '1': headers must map header names to printable ASCII strings.",
     ),
     (
         {"requests": [{**GOOD, "body": {"userIds": []}}]},
@@ -315,9 +319,105 @@ MALFORMED: list[tuple[Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("payload", "message"), MALFORMED)
+def one(**fields: Any) -> dict[str, Any]:
+    """A batch of one request: GOOD with `fields` replaced (None drops the field)."""
+    request = {name: value for name, value in {**GOOD, **fields}.items() if value is not None}
+    return {"requests": [request]}
+
+
+def _rows(message: str, *batches: dict[str, Any]) -> list[tuple[Any, str]]:
+    return [(batch, message) for batch in batches]
+
+
+URL = "Request '1': the url must be a non-empty string."
+RELATIVE = "Request '1': the url must be relative, not '{}'."
+CONTROL = "Request '1': the url must not hold control characters."
+METHOD = "Request '1': the method must be one of GET, POST, PUT, PATCH, DELETE."
+HEADERS = "Request '1': headers must map header names to printable ASCII strings."
+BASE64 = "Request '1': a body of type 'text/plain' must be base64."
+ID = "requests[0] needs an 'id' that is a non-empty string."
+DEPENDS = "Request '1': dependsOn must be an array of request ids."
+CYCLE = "The dependsOn of request '1' form a cycle."
+TEXT = {"Content-Type": "text/plain"}
+ODD_URLS = ["//[", "//l=]", "http://[::1", "https://x:99999/", "//[::1]:0/v1.0", "x:/y"]
+# Every parser a request goes through refuses what it cannot read with the batch's 400.
+UNREADABLE: list[tuple[Any, str]] = [
+    *_rows(URL, one(url=None), one(url=5), one(url=["/x"]), one(url=" "), one(url="\x1f")),
+    *[(one(url=url), RELATIVE.format(url)) for url in ODD_URLS],
+    *_rows(
+        CONTROL,
+        one(url="/identityProtection/riskyUsers\x00"),
+        one(url="/identityProtection/riskyUsers/\r\n"),
+        one(url="/identityProtection/risky\tUsers"),
+        one(url="/identityProtection/riskyUsers?$top=\x1b"),
+        one(url="/identityProtection/riskyUsers\x7f"),
+    ),
+    *_rows(METHOD, one(method=None), one(method=1), one(method=["GET"]), one(method="HEAD")),
+    *_rows(METHOD, one(method=""), one(method="G ET"), one(method="OPTIONS")),
+    *_rows(
+        HEADERS,
+        *[one(headers={"Accept": value}) for value in (1, None, ["a"], {}, "\u00e9", "\x00")],
+        *[one(headers={name: "x"}) for name in ("", "Bad Name", "Accept:", "\u00e9", "A\nB")],
+        one(headers={"Accept": "a\r\nX-Injected: 1"}),
+        one(headers="Content-Type: application/json"),
+        one(headers=1),
+    ),
+    *_rows(
+        BASE64,
+        *[one(headers=TEXT, body=body) for body in ("\u00e9", "e30", 5, True, [], {"a": 1})],
+    ),
+    *_rows(ID, one(id=None), one(id=1), one(id=1.5), one(id=" "), one(id=[]), one(id={})),
+    *_rows(DEPENDS, *[one(dependsOn=names) for names in (1, {"2": 1}, [1], [None], [["2"]])]),
+    *_rows(
+        CYCLE,
+        {"requests": [{**GOOD, "dependsOn": ["1", "1"]}]},
+        {
+            "requests": [
+                {**GOOD, "dependsOn": ["3"]},
+                get("2", "/x", dependsOn=["1"]),
+                get("3", "/x", dependsOn=["2"]),
+            ]
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "message"), MALFORMED + UNREADABLE)
 def test_a_malformed_batch_is_a_400(client: TestClient, payload: Any, message: str) -> None:
     bad_request(client.post("/v1.0/$batch", json=payload), message)
+
+
+USERS = "/identityProtection/riskyUsers"
+LONG = "a" * 8000
+# Readable but odd: each is answered inside the batch as it would be if sent alone.
+ANSWERED_ALONE: list[tuple[dict[str, Any], int, str, str]] = [
+    (get("1", f"{USERS}/%ff"), 404, "NotFound", not_found("\ufffd")),
+    (get("1", f"{USERS}/%00"), 404, "NotFound", not_found("\x00")),
+    (get("1", f"{USERS}('%ff%fe')"), 404, "NotFound", not_found("\ufffd\ufffd")),
+    (get("1", f"{USERS}/{LONG}"), 404, "NotFound", not_found(LONG)),
+    (get("1", f"{USERS}/\u00e9 x#y"), 404, "NotFound", not_found("\u00e9 x")),
+    (
+        get("1", f"{USERS}?$filter=%ff"),
+        400,
+        "BadRequest",
+        "Invalid filter clause: unexpected character '\ufffd' at column 1.",
+    ),
+    (
+        get("1", f"{USERS}/dismiss", method="get"),
+        405,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("request_", "status", "code", "message"), ANSWERED_ALONE)
+def test_odd_but_readable_requests_are_answered_inside_the_batch(
+    any_client: TestClient, request_: dict[str, Any], status: int, code: str, message: str
+) -> None:
+    (item,) = send_batch(any_client, [request_])
+
+    inner_error(item, status, code, message)
 
 
 @pytest.mark.parametrize(
@@ -406,3 +506,97 @@ def test_a_batch_without_a_token_is_a_401(secure: TestClient) -> None:
 
     graph_error(response, 401, "InvalidAuthenticationToken", "Access token is empty.")
     assert response.headers["www-authenticate"].startswith('Bearer realm=""')
+
+
+# Any batch at all: answered 200 or refused with Graph's 400, never a server error.
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=10)  # JSON cannot hold Cs
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+_PRINTABLE = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=6)
+_URL_PIECES = [
+    *("/", "//", "[", "]", ":", "@", "%", "%ff", "%00", "%2e%2e", "..", "?", "#", "&", "="),
+    *("http:", "https://", "x:99999", "\x00", "\r\n", "\u00e9", " ", "'", "(", ")"),
+    *("identityProtection", "riskyUsers", "riskDetections", "history", "dismiss", "$batch"),
+    *("$top=", "$filter=", "$select=", "$skiptoken=", "$count=true", "a" * 3000),
+]
+_URLS = st.tuples(
+    st.sampled_from(["", "/identityProtection/riskyUsers", "identityProtection/riskDetections"]),
+    st.lists(st.sampled_from(_URL_PIECES) | _PRINTABLE, min_size=1, max_size=6).map("".join),
+).map("".join)
+_IDS = st.sampled_from(["1", "2", "3", "4", "A"])
+_ASCII = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=8)
+_HEADERS = st.dictionaries(
+    st.sampled_from(["Accept", "Prefer", "client-request-id", "Content-Length", "X-a"]),
+    st.sampled_from(["*/*", "include-unknown-enum-members"]) | _ASCII,
+    max_size=2,
+)
+_JSON_BODIES = st.fixed_dictionaries({"userIds": st.lists(_TEXT, max_size=2)}) | _JSON
+_BASE64 = st.binary(max_size=12).map(lambda data: base64.b64encode(data).decode())
+_TYPED_BODIES = st.tuples(st.just("application/json"), _JSON_BODIES) | st.tuples(
+    st.sampled_from(["text/plain", "application/octet-stream"]) | _ASCII, _BASE64
+)
+
+
+@st.composite
+def _sub_request(draw: st.DrawFn, request_id: str) -> dict[str, Any]:
+    """A request with an odd url, headers and body; sometimes a field is any JSON value."""
+    methods = st.sampled_from([*METHODS, "get", "post"])
+    request = {"id": request_id, "method": draw(methods), "url": draw(_URLS)}
+    if draw(st.booleans()):
+        request["headers"] = draw(_HEADERS)
+    if draw(st.booleans()):
+        content_type, request["body"] = draw(_TYPED_BODIES)
+        request["headers"] = {**request.get("headers", {}), "Content-Type": content_type}
+    if draw(st.booleans()):
+        request["dependsOn"] = draw(st.lists(_IDS, max_size=2))
+    field = draw(st.sampled_from([None] * 8 + ["id", "method", "url", "headers", "body"]))
+    if field is not None:
+        request[field] = draw(_JSON)
+    return request
+
+
+@st.composite
+def _batches(draw: st.DrawFn) -> Any:
+    """Up to four requests; now and then any JSON value instead of a batch."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(_JSON)
+    count = draw(st.integers(0, 4))
+    return {"requests": [draw(_sub_request(str(index + 1))) for index in range(count)]}
+
+
+def _graph_error(body: Any) -> str:
+    """Graph's error body, whatever its message; answers its code."""
+    assert list(body) == ["error"]
+    error = body["error"]
+    assert list(error) == ["code", "message", "innerError"]
+    assert isinstance(error["message"], str)
+    assert list(error["innerError"]) == ["date", "request-id", "client-request-id"]
+    code: str = error["code"]
+    return code
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=_batches())
+# Found by generated runs; kept here so that no seed can hide them again.
+@example(payload=one(url="//["))
+@example(payload=one(url="//l=]"))
+@example(payload=one(headers={"Content-Type": "text/plain"}, body="\u00e9"))
+def test_any_batch_is_answered_without_a_server_error(any_client: TestClient, payload: Any) -> None:
+    response = any_client.post("/v1.0/$batch", json=payload)
+
+    if response.status_code == 400:
+        assert response.headers["content-type"] == "application/json"
+        assert _graph_error(response.json()) == "BadRequest"
+        return
+    for item in odata_json(response)["responses"]:
+        assert item["status"] < 500, item
+        if item["status"] >= 400:
+            _graph_error(item["body"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,6 +20,11 @@ from idprotect.errors import BadRequest, FailedDependency
 MAX_REQUESTS = 20
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _MALFORMED = "Invalid batch payload format."
+# What HTTP allows in a request target, a header name and a header value: a sub-request holds
+# nothing that could not have been sent alone.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 # Headers of the batch itself that every sub-request carries (its own are ignored).
 _FORWARDED = ("authorization", "client-request-id", "host")
 # Hop-by-hop and framing headers describe one HTTP message, never a sub-request or its answer.
@@ -134,8 +139,13 @@ def _target(url: object, request_id: str) -> tuple[str, str]:
     """The path (under the version root) and query of a relative `url`."""
     if not isinstance(url, str) or not url.strip():
         raise BadRequest(f"Request '{request_id}': the url must be a non-empty string.")
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc:
+    if _CONTROL.search(url):
+        raise BadRequest(f"Request '{request_id}': the url must not hold control characters.")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an authority that does not parse ("//[", "http://[::1"): not relative
+        parts = None
+    if parts is None or parts.scheme or parts.netloc:
         raise BadRequest(f"Request '{request_id}': the url must be relative, not '{url}'.")
     path = "/" + parts.path.lstrip("/")
     if any(segment in (".", "..") for segment in unquote(path).split("/")):
@@ -146,16 +156,22 @@ def _target(url: object, request_id: str) -> tuple[str, str]:
 def _headers(headers: object, request_id: str) -> dict[str, str]:
     if headers is None:
         return {}
-    invalid = BadRequest(f"Request '{request_id}': headers must map names to strings.")
+    invalid = BadRequest(
+        f"Request '{request_id}': headers must map header names to printable ASCII strings."
+    )
     if not isinstance(headers, dict):
         raise invalid
     checked: dict[str, str] = {}
     for name, value in headers.items():
-        if not name or not isinstance(value, str) or not f"{name}{value}".isascii():
+        if not isinstance(value, str) or not _is_header(name, value):
             raise invalid
         if name.lower() not in _NOT_COPIED:  # framing is the batch's business, not the client's
             checked[name.lower()] = value
     return checked
+
+
+def _is_header(name: str, value: str) -> bool:
+    return bool(_TOKEN.fullmatch(name) and _FIELD_VALUE.fullmatch(value))
 
 
 def _body(body: object, headers: dict[str, str], request_id: str) -> bytes:
@@ -170,7 +186,7 @@ def _body(body: object, headers: dict[str, str], request_id: str) -> bytes:
     try:
         if isinstance(body, str):
             return base64.b64decode(body, validate=True)
-    except binascii.Error:
+    except ValueError:  # not base64, or not even ASCII
         pass
     raise BadRequest(f"Request '{request_id}': a body of type '{content_type}' must be base64.")
 
