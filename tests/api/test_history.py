@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from idprotect.domain.clock import MAX_TICKS
 from tests.api.expect import BASE, HISTORY_ITEM_FIELDS, graph_error, odata_json
 from tests.conftest import FakeClock
 from tests.factories import (
     ACTOR,
     BETA,
+    TENANT,
     V1,
     act,
     add_detections,
@@ -227,7 +229,24 @@ def test_the_newest_item_keeps_the_user_id_when_asked_for_by_its_ticks(
 
 
 @pytest.mark.parametrize(
-    "suffix", ["1", "639079542001234561", "abc", "9" * 19, "9" * 20, "²", "-1", ""]
+    "suffix",
+    [
+        "1",
+        "639079542001234561",
+        "abc",
+        "9" * 19,  # 19 digits, the most a ticks suffix may have, beyond the last moment
+        str(MAX_TICKS),  # 9999-12-31T23:59:59.9999999Z, the last moment
+        str(MAX_TICKS + 1),
+        "0" + str(MAX_TICKS),
+        "9" * 20,
+        "9" * 5000,  # more digits than int() converts
+        "²",
+        "\u0661",
+        "-1",
+        "+1",
+        " 1",
+        "",
+    ],
 )
 def test_an_unknown_history_item_is_not_found(any_client: TestClient, suffix: str) -> None:
     user_id = risky_user(any_client)
@@ -325,3 +344,21 @@ def test_history_default_page_size_is_20(client: TestClient, clock: FakeClock) -
 
     assert [len(first["value"]), len(second["value"])] == [20, 1]
     assert second["value"][0]["riskState"] == "atRisk"
+
+
+@pytest.mark.parametrize("licence", ["P1", "Free"])
+def test_a_history_item_needs_p2(any_client: TestClient, clock: FakeClock, licence: str) -> None:
+    user_id = risky_user(any_client)
+    clock.advance(minutes=5)
+    act(any_client, "dismiss", [user_id])
+    older = history(any_client, user_id)[1]["id"]
+    response = any_client.put(f"/_admin/tenants/{TENANT}", json={"licence": licence})
+    assert response.status_code == 204
+
+    for item_id in (user_id, older, f"{user_id}1", new_id()):
+        graph_error(
+            any_client.get(f"{history_url(user_id)}/{item_id}"),
+            403,
+            "Forbidden",
+            "Your tenant is not licensed for this feature.",
+        )

@@ -194,3 +194,58 @@ def test_a_token_of_another_deployment_is_a_bad_request(
         bad_request(elsewhere.get(next_link), "The $skiptoken is not valid.")
     finally:
         other.dispose()
+
+
+def history_link(client: TestClient, user_id: str, **params: str) -> str:
+    url = f"{LIST}/{user_id}/history"
+    link: str = odata_json(client.get(url, params={"$top": "1", **params}))["@odata.nextLink"]
+    return link
+
+
+def test_a_token_of_one_users_history_is_refused_on_anothers(any_client: TestClient) -> None:
+    alice, bob = risky_user(any_client), risky_user(any_client)
+    act(any_client, "dismiss", [alice, bob])
+    for params in ({}, {"$filter": "riskState ne 'none'", "$select": "id"}):
+        token = history_link(any_client, alice, **params).split("$skiptoken=")[1]
+
+        for url in (f"{LIST}/{bob}/history", f"/beta/riskyUsers/{bob}/history"):
+            bad_request(
+                any_client.get(url, params={**params, "$skiptoken": token}),
+                "The $skiptoken is not valid for this collection.",
+            )
+
+
+def test_a_history_token_pages_its_own_users_history_however_the_id_is_written(
+    any_client: TestClient,
+) -> None:
+    alice = risky_user(any_client)
+    act(any_client, "dismiss", [alice])
+    link = history_link(any_client, alice)
+    token = link.split("$skiptoken=")[1]
+    older = ids(odata_json(any_client.get(link)))
+
+    for url in (
+        f"{LIST}/{alice.upper()}/history",
+        f"{LIST}('{alice}')/history",
+        f"/beta/riskyUsers/{alice}/history",
+    ):
+        assert ids(odata_json(any_client.get(url, params={"$skiptoken": token}))) == older
+
+
+def test_a_history_token_inside_a_batch_is_bound_to_its_user(any_client: TestClient) -> None:
+    alice, bob = risky_user(any_client), risky_user(any_client)
+    act(any_client, "dismiss", [alice, bob])
+    token = history_link(any_client, alice).split("$skiptoken=")[1]
+    requests = [
+        {"id": name, "method": "GET", "url": f"/identityProtection/riskyUsers/{user}/history"
+         f"?$skiptoken={token}"}
+        for name, user in (("alice", alice), ("bob", bob))
+    ]  # fmt: skip
+
+    body = odata_json(any_client.post("/v1.0/$batch", json={"requests": requests}))
+
+    statuses = {item["id"]: item["status"] for item in body["responses"]}
+    assert statuses == {"alice": 200, "bob": 400}
+    assert body["responses"][1]["body"]["error"]["message"] == (
+        "The $skiptoken is not valid for this collection."
+    )

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.expect import BASE, RISKY_USER_FIELDS, bad_request, graph_error, odata_json
 from tests.factories import (
+    TENANT,
     V1,
     add_detections,
     delete_user,
@@ -348,3 +349,19 @@ def test_get_on_beta_legacy_path_names_the_legacy_set(client: TestClient) -> Non
 
     assert body["@odata.context"] == f"{BASE}/beta/$metadata#riskyUsers/$entity"
     assert list(body) == ["@odata.context", *RISKY_USER_FIELDS]
+
+
+@pytest.mark.parametrize("licence", ["P1", "Free"])
+def test_the_count_needs_p2(any_client: TestClient, licence: str) -> None:
+    risky_users(any_client, 2)
+    assert any_client.get(f"{LIST}/$count").text == "2"
+    response = any_client.put(f"/_admin/tenants/{TENANT}", json={"licence": licence})
+    assert response.status_code == 204
+
+    for query in ("", "?$filter=riskLevel eq 'high'"):
+        graph_error(
+            any_client.get(f"{LIST}/$count{query}"),
+            403,
+            "Forbidden",
+            "Your tenant is not licensed for this feature.",
+        )

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
-from idprotect.domain.models import User, UserRisk
+from idprotect.domain.enums import (
+    ActivityType,
+    RiskDetail,
+    RiskDetectionTimingType,
+    RiskLevel,
+    RiskState,
+)
+from idprotect.domain.models import Location, RiskDetection, User, UserRisk
 from idprotect.domain.transitions import (
+    ACTIVE_DETECTION_STATES,
     CONFIRM_COMPROMISED,
     CONFIRM_SAFE,
     DISMISS,
+    AdminAction,
     aggregate_level,
+    close_detection,
     risk_after_action,
     risk_after_detections,
 )
@@ -105,3 +115,79 @@ def test_detection_at_the_same_level_changes_nothing() -> None:
 def test_detection_leaves_a_confirmed_compromised_user_compromised() -> None:
     compromised = user(RiskState.CONFIRMED_COMPROMISED, RiskLevel.HIGH)
     assert risk_after_detections(compromised, [RiskLevel.LOW], NOW) is None
+
+
+# -- closing a detection -----------------------------------------------------------------------
+
+DETECTED = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+OPEN = RiskDetection(
+    id="d" * 64,
+    user_id="u1",
+    user_display_name="U",
+    user_principal_name="u@contoso.com",
+    risk_event_type="unlikelyTravel",
+    risk_level=RiskLevel.HIGH,
+    risk_state=RiskState.AT_RISK,
+    risk_detail=RiskDetail.NONE,
+    activity=ActivityType.SIGNIN,
+    activity_at=DETECTED,
+    detected_at=DETECTED,
+    last_updated_at=DETECTED,
+    detection_timing_type=RiskDetectionTimingType.OFFLINE,
+    ip_address="203.0.113.7",
+    location=Location(city="Lyon", country_or_region="FR"),
+    request_id="r1",
+    correlation_id="c1",
+    additional_info='[{"Key":"userAgent","Value":"x"}]',
+    mitre_technique_id="T1078",
+)
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "detail"),
+    [
+        (DISMISS, RiskState.DISMISSED, RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER),
+        (CONFIRM_SAFE, RiskState.CONFIRMED_SAFE, RiskDetail.ADMIN_CONFIRMED_ACCOUNT_SAFE),
+    ],
+)
+def test_closing_sets_the_actions_state_detail_and_time_and_nothing_else(
+    action: AdminAction, state: RiskState, detail: RiskDetail
+) -> None:
+    assert action.closes_detections_as is not None
+    closed = close_detection(OPEN, action.closes_detections_as, NOW)
+
+    assert closed == replace(OPEN, risk_state=state, risk_detail=detail, last_updated_at=NOW)
+    assert (closed.risk_level, closed.detected_at, closed.activity_at) == (
+        RiskLevel.HIGH,
+        DETECTED,
+        DETECTED,
+    )
+    assert closed.risk_state not in ACTIVE_DETECTION_STATES
+
+
+def test_closing_returns_a_new_detection_and_leaves_the_open_one_as_it_was() -> None:
+    closed = close_detection(OPEN, (RiskState.DISMISSED, RiskDetail.HIDDEN), NOW)
+
+    assert closed is not OPEN
+    assert (OPEN.risk_state, OPEN.risk_detail, OPEN.last_updated_at) == (
+        RiskState.AT_RISK,
+        RiskDetail.NONE,
+        DETECTED,
+    )
+    assert (closed.risk_state, closed.risk_detail) == (RiskState.DISMISSED, RiskDetail.HIDDEN)
+
+
+def test_closing_a_closed_detection_again_only_moves_its_time() -> None:
+    once = close_detection(OPEN, (RiskState.DISMISSED, RiskDetail.NONE), NOW)
+    later = datetime(2026, 4, 1, tzinfo=UTC)
+
+    assert close_detection(once, (RiskState.DISMISSED, RiskDetail.NONE), later) == replace(
+        once, last_updated_at=later
+    )
+
+
+def test_confirm_compromised_closes_nothing_and_records_a_detection() -> None:
+    assert CONFIRM_COMPROMISED.closes_detections_as is None
+    assert CONFIRM_COMPROMISED.records_detection == "adminConfirmedUserCompromised"
+    assert DISMISS.records_detection is None
+    assert CONFIRM_SAFE.records_detection is None

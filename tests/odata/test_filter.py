@@ -649,3 +649,179 @@ def test_strings_order_by_code_point() -> None:
     node = Or((StartsWith("userDisplayName", "Z"), Comparison("userDisplayName", Operator.GT, "a")))
     assert evaluate(node, {"userDisplayName": "b"}) is True
     assert evaluate(node, {"userDisplayName": "B"}) is False
+
+
+# -- numbers and other literals a client may make as long as the filter allows ----------------
+
+DIGITS = "9" * 3900  # with its property, still under 4,000 characters; never converted to int
+FRACTION = "1" * 3900
+
+LONG_LITERALS = [
+    ("isDeleted eq " + DIGITS, f"expected a value of type Boolean for 'isDeleted', found number "
+     f"{DIGITS} at column 14"),
+    ("userDisplayName eq -" + DIGITS, "expected a value of type String for 'userDisplayName', "
+     f"found number -{DIGITS} at column 20"),
+    ("riskLevel eq 1." + FRACTION, "expected a value of type riskLevel for 'riskLevel', found "
+     f"number 1.{FRACTION} at column 14"),
+    ("riskLevel eq 1e" + DIGITS, "expected a value of type riskLevel for 'riskLevel', found "
+     f"number 1e{DIGITS} at column 14"),
+    ("riskLevel in (-1.5E-" + DIGITS + ")", "expected a value of type riskLevel for 'riskLevel', "
+     f"found number -1.5E-{DIGITS} at column 15"),
+    ("riskLastUpdatedDateTime gt " + DIGITS, "expected a value of type DateTimeOffset for "
+     f"'riskLastUpdatedDateTime', found number {DIGITS} at column 28"),
+    ("riskLastUpdatedDateTime gt 10000-01-01T00:00:00Z", "expected a value of type "
+     "DateTimeOffset for 'riskLastUpdatedDateTime', found number 10000 at column 28"),
+    ("riskLastUpdatedDateTime gt '10000-01-01T00:00:00Z'", "expected a value of type "
+     "DateTimeOffset for 'riskLastUpdatedDateTime', found string '10000-01-01T00:00:00Z' at "
+     "column 28"),
+    (f"riskLastUpdatedDateTime gt 2021-06-01T00:00:00.{FRACTION}Z", "invalid datetime "
+     f"2021-06-01T00:00:00.{FRACTION}Z (at most 7 fractional digits) at column 28"),
+    (f"riskLastUpdatedDateTime gt '2021-06-01T00:00:00.{FRACTION}Z'", "expected a value of type "
+     f"DateTimeOffset for 'riskLastUpdatedDateTime', found string '2021-06-01T00:00:00.{FRACTION}"
+     "Z' at column 28"),
+    (f"riskLastUpdatedDateTime gt 2021-06-01T00:00:00+{DIGITS}:00", "invalid datetime "
+     "2021-06-01T00:00:00 (a time zone is required, e.g. Z) at column 28"),
+    ("riskLastUpdatedDateTime gt 0001-01-01T00:00:00+00:01", "invalid datetime "
+     "0001-01-01T00:00:00+00:01 (date value out of range) at column 28"),
+    ("riskLastUpdatedDateTime gt 9999-12-31T23:59:59.9999999-00:01", "invalid datetime "
+     "9999-12-31T23:59:59.9999999-00:01 (date value out of range) at column 28"),
+    (f"id eq {GUID}{'0' * 3900}", "expected a value of type Guid for 'id', found number 8 at "
+     "column 7"),
+    (f"id eq '{GUID}{'0' * 3900}'", "expected a value of type Guid for 'id', found string "
+     f"'{GUID}{'0' * 3900}' at column 7"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "reason"), LONG_LITERALS)
+def test_long_numbers_and_out_of_range_literals_are_bad_requests(text: str, reason: str) -> None:
+    assert len(text) <= 4000
+    with pytest.raises(BadRequest) as raised:
+        parse_filter(text, RISKY_USERS)
+    assert raised.value.message == f"Invalid filter clause: {reason}."
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        (
+            "riskLastUpdatedDateTime gt 0001-01-01T00:00:00Z",
+            "(gt riskLastUpdatedDateTime 0001-01-01T00:00:00Z)",
+        ),
+        (
+            "riskLastUpdatedDateTime lt 9999-12-31T23:59:59.9999999Z",
+            "(lt riskLastUpdatedDateTime 9999-12-31T23:59:59.999999Z)",
+        ),
+        (
+            "riskLastUpdatedDateTime ge 0001-01-01T05:00:00+05:00",
+            "(ge riskLastUpdatedDateTime 0001-01-01T00:00:00Z)",
+        ),
+    ],
+)
+def test_the_first_and_last_representable_moments_are_literals(text: str, tree: str) -> None:
+    assert print_tree(parse_filter(text, RISKY_USERS)) == tree
+
+
+# -- nesting is counted per filter and per branch --------------------------------------------
+
+AT_LIMIT = "(" * 50 + "isDeleted eq true" + ")" * 50
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not " * 49 + "(isDeleted eq true)",
+        "not (" * 25 + "isDeleted eq true" + ")" * 25,
+        "not (" * 25 + "startswith(userDisplayName,'a')" + ")" * 25,
+        "(" * 49 + "not startswith(userDisplayName,'a')" + ")" * 49,
+    ],
+)
+def test_nesting_of_exactly_fifty_is_allowed_whatever_nests(text: str) -> None:
+    assert parse_filter(text, RISKY_USERS) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("not " * 50 + "(isDeleted eq true)", 201),
+        ("not (" * 25 + "not (isDeleted eq true)" + ")" * 25, 126),
+        ("(" * 50 + "not startswith(userDisplayName,'a')" + ")" * 50, 51),
+        ("(" * 50 + "(isDeleted eq true) or (isDeleted eq false)" + ")" * 50, 51),
+    ],
+)
+def test_nesting_of_fifty_one_is_refused_where_it_starts(text: str, column: int) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse_filter(text, RISKY_USERS)
+    assert raised.value.message == (
+        f"Invalid filter clause: nesting deeper than 50 levels at column {column}."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " and ".join([AT_LIMIT] * 3),
+        " or ".join(["not (isDeleted eq true)"] * 60),
+        " and ".join(["(isDeleted eq true)"] * 60),
+        "(" * 49 + " or ".join(["(isDeleted eq true)"] * 60) + ")" * 49,
+        "(" * 48 + " and ".join(["not (isDeleted eq true)"] * 60) + ")" * 48,
+    ],
+)
+def test_siblings_do_not_add_up_to_nesting(text: str) -> None:
+    assert parse_filter(text, RISKY_USERS) is not None
+
+
+def test_each_filter_counts_its_own_nesting() -> None:
+    with pytest.raises(BadRequest, match="nesting deeper than 50 levels"):
+        parse_filter(DEEP, RISKY_USERS)
+    for _ in range(3):
+        assert print_tree(parse_filter(AT_LIMIT, RISKY_USERS)) == "(eq isDeleted true)"
+    with pytest.raises(BadRequest, match="nesting deeper than 50 levels"):
+        parse_filter("not " * 60 + "(isDeleted eq true)", RISKY_USERS)
+    assert parse_filter("not " * 49 + "(isDeleted eq true)", RISKY_USERS) is not None
+
+
+# -- function names: startswith in any case, never under a namespace or a path ---------------
+
+FUNCTIONS = [
+    ("STARTSWITH (userDisplayName,'a')", None),
+    ("sTaRtSwItH(userDisplayName,'a')", None),
+    ("microsoft.graph.startswith(userDisplayName,'a')",
+     "function 'microsoft.graph.startswith' is not supported at column 1"),
+    ("not microsoft.graph.startswith(userDisplayName,'a')",
+     "function 'microsoft.graph.startswith' is not supported at column 5"),
+    ("odata.startswith(userDisplayName,'a')",
+     "function 'odata.startswith' is not supported at column 1"),
+    ("location/startswith(location/city,'a')",
+     "function 'location/startswith' is not supported at column 1"),
+    ("microsoft.graph.contains(userDisplayName,'a')",
+     "function 'microsoft.graph.contains' is not supported at column 1"),
+    ("any(userDisplayName,'a')", "function 'any' is not supported at column 1"),
+    ("ANY(userDisplayName,'a')", "function 'ANY' is not supported at column 1"),
+    ("history/ALL(h: h/riskLevel eq 'high')", "lambda operator 'ALL' is not supported at column 1"),
+    ("a/b/any(x: x eq 1)", "lambda operator 'any' is not supported at column 1"),
+    ("microsoft.graph.any(x)", "function 'microsoft.graph.any' is not supported at column 1"),
+    ("history/startswith(x)", "function 'history/startswith' is not supported at column 1"),
+    ("startswith", "unknown property 'startswith' at column 1"),
+    ("startswith(", "expected a property name, found end of filter at column 12"),
+    ("startswith(userDisplayName,'a','b')", "expected ')', found ',' at column 31"),
+    ("startswith('a',userDisplayName)", "expected a property name, found string 'a' at column 12"),
+    ("startswith(microsoft.graph.userDisplayName,'a')",
+     "unknown property 'microsoft.graph.userDisplayName' at column 12"),
+    ("startswith(userDisplayName,2)",
+     "expected a value of type String for 'userDisplayName', found number 2 at column 28"),
+    ("startswith(userDisplayName,microsoft.graph.riskLevel'high')",
+     "expected a value of type String for 'userDisplayName', found enum "
+     "microsoft.graph.riskLevel'high' at column 28"),
+    ("microsoft.graph.riskLevel eq 'high'",
+     "unknown property 'microsoft.graph.riskLevel' at column 1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "reason"), FUNCTIONS)
+def test_function_names(text: str, reason: str | None) -> None:
+    if reason is None:
+        assert parse_filter(text, RISKY_USERS) == StartsWith("userDisplayName", "a")
+        return
+    with pytest.raises(BadRequest) as raised:
+        parse_filter(text, RISKY_USERS)
+    assert raised.value.message == f"Invalid filter clause: {reason}."

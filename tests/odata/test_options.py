@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from idprotect.errors import BadRequest
@@ -12,6 +15,7 @@ from idprotect.odata.skiptoken import TokenBinding, decode_skiptoken, encode_ski
 from idprotect.odata.tree import print_tree
 
 KEY = b"k" * 32
+HUGE = "9" * 5000  # more digits than int() converts (4,300)
 
 
 def parse(query: str, collection: Collection = RISKY_USERS, **kw: object) -> QueryOptions:
@@ -235,3 +239,159 @@ def test_a_token_is_bound_to_its_tenant_key_collection_and_query(
     token = encode_skiptoken(("user-1",), BINDING)
     with pytest.raises(BadRequest, match=message):
         decode_skiptoken(token, binding)
+
+
+# -- numbers in options: bounded before they are converted, a 400 whatever their length ------
+
+TOP_RULE = "it must be a whole number from 1 to 500."
+
+
+@pytest.mark.parametrize(("value", "top"), [("007", 7), ("0500", 500), ("0001", 1), (" 20 ", 20)])
+def test_top_may_have_leading_zeros(value: str, top: int) -> None:
+    assert parse(f"$top={value}").top == top
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        HUGE,
+        "1" + "0" * 4300,
+        "-" + HUGE,
+        "0" * 5000,
+        "00",
+        "1000",
+        "5000",
+        "99999999999999999999",
+        "1e3",
+        "0x1f",
+        "5.0",
+        "1 0",
+        "\u0661",  # ARABIC-INDIC DIGIT ONE
+        HUGE + "x",
+    ],
+)
+def test_top_is_refused_whatever_its_length(value: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse(f"$top={value}")
+    assert raised.value.message == f"Invalid value '{value}' for query option '$top': {TOP_RULE}"
+
+
+@pytest.mark.parametrize(
+    ("query", "target", "collection", "message"),
+    [
+        (f"$count={HUGE}", Target.COLLECTION, RISKY_USERS,
+         f"Invalid value '{HUGE}' for query option '$count': it must be true or false."),
+        (f"$skip={HUGE}", Target.COLLECTION, RISKY_USERS, "Query option '$skip' is not supported."),
+        (f"$skip={HUGE}", Target.COLLECTION, HISTORY, "Query option '$skip' is not supported."),
+        (f"$top={HUGE}", Target.COUNT, RISKY_USERS,
+         "Query option '$top' is not allowed with /$count."),
+        (f"$top={HUGE}", Target.ENTITY, HISTORY,
+         "Query option '$top' is not allowed on a single entity."),
+        (f"$top={HUGE}", Target.COLLECTION, HISTORY,
+         f"Invalid value '{HUGE}' for query option '$top': {TOP_RULE}"),
+        (f"$top={HUGE}", Target.COLLECTION, RISK_DETECTIONS,
+         f"Invalid value '{HUGE}' for query option '$top': {TOP_RULE}"),
+        (f"$count={HUGE}", Target.COLLECTION, HISTORY,
+         "Query option '$count' is not supported on history."),
+    ],
+)  # fmt: skip
+def test_long_numbers_in_any_option_are_bad_requests(
+    query: str, target: Target, collection: Collection, message: str
+) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse(query, collection, target=target)
+    assert raised.value.message == message
+
+
+def test_a_skiptoken_of_digits_is_not_valid() -> None:
+    options = parse(f"$skiptoken={HUGE}")
+    with pytest.raises(BadRequest, match=r"^The \$skiptoken is not valid\.$"):
+        options.page(20, BINDING)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def signed(payload: bytes, binding: TokenBinding = BINDING) -> str:
+    """A token with this payload, signed as the service signs: what a leaked key could make."""
+    return f"{_b64(payload)}.{_b64(binding.sign(payload))}"
+
+
+def payload(*position: str) -> bytes:
+    head = json.dumps([BINDING.scope(), BINDING.digest()])[:-1]
+    return (head + "".join(f",{value}" for value in position) + "]").encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (payload(HUGE), r"is not valid\.$"),
+        (payload("-" + HUGE), r"is not valid\.$"),
+        (payload("1" + "0" * 4300), r"is not valid\.$"),
+        (b"[" * 100_000 + b"]" * 100_000, r"is not valid\.$"),
+        (b'{"a": 1}', r"is not valid\.$"),
+        (b'["riskyUsers"]', r"is not valid\.$"),
+        (b"", r"is not valid\.$"),
+        (payload(str(2**63)), "not valid for this collection"),
+        (payload(str(-(2**63) - 1)), "not valid for this collection"),
+        (payload("1e400"), "not valid for this collection"),
+        (payload("1.5"), "not valid for this collection"),
+        (payload("true"), "not valid for this collection"),
+        (payload("[]"), "not valid for this collection"),
+        (payload("{}"), "not valid for this collection"),
+        (payload('"a"', "7", "[1]"), "not valid for this collection"),
+    ],
+)
+def test_signed_tokens_with_contents_no_column_holds_are_refused(raw: bytes, message: str) -> None:
+    with pytest.raises(BadRequest, match=message):
+        decode_skiptoken(signed(raw), BINDING)
+
+
+@pytest.mark.parametrize(
+    "position", [(2**63 - 1,), (-(2**63),), (0,), (None, "x", 5), ("2026-03-01T00:00:00+00:00",)]
+)
+def test_positions_within_64_bits_round_trip(position: tuple[str | int | None, ...]) -> None:
+    assert decode_skiptoken(signed(payload(*map(json.dumps, position))), BINDING) == position
+
+
+# -- nested collections: a token names the entity its collection belongs to --------------------
+
+USER_A = TokenBinding(KEY, "tenant-a", "history", "q", parent="user_id=a")
+
+
+def test_a_nested_collection_is_named_with_its_parent() -> None:
+    assert USER_A.scope() == "history(user_id=a)"
+    assert BINDING.scope() == "riskyUsers"
+    token = encode_skiptoken((7,), USER_A)
+    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==="))[0] == (
+        "history(user_id=a)"
+    )
+    assert decode_skiptoken(token, USER_A) == (7,)
+
+
+@pytest.mark.parametrize(
+    ("written_for", "read_by"),
+    [
+        (USER_A, TokenBinding(KEY, "tenant-a", "history", "q", parent="user_id=b")),
+        (USER_A, TokenBinding(KEY, "tenant-a", "history", "q")),
+        (TokenBinding(KEY, "tenant-a", "history", "q"), USER_A),
+        (USER_A, TokenBinding(KEY, "tenant-a", "other", "q", parent="user_id=a")),
+        (USER_A, TokenBinding(KEY, "tenant-a", "history", "q", parent="other_id=a")),
+    ],
+)
+def test_a_token_of_another_parent_is_a_token_of_another_collection(
+    written_for: TokenBinding, read_by: TokenBinding
+) -> None:
+    token = encode_skiptoken((7,), written_for)
+    with pytest.raises(BadRequest, match=r"^The \$skiptoken is not valid for this collection\.$"):
+        decode_skiptoken(token, read_by)
+
+
+def test_query_options_bind_their_tokens_to_the_parent_given() -> None:
+    options = parse("$filter=riskLevel eq 'high'", HISTORY)
+    query = options.canonical_query()
+    assert options.binding(KEY, "t", parent="user_id=a") == TokenBinding(
+        KEY, "t", "history", query, "user_id=a"
+    )
+    assert options.binding(KEY, "t") == TokenBinding(KEY, "t", "history", query, "")

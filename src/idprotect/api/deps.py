@@ -143,10 +143,19 @@ def list_request(collection: Collection) -> Callable[..., ListRequest]:
         settings: Annotated[Settings, Depends(_settings)],
     ) -> ListRequest:
         options = _parse_options(request, root, collection, Target.COLLECTION)
-        binding = options.binding(database.skiptoken_key(), caller.tenant_id)
+        key, tenant = database.skiptoken_key(), caller.tenant_id
+        binding = options.binding(key, tenant, parent=_parent_key(request))
         return ListRequest(options, binding, options.page(settings.default_page_size, binding))
 
     return build
+
+
+def _parent_key(request: Request) -> str:
+    """The entity a nested collection belongs to, named by its route's path parameters
+    (`user_id=…` for a user's history; empty for a top-level collection). Ids are compared as
+    the service finds them: GUIDs in any case."""
+    params = request.path_params
+    return ",".join(f"{name}={normalize_object_id(params[name])}" for name in sorted(params))
 
 
 async def _caller(request: Request) -> Principal:

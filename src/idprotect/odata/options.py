@@ -24,6 +24,7 @@ from idprotect.odata.skiptoken import TokenBinding, decode_skiptoken
 from idprotect.odata.tree import Node, unparse
 
 MAX_TOP = 500
+_TOP_DIGITS = len(str(MAX_TOP))
 T = TypeVar("T")
 
 _SUPPORTED = ("$filter", "$select", "$orderby", "$top", "$skiptoken", "$count")
@@ -70,8 +71,9 @@ class QueryOptions:
             )
         )
 
-    def binding(self, key: bytes, tenant: str) -> TokenBinding:
-        return TokenBinding(key, tenant, self.collection.name, self.canonical_query())
+    def binding(self, key: bytes, tenant: str, *, parent: str = "") -> TokenBinding:
+        """What this list's $skiptokens are bound to; `parent` keys a nested collection."""
+        return TokenBinding(key, tenant, self.collection.name, self.canonical_query(), parent)
 
     def page(self, default_size: int, binding: TokenBinding) -> PageRequest:
         """The page asked for; a $skiptoken must have been written for `binding`."""
@@ -159,14 +161,23 @@ def _check_allowed(option: str, collection: Collection, target: Target) -> None:
 
 
 def _parse_top(value: str) -> int:
-    text = value.strip()
-    # isascii: str.isdigit also takes non-ASCII digits ('²', fullwidth ones) int() may refuse.
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_TOP:
-        raise BadRequest(
-            f"Invalid value '{value}' for query option '$top': "
-            f"it must be a whole number from 1 to {MAX_TOP}."
-        )
-    return int(text)
+    # Leading zeros are allowed (OData's 1*DIGIT); what is left is measured before int(),
+    # which refuses text of more than 4,300 digits with a ValueError. isascii: str.isdigit
+    # also takes non-ASCII digits ('²', fullwidth ones) int() may refuse.
+    digits = value.strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= _TOP_DIGITS):
+        raise _invalid_top(value)
+    top = int(digits)
+    if top > MAX_TOP:
+        raise _invalid_top(value)
+    return top
+
+
+def _invalid_top(value: str) -> BadRequest:
+    return BadRequest(
+        f"Invalid value '{value}' for query option '$top': "
+        f"it must be a whole number from 1 to {MAX_TOP}."
+    )
 
 
 def _parse_count(value: str) -> bool:

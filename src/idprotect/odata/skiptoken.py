@@ -4,7 +4,9 @@ A token is `payload.signature`: the payload is JSON `[collection, query digest, 
 and the signature an HMAC-SHA256 (truncated to 128 bits) of the tenant and the payload, under
 the deployment's secret key. So a token that was forged or edited, or that comes from another
 tenant, fails the signature; one from another collection or another query (`$filter`,
-`$orderby`, `$select`) is refused by name. `$top` may change from page to page.
+`$orderby`, `$select`) is refused by name. A nested collection is named with the entity it
+belongs to (`history(user_id=…)`), so one user's history does not page another's. `$top` may
+change from page to page.
 """
 
 from __future__ import annotations
@@ -31,12 +33,18 @@ _SIGNATURE_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class TokenBinding:
-    """What a token is bound to: the deployment's key, the tenant, the collection, the query."""
+    """What a token is bound to: the deployment's key, the tenant, the collection (with the
+    entity it is nested under, if any), the query."""
 
     key: bytes
     tenant: str
     collection: str
     query: str  # the canonical text of the options that shape the list
+    parent: str = ""  # the key of the entity a nested collection belongs to: `user_id=…`
+
+    def scope(self) -> str:
+        """The collection as a token names it: one user's history is not another's."""
+        return f"{self.collection}({self.parent})" if self.parent else self.collection
 
     def digest(self) -> str:
         return hashlib.sha256(self.query.encode()).hexdigest()[:16]
@@ -48,7 +56,7 @@ class TokenBinding:
 
 def encode_skiptoken(position: Position, binding: TokenBinding) -> str:
     payload = json.dumps(
-        [binding.collection, binding.digest(), *position], separators=(",", ":")
+        [binding.scope(), binding.digest(), *position], separators=(",", ":")
     ).encode()
     return f"{_b64(payload)}.{_b64(binding.sign(payload))}"
 
@@ -63,7 +71,7 @@ def decode_skiptoken(token: str, binding: TokenBinding) -> Position:
     if not isinstance(values, list) or len(values) < 2:
         raise BadRequest(INVALID)
     collection, digest, *position = values
-    if collection != binding.collection:
+    if collection != binding.scope():
         raise BadRequest(OTHER_COLLECTION)
     if digest != binding.digest():
         raise BadRequest(OTHER_QUERY)
