@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import anyio
 from azure.identity import ClientSecretCredential
+from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
 from msgraph import GraphServiceClient
 from msgraph.generated.identity_protection.risky_users.dismiss.dismiss_post_request_body import (
     DismissPostRequestBody,
@@ -38,3 +39,23 @@ def test_msgraph_sdk_with_client_secret_credential():
     assert {u.id for u in users} == seeded
     assert dismissed is not None
     assert dismissed.risk_state == RiskState.Dismissed
+
+
+def test_msgraph_sdk_with_the_async_client_secret_credential():
+    """The pattern of the SDK's own examples: azure.identity.aio signs in through aiohttp."""
+    with mock_graph() as graph:
+        seeded = {graph.add_risky_user() for _ in range(3)}
+        app = graph.register_app()
+
+        async def list_users() -> list[RiskyUser]:
+            credential = AsyncClientSecretCredential(
+                app.tenant_id, app.client_id, app.client_secret
+            )
+            async with credential:
+                client = GraphServiceClient(credential, ["https://graph.microsoft.com/.default"])
+                page = await client.identity_protection.risky_users.get()
+            return page.value if page and page.value else []
+
+        users = anyio.run(list_users)
+
+    assert {u.id for u in users} == seeded

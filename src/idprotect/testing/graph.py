@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import inspect
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
@@ -60,8 +61,9 @@ class AppCredentials:
 class MockGraph:
     """An idprotect in this process, on a temporary SQLite file, with tokens verified.
 
-    While active (`with`, as a decorator, or `start()`/`stop()`), requests made through httpx
-    or requests to `hosts` reach it instead of the network. Each activation starts empty.
+    While active (`with`, as a decorator, or `start()`/`stop()`), requests made through httpx,
+    requests, aiohttp or urllib3 to `hosts` reach it instead of the network (aiohttp's through
+    `serve()`, started on its first request). Each activation starts empty.
     """
 
     def __init__(
@@ -79,7 +81,8 @@ class MockGraph:
         self._clock = clock
         self._raise_app_exceptions = raise_app_exceptions
         self._exits: ExitStack | None = None
-        self._server: ThreadedServer | None = None
+        self._servers: dict[bool, ThreadedServer] = {}  # by tls
+        self._servers_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -99,8 +102,8 @@ class MockGraph:
             self.app.middleware_stack = self.app.build_middleware_stack()
             self.transport = AppTransport(self.app, raise_app_exceptions=self._raise_app_exceptions)
             exits.callback(self.transport.close)
-            exits.enter_context(routed(self.hosts, self.transport))
-            exits.callback(self._stop_server)
+            exits.enter_context(routed(self.hosts, self.transport, self.serve))
+            exits.callback(self._stop_servers)
             _active.append(self)
             exits.callback(_active.remove, self)
             self._exits = exits.pop_all()
@@ -155,19 +158,21 @@ class MockGraph:
         """Serve this state on 127.0.0.1 too (uvicorn in a thread); returns its base URL.
 
         With `tls`, over HTTPS with a development certificate (see `ca_certfile`)."""
-        if self._server is None:
-            files = development_certificate(self._directory / "tls") if tls else None
-            self._server = ThreadedServer(self.app, tls=files).start()
-        return self._server.base_url
+        with self._servers_lock:
+            if tls not in self._servers:
+                files = development_certificate(self._directory / "tls") if tls else None
+                self._servers[tls] = ThreadedServer(self.app, tls=files).start()
+            return self._servers[tls].base_url
 
     @property
     def ca_certfile(self) -> Path:
         """The CA certificate that `serve(tls=True)` clients must trust."""
         return self._directory / "tls" / "ca.pem"
 
-    def _stop_server(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
+    def _stop_servers(self) -> None:
+        with self._servers_lock:
+            servers, self._servers = self._servers, {}
+        for server in servers.values():
             server.stop()
 
     # -- tokens and app registrations -------------------------------------------------------
