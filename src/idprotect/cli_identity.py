@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from idprotect.auth.client_assertion import load_certificate, thumbprints
+from idprotect.auth.issuer import AppRegistration
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES
 from idprotect.domain.clock import utc_now
@@ -18,6 +21,7 @@ from idprotect.identity import (
     app_token,
     find_app,
     register_app,
+    register_certificate_app,
     rotate_signing_keys,
     unregistered_app,
     user_token,
@@ -112,19 +116,47 @@ def keys_rotate(
 def app_create(
     name: Annotated[str, typer.Option(help="Display name.")],
     roles: Annotated[str, typer.Option(help="Granted app roles, comma-separated.")] = "",
+    certificate: Annotated[
+        Path | None,
+        typer.Option(
+            help="PEM file with the app's certificate (RSA; its public part is kept): the app "
+            "signs in with client assertions instead of a client secret.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
     db: DbUrl = DEFAULT_DATABASE_URL,
     tenant: Tenant = DEMO_TENANT_ID,
 ) -> None:
-    """Register an app for the client-credentials grant; prints its client id and secret."""
-    database = _database(db)
+    """Register an app for the client-credentials grant; prints its client id and its secret
+    (or, with --certificate, the certificate's thumbprint)."""
+    granted, database = _list(roles), _database(db)
     try:
-        app, secret = register_app(
-            database, tenant_id=tenant, display_name=name, roles=_list(roles)
-        )
+        if certificate is None:
+            app, secret = register_app(database, tenant_id=tenant, display_name=name, roles=granted)
+        else:
+            app = _register_certificate_app(database, tenant, name, granted, certificate)
     finally:
         database.dispose()
     print(f"client_id={app.client_id}")
-    print(f"client_secret={secret}")
+    if certificate is None:
+        print(f"client_secret={secret}")
+    else:
+        assert app.certificate_pem is not None
+        print(f"thumbprint={thumbprints(load_certificate(app.certificate_pem)).sha1_hex}")
+
+
+def _register_certificate_app(
+    database: Database, tenant: str, name: str, roles: frozenset[str], certificate: Path
+) -> AppRegistration:
+    try:
+        return register_certificate_app(
+            database, tenant_id=tenant, display_name=name, roles=roles,
+            certificate_pem=certificate.read_text(),
+        )  # fmt: skip
+    except ValueError as error:
+        console.print(f"[red]{certificate}: {error}.[/red]")
+        raise typer.Exit(2) from error
 
 
 def tenant_set(

@@ -10,7 +10,9 @@ import uuid
 from datetime import datetime, timedelta
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 
+from idprotect.auth.client_assertion import load_certificate
 from idprotect.auth.issuer import (
     AppRegistration,
     SigningKey,
@@ -82,19 +84,54 @@ def register_app(
 ) -> tuple[AppRegistration, str]:
     """A new app registration; returns it with its client secret (shown once)."""
     secret = client_secret or new_client_secret()
-    app = AppRegistration(
+    app = _new_app(tenant_id, display_name, roles, client_id, secret_hash=hash_secret(secret))
+    _add_app(database, app)
+    return app, secret
+
+
+def register_certificate_app(
+    database: Database,
+    *,
+    tenant_id: str,
+    display_name: str,
+    roles: frozenset[str],
+    certificate_pem: str,
+    client_id: str | None = None,
+) -> AppRegistration:
+    """A new app registration whose credential is a certificate (public part, PEM), as one
+    uploaded in the portal: it signs in with client assertions, not a secret."""
+    certificate = load_certificate(certificate_pem)  # ValueError if it is none, or not RSA
+    public_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    app = _new_app(tenant_id, display_name, roles, client_id, certificate_pem=public_pem)
+    _add_app(database, app)
+    return app
+
+
+def _new_app(
+    tenant_id: str,
+    display_name: str,
+    roles: frozenset[str],
+    client_id: str | None,
+    *,
+    secret_hash: str = "",
+    certificate_pem: str | None = None,
+) -> AppRegistration:
+    return AppRegistration(
         tenant_id=tenant_id,
         client_id=client_id or str(uuid.uuid4()),
         object_id=str(uuid.uuid4()),
         display_name=display_name,
         app_roles=roles,
-        secret_hash=hash_secret(secret),
+        secret_hash=secret_hash,
+        certificate_pem=certificate_pem,
     )
+
+
+def _add_app(database: Database, app: AppRegistration) -> None:
     with database.unit_of_work(write=True) as store:
-        store.ensure_tenant(tenant_id)
+        store.ensure_tenant(app.tenant_id)
     with database.identity(write=True) as identity:
         identity.add_app(app)
-    return app, secret
 
 
 def unregistered_app(tenant_id: str, client_id: str) -> AppRegistration:

@@ -17,6 +17,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from idprotect.api.deps import Db
+from idprotect.auth.client_assertion import JWT_BEARER, AssertionRefused, verify_client_assertion
 from idprotect.auth.issuer import TOKEN_LIFETIME, AppRegistration, secret_matches
 from idprotect.domain.clock import utc_now
 from idprotect.identity import app_token, find_app, public_jwks
@@ -41,7 +42,11 @@ def openid_configuration(tenant: str, request: Request) -> Response:
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "jwks_uri": f"{base}/discovery/v2.0/keys",
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_post",
+            "private_key_jwt",
+            "client_secret_basic",
+        ],
         "grant_types_supported": ["client_credentials"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "response_modes_supported": ["query", "fragment", "form_post"],
@@ -74,11 +79,15 @@ def token(
     form: Annotated[dict[str, str], Depends(_form)],
     db: Db,
 ) -> Response:
-    """The client-credentials grant, answering errors the way Entra does."""
+    """The client-credentials grant, with a client secret or a certificate's client assertion,
+    answering errors the way Entra does."""
     client_id, secret = _client_credentials(request, form)
     refusal = _refuse_request(form, client_id)
     app = find_app(db, tenant, client_id) if refusal is None else None
-    refusal = refusal or _refuse_client(tenant, client_id, secret, app)
+    refusal = refusal or _refuse_client(
+        tenant, client_id, app, secret=secret, assertion=_assertion(form),
+        audiences=_token_endpoints(request, tenant),
+    )  # fmt: skip
     if refusal is not None or app is None:
         return _entra_error(*(refusal or _UNKNOWN))
     access_token = app_token(db, app, now=utc_now(), lifetime=TOKEN_LIFETIME)
@@ -116,12 +125,20 @@ def _refuse_request(form: dict[str, str], client_id: str) -> _Refusal | None:
 
 
 def _refuse_client(
-    tenant: str, client_id: str, secret: str, app: AppRegistration | None
+    tenant: str,
+    client_id: str,
+    app: AppRegistration | None,
+    *,
+    secret: str,
+    assertion: str,
+    audiences: tuple[str, ...],
 ) -> _Refusal | None:
     if app is None:
         return (400, "unauthorized_client", 700016,
             f"Application with identifier '{client_id}' was not found in the directory "
             f"'{tenant}'.")  # fmt: skip
+    if assertion:
+        return _refuse_assertion(assertion, app, audiences)
     if not secret:
         return (401, "invalid_client", 7000216,
             "'client_assertion', 'client_secret' or 'request' is required for the "
@@ -131,6 +148,35 @@ def _refuse_client(
             "Invalid client secret provided. Ensure the secret being sent in the request is "
             f"the client secret value, not the client secret ID, for a secret added to app "
             f"'{client_id}'.")  # fmt: skip
+    return None
+
+
+def _assertion(form: dict[str, str]) -> str:
+    """A client assertion of the one type Entra takes (a JWT), or ""."""
+    if form.get("client_assertion_type") != JWT_BEARER:
+        return ""
+    return form.get("client_assertion", "")
+
+
+def _token_endpoints(request: Request, tenant: str) -> tuple[str, str]:
+    """What a client assertion's `aud` may name: this token endpoint, v2.0 or v1."""
+    base = f"{_base(request)}/{tenant}/oauth2"
+    return f"{base}/v2.0/token", f"{base}/token"
+
+
+def _refuse_assertion(
+    assertion: str, app: AppRegistration, audiences: tuple[str, ...]
+) -> _Refusal | None:
+    try:
+        verify_client_assertion(
+            assertion,
+            client_id=app.client_id,
+            certificate_pem=app.certificate_pem,
+            audiences=audiences,
+            now=utc_now(),
+        )
+    except AssertionRefused as refused:
+        return (401, "invalid_client", refused.code, refused.description)
     return None
 
 

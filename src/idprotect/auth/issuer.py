@@ -40,7 +40,8 @@ class AppRegistration:
     object_id: str  # its service principal's object id: the `oid` of its tokens
     display_name: str
     app_roles: frozenset[str]
-    secret_hash: str
+    secret_hash: str  # "" when the app has no client secret
+    certificate_pem: str | None = None  # its certificate credential (public part), if any
 
 
 def generate_signing_key(now: datetime) -> SigningKey:

@@ -61,6 +61,7 @@ class SqlIdentityStore:
                 display_name=app.display_name,
                 app_roles=json.dumps(sorted(app.app_roles)),
                 secret_hash=app.secret_hash,
+                certificate_pem=app.certificate_pem,
             )
         )
 
@@ -83,4 +84,5 @@ def _app_from_row(row: Any) -> AppRegistration:
         display_name=row.display_name,
         app_roles=frozenset(json.loads(row.app_roles)),
         secret_hash=row.secret_hash,
+        certificate_pem=row.certificate_pem,
     )

@@ -230,4 +230,5 @@ app_registrations = Table(
     Column("app_roles", Text, nullable=False),
     Column("secret_hash", String(256), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
+    Column("certificate_pem", Text, nullable=True),  # a certificate credential, public part
 )

@@ -6,11 +6,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from idprotect.testing.credentials import AppCredentials, CertificateCredentials
     from idprotect.testing.graph import (
         ADMIN_ROLE,
         DEFAULT_APP_ROLES,
         GRAPH_HOSTS,
-        AppCredentials,
         MockGraph,
         SeedingError,
         current_graph,
@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_APP_ROLES",
     "GRAPH_HOSTS",
     "AppCredentials",
+    "CertificateCredentials",
     "MockGraph",
     "SeedingError",
     "current_graph",

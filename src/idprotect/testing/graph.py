@@ -19,14 +19,22 @@ import httpx
 from fastapi import FastAPI
 
 from idprotect.app import create_app
+from idprotect.auth.client_assertion import new_certificate
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES
 from idprotect.domain.clock import Clock, utc_now
-from idprotect.identity import app_token, register_app, unregistered_app, user_token
+from idprotect.identity import (
+    app_token,
+    register_app,
+    register_certificate_app,
+    unregistered_app,
+    user_token,
+)
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
 from idprotect.store.tables import metadata
+from idprotect.testing.credentials import AppCredentials, CertificateCredentials
 from idprotect.testing.routing import routed
 from idprotect.testing.server import ThreadedServer
 from idprotect.testing.transport import AppTransport
@@ -43,19 +51,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class SeedingError(Exception):
     """The /_admin API refused what a helper sent it (the body says why)."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class AppCredentials:
-    """An app registration for the client-credentials grant."""
-
-    tenant_id: str
-    client_id: str
-    client_secret: str
-
-    @property
-    def token_url(self) -> str:
-        return f"https://login.microsoftonline.com/{self.tenant_id}/oauth2/v2.0/token"
 
 
 class MockGraph:
@@ -224,6 +219,24 @@ class MockGraph:
             roles=frozenset(roles or DEFAULT_APP_ROLES),
         )
         return AppCredentials(tenant_id=tenant, client_id=app.client_id, client_secret=secret)
+
+    def register_certificate_app(
+        self,
+        *roles: str,
+        display_name: str = "idprotect testing app",
+        tenant_id: str | None = None,
+    ) -> CertificateCredentials:
+        """An app whose credential is a new self-signed certificate (client assertions)."""
+        tenant = tenant_id or self.tenant_id
+        key_pem, certificate_pem = new_certificate(display_name, utc_now())
+        app = register_certificate_app(
+            self.database,
+            tenant_id=tenant,
+            display_name=display_name,
+            roles=frozenset(roles or DEFAULT_APP_ROLES),
+            certificate_pem=certificate_pem,
+        )
+        return CertificateCredentials(tenant, app.client_id, key_pem, certificate_pem)
 
     # -- seeding, through the /_admin API ---------------------------------------------------
 

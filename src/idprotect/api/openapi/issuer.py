@@ -28,6 +28,14 @@ _TOKEN_FORM = {
         "grant_type": {"const": "client_credentials"},
         "client_id": {"type": "string", "description": "Or in an Authorization: Basic header."},
         "client_secret": {"type": "string"},
+        "client_assertion_type": {
+            "const": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "description": "With client_assertion: a certificate credential (RFC 7523).",
+        },
+        "client_assertion": {
+            "type": "string",
+            "description": "A JWT signed by the app's certificate (x5t or x5t#S256).",
+        },
         "scope": {"type": "string", "enum": sorted(GRAPH_SCOPES)},
     },
 }
