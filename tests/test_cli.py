@@ -78,6 +78,12 @@ def test_serve_refuses_an_unknown_auth_mode(tmp_path: Path) -> None:
     assert "--auth is 'on' or 'off'" in result.output
 
 
+def test_serve_refuses_an_unknown_http_parser(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--http", "x"])
+    assert result.exit_code == 2
+    assert "--http is 'httptools' or 'h11'" in result.output
+
+
 def test_token_prints_a_bearer_token_the_service_accepts(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 

@@ -13,6 +13,7 @@ from idprotect.api import admin, batch, home, issuer, risk_detections, risky_use
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.fast_get import GetRiskyUserFastPath
 from idprotect.api.headers import GraphHeadersMiddleware
+from idprotect.api.limits import RequestLimits, RequestLimitsMiddleware
 from idprotect.api.openapi import install_openapi
 from idprotect.api.paths import CanonicalPathMiddleware
 from idprotect.auth.keysets import FetchJson
@@ -72,10 +73,21 @@ def create_app(
     app.add_middleware(CanonicalPathMiddleware)
     app.add_middleware(GraphHeadersMiddleware)
     if settings.fast_get:
-        # Outermost of ours, ahead of the two above; FastAPI's error and telemetry layers wrap it.
+        # Ahead of the two above, behind the limits; FastAPI's error and telemetry layers wrap it.
         app.state.point_reader = PointReader(db.engine)
         app.add_middleware(GetRiskyUserFastPath)
+    app.add_middleware(RequestLimitsMiddleware, limits=_request_limits(settings))  # outermost
     return app
+
+
+def _request_limits(settings: Settings) -> RequestLimits:
+    return RequestLimits(
+        max_target_bytes=settings.max_url_bytes,
+        max_head_bytes=settings.max_head_bytes,
+        max_body_bytes=settings.max_body_bytes,
+        max_admin_body_bytes=settings.max_admin_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
 
 
 def app_from_environ() -> FastAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -17,6 +17,7 @@ from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_identity import register as register_identity_commands
 from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
+from idprotect.serving import uvicorn_options
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, Settings
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
@@ -71,6 +72,37 @@ def serve(
             help="Seconds a request waits for a database lock before answering 503.",
         ),
     ] = 30.0,
+    max_body_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Largest request body, in bytes [default: 4 MiB]."),
+    ] = None,
+    max_admin_body_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Largest /_admin request body, in bytes [default: 32 MiB]."),
+    ] = None,
+    body_timeout: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Seconds a request body may take to arrive [default: 30]."),
+    ] = None,
+    header_timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001, help="Seconds a request line and headers may take to arrive [default: 10]."
+        ),
+    ] = None,
+    keep_alive: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Seconds an idle connection stays open between requests [default: 5]."
+        ),
+    ] = None,
+    http: Annotated[
+        str,
+        typer.Option(
+            help="HTTP/1.1 parser: 'httptools' (faster) or 'h11' (the service itself answers "
+            "every method, 405 for those a path does not take)."
+        ),
+    ] = "httptools",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
     tls: Annotated[
         bool, typer.Option(help="Serve HTTPS with a generated development certificate.")
@@ -93,6 +125,9 @@ def serve(
     if auth not in ("on", "off"):
         console.print("[red]--auth is 'on' or 'off'.[/red]")
         raise typer.Exit(2)
+    if http not in ("httptools", "h11"):
+        console.print("[red]--http is 'httptools' or 'h11'.[/red]")
+        raise typer.Exit(2)
     ssl_certfile, ssl_keyfile = _tls_files(tls, tls_dir, tls_cert, tls_key, db, host)
     mode: AuthMode = "on" if auth == "on" else "off"
     settings = Settings(
@@ -104,6 +139,14 @@ def serve(
         strict_actions=strict_actions,
         default_page_size=page_size,
         busy_timeout_seconds=busy_timeout,
+        http="h11" if http == "h11" else "httptools",
+        **_given(
+            max_body_bytes=max_body_size,
+            max_admin_body_bytes=max_admin_body_size,
+            body_timeout_seconds=body_timeout,
+            header_timeout_seconds=header_timeout,
+            keep_alive_seconds=keep_alive,
+        ),
     )
     upgrade_database(db)
     if demo:
@@ -118,6 +161,7 @@ def serve(
             access_log=access_log,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
+            **uvicorn_options(settings),
         )
         return
     os.environ.update(settings.to_environ())
@@ -130,7 +174,13 @@ def serve(
         access_log=access_log,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        **uvicorn_options(settings),
     )
+
+
+def _given(**options: float | None) -> dict[str, Any]:
+    """The options given on the command line; the others keep the Settings' defaults."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _tls_files(

@@ -58,6 +58,40 @@ class AccessDenied(GraphError):
     code = "AccessDenied"
 
 
+class RequestTimeout(GraphError):
+    """A request whose head or body did not arrive within the server's time limit."""
+
+    status = 408
+    code = "RequestTimeout"
+
+    def __init__(self) -> None:
+        super().__init__("The request was not received in time.")
+
+
+class RequestEntityTooLarge(GraphError):
+    status = 413
+    code = "RequestEntityTooLarge"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than the limit of {limit} bytes.")
+
+
+class RequestUriTooLong(GraphError):
+    status = 414
+    code = "RequestUriTooLong"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request URL is longer than the limit of {limit} bytes.")
+
+
+class RequestHeaderFieldsTooLarge(GraphError):
+    status = 431
+    code = "RequestHeaderFieldsTooLarge"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request line and headers are larger than {limit} bytes.")
+
+
 class FailedDependency(GraphError):
     """A $batch request whose dependsOn target failed."""
 

@@ -11,6 +11,17 @@ DEFAULT_DATABASE_URL = "sqlite:///./idprotect.db"
 _ENV = "IDPROTECT_SETTINGS"
 
 AuthMode = Literal["on", "off"]
+HttpParser = Literal["httptools", "h11"]
+_POSITIVE = (
+    "busy_timeout_seconds",
+    "max_url_bytes",
+    "max_body_bytes",
+    "max_admin_body_bytes",
+    "body_timeout_seconds",
+    "header_timeout_seconds",
+    "keep_alive_seconds",
+    "max_head_bytes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +53,36 @@ class Settings:
     # How long a request waits for a database lock before it answers 503 ServiceUnavailable
     # (SQLite's busy timeout, PostgreSQL's lock_timeout).
     busy_timeout_seconds: float = 30.0
+    # What a request may send (docs/compatibility.md, "Limits on requests"). A URL: a
+    # $filter at its limit (4,000 characters), percent-encoded, fits with room to spare.
+    max_url_bytes: int = 16 * 1024
+    # A body: 4 MiB, Graph's usual request limit; the largest legitimate Graph body, a $batch
+    # of 20 actions of 60 ids, is about 51 KB. /_admin takes 10,000 detections at once.
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_admin_body_bytes: int = 32 * 1024 * 1024
+    # Time for a whole body to arrive, and (the server's) for a request line and headers.
+    body_timeout_seconds: float = 30.0
+    header_timeout_seconds: float = 10.0
+    # An idle connection between two requests is closed after this long.
+    keep_alive_seconds: int = 5
+    # The request line and headers together (the URL limit above applies inside it).
+    max_head_bytes: int = 64 * 1024
+    # uvicorn's HTTP/1.1 parser (serving.py): httptools is faster; h11 lets the app answer
+    # methods httptools does not know.
+    http: HttpParser = "httptools"
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):
             raise ValueError(f"unknown auth mode {self.auth!r}")
         if not 1 <= self.default_page_size <= 500:
             raise ValueError("default_page_size must be from 1 to 500")
-        if not self.busy_timeout_seconds > 0:
-            raise ValueError("busy_timeout_seconds must be positive")
+        for name in _POSITIVE:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive")
+        if self.http not in ("httptools", "h11"):
+            raise ValueError(f"unknown HTTP parser {self.http!r}")
+        if self.max_url_bytes >= self.max_head_bytes:
+            raise ValueError("max_url_bytes must be less than max_head_bytes")
         if not self.audiences:
             raise ValueError("at least one audience is needed")
 

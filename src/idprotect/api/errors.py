@@ -26,30 +26,42 @@ _WWW_AUTHENTICATE = (
     'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
     'authorize", client_id="00000003-0000-0000-c000-000000000000"'
 )
+# Refusals of a request that was not read whole (a body too large or too slow, a head too long).
+_CLOSING = frozenset({408, 413, 414, 431})
 
 
 def error_response(request: Request, error: GraphError) -> Response:
     state = request.scope.get("state", {})
-    body = {
-        "error": {
-            "code": error.code,
-            "message": error.message,
-            "innerError": {
-                # Graph writes this date in UTC without a zone suffix or fractions.
-                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                "request-id": state.get("request_id"),
-                "client-request-id": state.get("client_request_id"),
-            },
-        }
+    body = error_body(error, state.get("request_id"), state.get("client_request_id"))
+    return Response(
+        body, status_code=error.status, media_type="application/json", headers=error_headers(error)
+    )
+
+
+def error_body(error: GraphError, request_id: str | None, client_request_id: str | None) -> bytes:
+    """Graph's error body: `{"error": {"code", "message", "innerError"}}`."""
+    inner = {
+        # Graph writes this date in UTC without a zone suffix or fractions.
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "request-id": request_id,
+        "client-request-id": client_request_id,
     }
+    return orjson.dumps(
+        {"error": {"code": error.code, "message": error.message, "innerError": inner}}
+    )
+
+
+def error_headers(error: GraphError) -> dict[str, str]:
+    """The headers an error's status calls for, besides the content type."""
     headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if error.status == 401 else {}
     if isinstance(error, MethodNotAllowed):
         headers["Allow"] = error.allow
     if error.status == 503:
         headers["Retry-After"] = str(ServiceUnavailable.retry_after)
-    return Response(
-        orjson.dumps(body), status_code=error.status, media_type="application/json", headers=headers
-    )
+    if error.status in _CLOSING:
+        # What is left of the request is not read: the connection cannot carry another one.
+        headers["Connection"] = "close"
+    return headers
 
 
 async def _on_graph_error(request: Request, exc: Exception) -> Response:
