@@ -27,7 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def idprotect_graph(request: pytest.FixtureRequest) -> Iterator[MockGraph]:
     """An empty idprotect answering graph.microsoft.com and login.microsoftonline.com for
-    httpx and requests during the test."""
+    httpx, requests, aiohttp and urllib3 during the test."""
     from idprotect.testing.graph import MockGraph
 
     marker = request.node.get_closest_marker(MARKER)
