@@ -27,6 +27,9 @@ class ThreadedServer:
             log_level="warning",
             access_log=False,
             lifespan="off",  # the app's state belongs to the test, not to this server
+            # aiohttp's routed requests arrive from loopback naming their scheme and host.
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
             ssl_certfile=str(tls.certfile) if tls else None,
             ssl_keyfile=str(tls.keyfile) if tls and tls.keyfile else None,
         )
