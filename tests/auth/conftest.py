@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,8 +12,14 @@ from fastapi.testclient import TestClient
 from idprotect.auth.issuer import SigningKey
 from idprotect.identity import signing_key
 from idprotect.store.engine import Database
-from tests.auth.issuers import TestIssuer
+from tests.auth.issuers import KEY_ALGORITHMS, TestIssuer, new_key
 from tests.conftest import FakeClock, make_client
+
+
+@pytest.fixture(scope="session")
+def key_pairs() -> dict[str, Any]:
+    """One private key of each type of KEY_ALGORITHMS, by type; made once (RSA keys are slow)."""
+    return {key_type: new_key(key_type) for key_type in KEY_ALGORITHMS}
 
 
 @pytest.fixture

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from idprotect.auth.keysets import KeySource, entra_issuer_accepted, jwks_file_source, parse_jwks
-from tests.auth.issuers import public_jwk, rsa_key
+from idprotect.auth.keysets import (
+    KeySource,
+    entra_issuer_accepted,
+    jwks_file_source,
+    parse_jwks,
+    verification_algorithms,
+)
+from tests.auth.issuers import KIDLESS_ENTRIES, ec_key, public_jwk, rsa_key, unusable_entries
 
 TID = "a0a0a0a0-0000-4000-8000-00000000000a"
+UNUSABLE_KIDS = list(unusable_entries(rsa_key()))
 
 
 class Ticker:
@@ -102,3 +113,48 @@ def test_a_jwks_file_is_a_key_source(tmp_path: Path) -> None:
     source = jwks_file_source(path, min_refresh_seconds=0)
     assert source.key("file-key") is not None
     assert source.accepts_issuer(f"https://sts.windows.net/{TID}/", TID)
+
+
+@pytest.fixture(scope="module")
+def unusable() -> dict[str, Any]:
+    return unusable_entries(rsa_key())
+
+
+def test_every_unusable_entry_is_skipped_and_the_rest_of_the_set_stays(
+    unusable: dict[str, Any],
+) -> None:
+    good = public_jwk(rsa_key(), "good")
+    ec_good = public_jwk(ec_key(), "ec-good", "ES256")
+    entries = [*unusable.values(), good, *KIDLESS_ENTRIES, {**good, "kid": 7}, ec_good]
+    assert sorted(parse_jwks({"keys": entries})) == ["ec-good", "good"]
+
+
+@pytest.mark.parametrize("kid", UNUSABLE_KIDS)
+def test_an_unusable_entry_alone_gives_no_key(unusable: dict[str, Any], kid: str) -> None:
+    assert parse_jwks({"keys": [unusable[kid]]}) == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "algorithms"),
+    [
+        (lambda: rsa_key(), ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")),
+        (lambda: ec_key(ec.SECP256R1()), ("ES256",)),
+        (lambda: ec_key(ec.SECP384R1()), ("ES384",)),
+        (lambda: ec_key(ec.SECP521R1()), ("ES512",)),
+    ],
+)
+def test_each_key_type_verifies_its_own_algorithms(
+    key: Callable[[], Any], algorithms: tuple[str, ...]
+) -> None:
+    jwk = public_jwk(key(), "k")
+    del jwk["alg"]
+    assert verification_algorithms(jwt.PyJWK(jwk)) == algorithms
+
+
+@pytest.mark.parametrize(
+    "document", ['{"keys": 5}', '{"keys": "abc"}', "[1, 2]", '"keys"', "not json", ""]
+)
+def test_a_key_set_file_that_is_not_a_key_set_gives_no_key(tmp_path: Path, document: str) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(document)
+    assert jwks_file_source(path, min_refresh_seconds=0).key("any") is None

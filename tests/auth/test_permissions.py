@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from idprotect.auth.issuer import SigningKey
+from tests.auth.issuers import claims, sign_builtin
 from tests.auth.tokens import (
     ADMIN_ROLE,
     EVENTS,
@@ -144,3 +146,27 @@ def test_an_admin_of_one_tenant_cannot_administer_another(secure: TestClient) ->
 def test_the_admin_api_needs_a_token_too(secure: TestClient) -> None:
     response = secure.put(f"/_admin/tenants/{TENANT_A}", json={"licence": "P1"})
     assert response.status_code == 401
+
+
+def test_an_app_only_tokens_scp_grants_nothing(secure: TestClient, builtin_key: SigningKey) -> None:
+    """`idtyp: app` marks an app-only token: its application permissions are its roles, and a
+    `scp` beside them counts for nothing."""
+    user_id = seed_risky_user(secure, TENANT_A)
+    token = sign_builtin(builtin_key, claims(TENANT_A, roles=[READ], scp=WRITE))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert secure.get(f"{V1}/riskyUsers/{user_id}", headers=headers).status_code == 200
+    forbidden(dismiss(secure, user_id, headers))
+    only_scp = sign_builtin(builtin_key, claims(TENANT_A, roles=None, scp=WRITE))
+    forbidden(
+        secure.get(f"{V1}/riskyUsers", headers={"Authorization": f"Bearer {only_scp}"}),
+        "Either scp or roles claim need to be present in the token.",
+        code="AccessDenied",
+    )
+
+
+def test_a_delegated_tokens_roles_are_not_application_permissions(
+    secure: TestClient, builtin_key: SigningKey
+) -> None:
+    """`idtyp: user` without `scp`: a user's app role assignments grant no Graph permission."""
+    token = sign_builtin(builtin_key, claims(TENANT_A, idtyp="user", roles=[READ]))
+    forbidden(secure.get(f"{V1}/riskyUsers", headers={"Authorization": f"Bearer {token}"}))

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from idprotect.auth.issuer import SigningKey
 from idprotect.store.engine import Database
 from tests.auth.issuers import TestIssuer, claims, ec_key, public_jwk, rsa_key, sign_builtin
-from tests.auth.tokens import TENANT_A, app_bearer
+from tests.auth.tokens import FAILURE, TENANT_A, app_bearer, unauthenticated
 from tests.conftest import FakeClock, make_client
 
 LIST = "/v1.0/identityProtection/riskyUsers"
@@ -197,3 +197,41 @@ def test_tokens_signed_by_a_trusted_jwks_file_are_accepted(
     client = make_client(sqlite_database, clock, auth="on", trusted_jwks_files=(str(path),))
     token = jwt.encode(claims(TENANT_A), private, algorithm="RS256", headers={"kid": "file-key"})
     assert get(client, token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value",
+    [str(int(time.time()) + 3600), True, float("nan"), float("inf"), 10**400, -1],
+    ids=repr,
+)
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+def test_a_lifetime_claim_must_be_a_json_number(
+    secure: TestClient, builtin_key: SigningKey, name: str, value: Any
+) -> None:
+    """RFC 7519 NumericDate: a numeric string, a boolean, NaN or a number no date can hold is
+    refused, however well the token is signed."""
+    token = sign_builtin(builtin_key, claims(TENANT_A, **{name: value}))
+    unauthenticated(get(secure, token), f"{FAILURE}: the '{name}' claim is not a NumericDate.")
+
+
+def test_a_token_issued_in_the_future_is_accepted(
+    secure: TestClient, builtin_key: SigningKey
+) -> None:
+    """`iat` is not held against the clock, as Entra's own validation does not."""
+    later = int(time.time()) + 3600
+    token = sign_builtin(builtin_key, claims(TENANT_A, iat=later, exp=later + 3600))
+    assert get(secure, token).status_code == 200
+
+
+@pytest.mark.parametrize("tid", [5, [TENANT_A], "", "t" * 65, "a\x00b", "\ud800"], ids=repr)
+def test_a_tid_that_is_not_a_tenant_id(
+    secure: TestClient, builtin_key: SigningKey, tid: Any
+) -> None:
+    token = sign_builtin(builtin_key, claims(TENANT_A, tid=tid))
+    unauthenticated(get(secure, token), f"{FAILURE}: the 'tid' (tenant) claim is not a tenant id.")
+
+
+def test_the_longest_tenant_id_is_kept(secure: TestClient, builtin_key: SigningKey) -> None:
+    tid = "t" * 64
+    token = sign_builtin(builtin_key, claims(tid, iss=f"https://sts.windows.net/{tid}/"))
+    assert get(secure, token).status_code == 200

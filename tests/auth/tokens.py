@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from idprotect.auth.roles import ROLE_NAMES
 from idprotect.identity import app_token, unregistered_app, user_token
 from idprotect.store.engine import Database
+from tests.api.expect import graph_error
 from tests.factories import detection
 
 TENANT_A = "a0a0a0a0-0000-4000-8000-00000000000a"
@@ -18,6 +19,17 @@ READ = "IdentityRiskyUser.Read.All"
 WRITE = "IdentityRiskyUser.ReadWrite.All"
 EVENTS = "IdentityRiskEvent.Read.All"
 ADMIN_ROLE = "IdentityProtection.Admin"
+FAILURE = "Access token validation failure"
+WWW_AUTHENTICATE = (
+    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+)
+
+
+def unauthenticated(response: Any, message: str) -> None:
+    """Graph's 401 for a token it refuses: exactly this message, and the Bearer challenge."""
+    graph_error(response, 401, "InvalidAuthenticationToken", message)
+    assert response.headers["WWW-Authenticate"] == WWW_AUTHENTICATE
 
 
 def _database(client: TestClient) -> Database:

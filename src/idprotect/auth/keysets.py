@@ -5,6 +5,9 @@ Each source knows where its keys come from and which `iss` values its tokens may
   `https://login.microsoftonline.com/{tid}/v2.0`, for the token's own `tid`;
 - an OpenID discovery document names its issuer exactly, and that is the only one accepted;
 - the built-in issuer's keys come from the database and sign Entra-shaped tokens.
+
+Only public RSA and EC keys are kept: a key set entry that is private (whoever can read the set
+could sign), symmetric, of another type, or malformed is skipped, and the rest of the set stays.
 """
 
 from __future__ import annotations
@@ -17,10 +20,27 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 FetchJson = Callable[[str], dict[str, Any]]
 
 ENTRA_ISSUERS = ("https://sts.windows.net/{tid}/", "https://login.microsoftonline.com/{tid}/v2.0")
+
+
+# RFC 7518 3.3 and 3.5: an RSA key verifies RS* and PS* signatures; 3.4: each ECDSA algorithm
+# is bound to one curve, so an EC key verifies only the ES* of its curve.
+RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
+EC_ALGORITHMS = {"secp256r1": ("ES256",), "secp384r1": ("ES384",), "secp521r1": ("ES512",)}
+
+
+def verification_algorithms(key: jwt.PyJWK) -> tuple[str, ...]:
+    """The signature algorithms this key verifies; none unless it is a public RSA or EC key."""
+    public = key.key
+    if isinstance(public, rsa.RSAPublicKey):
+        return RSA_ALGORITHMS
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return EC_ALGORITHMS.get(public.curve.name, ())
+    return ()
 
 
 def entra_issuer_accepted(iss: str, tid: str) -> bool:
@@ -28,16 +48,25 @@ def entra_issuer_accepted(iss: str, tid: str) -> bool:
 
 
 def parse_jwks(document: dict[str, Any]) -> dict[str, jwt.PyJWK]:
-    """The usable keys of a JWKS by kid; keys of unknown types or without a kid are skipped."""
+    """The signature-verifying keys of a JWKS by kid; any other entry is skipped."""
     keys: dict[str, jwt.PyJWK] = {}
     for entry in document.get("keys", []):
-        if not isinstance(entry, dict) or "kid" not in entry or entry.get("use", "sig") != "sig":
+        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
             continue
-        try:
-            keys[str(entry["kid"])] = jwt.PyJWK(entry)
-        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+        if entry.get("use", "sig") != "sig":
             continue
+        key = _public_key(entry)
+        if key is not None:
+            keys[entry["kid"]] = key
     return keys
+
+
+def _public_key(entry: dict[str, Any]) -> jwt.PyJWK | None:
+    try:
+        key = jwt.PyJWK(entry)
+    except Exception:  # the library's errors for a malformed entry are many (KeyError...)
+        return None
+    return key if verification_algorithms(key) else None
 
 
 class KeySource:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -10,7 +11,7 @@ from typing import Any
 
 import jwt
 
-from idprotect.auth.keysets import KeySource
+from idprotect.auth.keysets import KeySource, verification_algorithms
 from idprotect.auth.principal import Principal, PrincipalKind
 from idprotect.errors import Unauthenticated
 
@@ -20,6 +21,12 @@ ALLOWED_ALGORITHMS = (
 )  # fmt: skip
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
 _FAILURE = "Access token validation failure"
+_EXPIRED = "Lifetime validation failed, the token is expired."
+# RFC 7519 2: a NumericDate is a JSON number of seconds since 1970. The last second a date can
+# hold (9999-12-31T23:59:59Z) bounds it, so every lifetime compares as a finite number.
+_LAST_NUMERIC_DATE = 253_402_300_799
+# A tenant id the service can keep: 1 to 64 characters, no control character, no lone surrogate.
+_TENANT_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +86,9 @@ class TokenVerifier:
             if entry is None:
                 return None
             principal, expires = entry
-            if self._now() >= expires + self._settings.clock_skew_seconds:
+            if self._expired(expires):
                 del self._cache[token]
-                raise Unauthenticated("Lifetime validation failed, the token is expired.")
+                raise Unauthenticated(_EXPIRED)
             self._cache.move_to_end(token)
             return principal
 
@@ -91,13 +98,16 @@ class TokenVerifier:
             while len(self._cache) > self._settings.cache_size:
                 self._cache.popitem(last=False)
 
+    def _expired(self, exp: float) -> bool:
+        return self._now() >= exp + self._settings.clock_skew_seconds
+
     def _verified_claims(self, token: str) -> dict[str, Any]:
         """Claims of a token that some trusted source both signed and may issue."""
-        header = _header(token)
+        kid, alg = _kid_and_algorithm(token)
         refusal: Unauthenticated | None = None
-        for source, key in self._keys_for(str(header["kid"])):
+        for source, key in self._keys_for(kid):
             try:
-                return self._check(token, str(header["alg"]), source, key)
+                return self._check(token, alg, source, key)
             except Unauthenticated as error:
                 refusal = refusal or error
         assert refusal is not None
@@ -113,34 +123,55 @@ class TokenVerifier:
             ]
             if found:
                 return found
-        raise Unauthenticated(f"{_FAILURE}: no trusted signing key has the kid '{kid}'.")
+        raise Unauthenticated(f"{_FAILURE}: no trusted signing key has the kid '{_shown(kid)}'.")
 
     def _check(self, token: str, alg: str, source: KeySource, key: jwt.PyJWK) -> dict[str, Any]:
+        if alg not in verification_algorithms(key):
+            # The key decides what it verifies; the header only chooses among that (RFC 8725 3.1).
+            raise Unauthenticated(
+                f"{_FAILURE}: the signing key '{_shown(key.key_id)}' does not verify '{alg}' "
+                "signatures."
+            )
         claims = self._decode(token, key, alg)
+        self._check_lifetime(claims)
         tid = claims.get("tid")
-        if not isinstance(tid, str) or not tid:
+        if tid is None:
             raise Unauthenticated(f"{_FAILURE}: the token has no 'tid' (tenant) claim.")
+        if not isinstance(tid, str) or not _TENANT_ID.fullmatch(tid):
+            raise Unauthenticated(f"{_FAILURE}: the 'tid' (tenant) claim is not a tenant id.")
         iss = claims.get("iss")
         if not isinstance(iss, str) or not source.accepts_issuer(iss, tid):
-            raise Unauthenticated(f"{_FAILURE}. Invalid issuer '{iss}' for tenant '{tid}'.")
+            raise Unauthenticated(
+                f"{_FAILURE}. Invalid issuer '{_shown(iss)}' for tenant '{_shown(tid)}'."
+            )
         return claims
 
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """`exp` (required) and `nbf` bound the lifetime, each with the clock skew allowed;
+        `iat` must be a NumericDate too, but its value is not held against the clock."""
+        exp, nbf, _ = (_numeric_date(claims, name) for name in ("exp", "nbf", "iat"))
+        if exp is None:
+            raise Unauthenticated(f"{_FAILURE}: the token has no 'exp' claim.")
+        if self._expired(exp):
+            raise Unauthenticated(_EXPIRED)
+        if nbf is not None and nbf > self._now() + self._settings.clock_skew_seconds:
+            raise Unauthenticated("Lifetime validation failed, the token is not yet valid.")
+
     def _decode(self, token: str, key: jwt.PyJWK, algorithm: str) -> dict[str, Any]:
+        """The claims of a token whose signature and audience hold (the lifetime comes next)."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key.key,
                 algorithms=[algorithm],
                 audience=list(self._settings.audiences),
-                leeway=self._settings.clock_skew_seconds,
-                options={"require": ["exp", "iss", "aud"], "verify_iat": False},
+                options={
+                    "require": ["iss", "aud"],
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("Lifetime validation failed, the token is expired.") from None
-        except jwt.ImmatureSignatureError:
-            raise Unauthenticated(
-                "Lifetime validation failed, the token is not yet valid."
-            ) from None
         except jwt.InvalidAudienceError:
             raise Unauthenticated(f"{_FAILURE}. Invalid audience.") from None
         except jwt.InvalidSignatureError:
@@ -148,42 +179,70 @@ class TokenVerifier:
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthenticated(f"{_FAILURE}: the token has no '{exc.claim}' claim.") from None
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"{_FAILURE}: {exc}.") from None
+            raise Unauthenticated(f"{_FAILURE}: {_shown(exc)}.") from None
         return claims
 
 
-def _header(token: str) -> dict[str, Any]:
+def _kid_and_algorithm(token: str) -> tuple[str, str]:
+    """The header's `kid` and `alg`, once `alg` names an allowed algorithm."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise Unauthenticated(f"{_FAILURE}: the token is not a well-formed JWT.") from None
-    algorithm = header.get("alg")
+    algorithm, kid = header.get("alg"), header.get("kid")
+    if algorithm is None:
+        raise Unauthenticated(f"{_FAILURE}: the token header has no 'alg'.")
     if algorithm not in ALLOWED_ALGORITHMS:
-        raise Unauthenticated(f"{_FAILURE}: the signing algorithm '{algorithm}' is not allowed.")
-    if not isinstance(header.get("kid"), str):
+        raise Unauthenticated(
+            f"{_FAILURE}: the signing algorithm '{_shown(algorithm)}' is not allowed."
+        )
+    if not isinstance(kid, str):
         raise Unauthenticated(f"{_FAILURE}: the token header has no 'kid'.")
-    return header
+    return kid, algorithm
+
+
+def _numeric_date(claims: dict[str, Any], name: str) -> float | None:
+    """The claim as a NumericDate (RFC 7519 2): a JSON number, so never a string nor a boolean
+    (which Python counts as an int), from 1970 to the end of 9999; None when absent."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    if not number or not 0 <= value <= _LAST_NUMERIC_DATE:  # the range is false for NaN too
+        raise Unauthenticated(f"{_FAILURE}: the '{name}' claim is not a NumericDate.")
+    return float(value)
+
+
+def _shown(value: object) -> str:
+    """A value from a token as a message may quote it: a lone surrogate (JSON text can carry
+    one as an escape) is written as its escape, so the message stays valid UTF-8."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    """Delegated when `scp` is present (scopes + directory roles), app-only otherwise."""
-    scp = claims.get("scp")
-    roles = claims.get("roles")
-    wids = claims.get("wids")
-    delegated = isinstance(scp, str) and bool(scp.strip())
+    """App-only when `idtyp` says "app" or, without `idtyp`, when `scp` names no scope; else
+    delegated. Entra documents `idtyp` as the surest sign, so an app-only token's `scp` grants
+    nothing, and a delegated token without `scp` holds no scope."""
+    scp, idtyp = claims.get("scp"), claims.get("idtyp")
+    scopes = frozenset(scp.split()) if isinstance(scp, str) else frozenset()
+    app_only = idtyp == "app" or (idtyp != "user" and not scopes)
     return Principal(
-        tenant_id=str(claims["tid"]),
-        kind=PrincipalKind.USER if delegated else PrincipalKind.APP,
+        tenant_id=claims["tid"],
+        kind=PrincipalKind.APP if app_only else PrincipalKind.USER,
         object_id=_optional_str(claims.get("oid")),
-        app_id=_optional_str(claims.get("appid") or claims.get("azp")),
-        scopes=frozenset(scp.split()) if delegated and isinstance(scp, str) else frozenset(),
-        app_roles=frozenset(r for r in roles if isinstance(r, str))
-        if isinstance(roles, list)
-        else frozenset(),
-        directory_roles=frozenset(w for w in wids if isinstance(w, str))
-        if isinstance(wids, list)
-        else frozenset(),
+        # v1.0 tokens name the client application in `appid`, v2.0 tokens in `azp`.
+        app_id=_optional_str(claims.get("appid")) or _optional_str(claims.get("azp")),
+        scopes=frozenset() if app_only else scopes,
+        app_roles=_strings(claims.get("roles")),
+        directory_roles=_strings(claims.get("wids")),
     )
+
+
+def _strings(value: object) -> frozenset[str]:
+    """The strings of a JSON array claim; nothing for any other value."""
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(item for item in value if isinstance(item, str))
 
 
 def _optional_str(value: object) -> str | None:
