@@ -1,11 +1,20 @@
-"""The command line: db upgrade, seed --file, and serve's refusal to start without --auth off."""
+"""The command line: db upgrade, seed --file, serve's refusals, and start-up failures said in
+one line."""
 
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
-from typer.testing import CliRunner
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner, Result
 
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli import app
@@ -121,3 +130,167 @@ def test_tenant_set_changes_the_licence(tmp_path: Path) -> None:
     with database.unit_of_work() as store:
         assert store.tenant_licence("t9") == "P1"
     database.dispose()
+
+
+# Start-up failures: one line on stderr and exit code 1, whatever the command (cli_startup.py).
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+UNREACHABLE = f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{_unused_port()}/idprotect"
+COMMANDS = {
+    "db upgrade": ["db", "upgrade"],
+    "seed": ["seed", "--demo"],
+    "token": ["token", "--app", "00000000-0000-0000-0000-00000000000a"],
+    "app create": ["app", "create", "--name", "SOAR"],
+    "tenant set": ["tenant", "set", "--tenant", "t1", "--licence", "P1"],
+    "keys rotate": ["keys", "rotate"],
+    "serve": ["serve", "--auth", "off", "--port", str(_unused_port())],
+}
+BAD_DATABASES = {
+    "bad syntax": ("not a url", "the database URL not a url is not valid: Could not parse"),
+    "unknown driver": ("nosuchdb://h/x", "names an unknown or missing driver: Can't load plugin"),
+    "missing driver": ("mysql://u@127.0.0.1/x", "missing driver: No module named 'MySQLdb'"),
+    "unreachable": (UNREACHABLE, "cannot use the database postgresql+psycopg://postgres:***@"),
+    "no such directory": ("sqlite:////nonexistent/dir/x.db", "unable to open database file"),
+}
+
+
+def failed_to_start(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ")
+    assert message in line
+    assert "s3cret" not in line
+
+
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS)
+@pytest.mark.parametrize(("url", "message"), BAD_DATABASES.values(), ids=BAD_DATABASES)
+def test_a_database_that_cannot_be_used_is_one_line(
+    command: list[str], url: str, message: str
+) -> None:
+    failed_to_start(runner.invoke(app, [*command, "--db", url]), message)
+
+
+def test_the_database_url_may_come_from_the_environment() -> None:
+    result = runner.invoke(app, ["db", "upgrade"], env={"IDPROTECT_DATABASE_URL": UNREACHABLE})
+
+    failed_to_start(result, "cannot use the database postgresql+psycopg://postgres:***@")
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("not SQLite")
+
+    result = runner.invoke(app, ["db", "upgrade", "--db", f"sqlite:///{path}"])
+
+    failed_to_start(result, "file is not a database")
+
+
+def test_a_read_only_database_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+
+    failed_to_start(runner.invoke(app, ["db", "upgrade", "--db", url]), "readonly database")
+
+
+def test_unknown_connection_options_are_one_line(postgres_server_url: str) -> None:
+    url = f"{postgres_server_url}?no_such_option=1"
+
+    failed_to_start(runner.invoke(app, ["db", "upgrade", "--db", url]), "no_such_option")
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        ({"database": "no_such_database"}, 'database "no_such_database" does not exist'),
+        ({"username": "no_such_role"}, 'role "no_such_role" does not exist'),
+    ],
+)
+def test_a_server_that_refuses_the_connection_is_one_line(
+    postgres_server_url: str, part: dict[str, str], message: str
+) -> None:
+    url = make_url(postgres_server_url).set(**part).render_as_string(hide_password=False)
+
+    failed_to_start(runner.invoke(app, ["db", "upgrade", "--db", url]), message)
+
+
+def test_a_role_without_rights_on_the_database_is_one_line(postgres_server_url: str) -> None:
+    role = f"idprotect_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+    url = make_url(postgres_server_url).set(username=role).render_as_string(hide_password=False)
+    try:
+        result = runner.invoke(app, ["db", "upgrade", "--db", url])
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP ROLE {role}"))
+        admin.dispose()
+
+    failed_to_start(result, "permission denied")
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = f"sqlite:///{tmp_path / 'x.db'}"
+        result = runner.invoke(app, ["serve", "--auth", "off", "--db", db, "--port", str(port)])
+
+    failed_to_start(result, f"cannot listen on 127.0.0.1:{port}: Address already in use")
+
+
+def test_a_certificate_that_is_not_pem_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    port = str(_unused_port())
+
+    result = runner.invoke(
+        app, ["serve", "--db", db, "--port", port, "--tls-cert", str(tmp_path / "cert.pem")]
+    )
+
+    failed_to_start(result, "it is not a PEM certificate with its unencrypted private key")
+
+
+def test_a_certificate_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    tls_dir = str(tmp_path / "a-file" / "tls")
+
+    result = runner.invoke(app, ["serve", "--db", db, "--port", "0", "--tls-dir", tls_dir])
+
+    failed_to_start(result, f"Not a directory: {tls_dir}")
+
+
+def test_a_failure_that_is_a_bug_keeps_its_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(url: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("idprotect.cli.upgrade_database", broken)
+
+    result = runner.invoke(app, ["db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_the_installed_command_says_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "idprotect", "db", "upgrade", "--db", UNREACHABLE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("Error: cannot use the database postgresql+psycopg://postgres:***@")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import ssl
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_identity import register as register_identity_commands
+from idprotect.cli_startup import Commands, StartupError
 from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
 from idprotect.serving import uvicorn_options
@@ -24,7 +27,9 @@ from idprotect.store.migrate import upgrade_database
 from idprotect.tls import resolve_tls
 
 app = typer.Typer(
-    help="A Microsoft Graph-compatible Identity Protection service.", no_args_is_help=True
+    cls=Commands,  # a failure to start is one line on stderr (cli_startup.py)
+    help="A Microsoft Graph-compatible Identity Protection service.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -148,6 +153,7 @@ def serve(
             keep_alive_seconds=keep_alive,
         ),
     )
+    _check_port(host, port)
     upgrade_database(db)
     if demo:
         _load_demo_if_empty(db)
@@ -196,9 +202,28 @@ def _tls_files(
         raise typer.Exit(2) from None
     if files is None:
         return None, None
+    try:  # as uvicorn will, so that a certificate it cannot use is said before it starts
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(files.certfile, files.keyfile, password=lambda: b"")
+    except ssl.SSLError as exc:
+        raise StartupError(
+            f"cannot serve HTTPS with {files.certfile}: it is not a PEM certificate with its "
+            f"unencrypted private key ({exc.strerror})"
+        ) from None
     if files.ca_certfile is not None:
         console.print(f"Development CA certificate (let clients trust it): {files.ca_certfile}")
     return str(files.certfile), str(files.keyfile) if files.keyfile else None
+
+
+def _check_port(host: str, port: int) -> None:
+    """Bind as uvicorn will, so that a port in use is said before anything starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _load_demo_if_empty(url: str) -> None:

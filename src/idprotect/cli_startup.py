@@ -1,0 +1,107 @@
+"""Why a command could not start, in one line: the one place start-up failures are mapped.
+
+A database URL that is not valid or names an unknown driver, a database that cannot be reached
+or refuses the connection, a SQLite file that cannot be opened or written, a port in use, a
+certificate that cannot be used: each is one line on stderr and exit code 1, for every command.
+Anything else (a bug) keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
+from typer.core import TyperGroup
+
+from idprotect.errors import ServiceUnavailable
+from idprotect.settings import DEFAULT_DATABASE_URL
+
+_DATABASE_OPTION = "--db"
+_DATABASE_ENVIRON = "IDPROTECT_DATABASE_URL"
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE: "permission denied for ..."
+_PASSWORD = re.compile(r"(//[^/:@]*:)[^/@]*@")
+
+
+class StartupError(Exception):
+    """A failure to start, said already in one line (a port in use, an unusable certificate)."""
+
+
+class Commands(TyperGroup):
+    """idprotect's commands, whose start-up failures `startup_failure` says in one line."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        database_url = _given_database_url(ctx.args)
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            line = startup_failure(exc, database_url)
+            if line is None:
+                raise
+            typer.echo(f"Error: {line}", err=True)
+            raise typer.Exit(1) from None
+
+
+def startup_failure(exc: BaseException, database_url: str) -> str | None:
+    """One line saying why a command could not start; None when `exc` is not about its setup."""
+    if isinstance(exc, ServiceUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__  # a unit of work that could not open the database
+    if isinstance(exc, StartupError):
+        return str(exc)
+    database = _shown(database_url)
+    if isinstance(exc, NoSuchModuleError) or _missing_module(exc):
+        return f"the database URL {database} names an unknown or missing driver: {exc}"
+    if isinstance(exc, ArgumentError):
+        return f"the database URL {database} is not valid: {exc}"
+    if isinstance(exc, DBAPIError) and _cannot_use(exc):
+        return f"cannot use the database {database}: {_one_line(exc.orig or exc)}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else _one_line(exc)
+    return None
+
+
+def _cannot_use(exc: DBAPIError) -> bool:
+    """The driver could not connect (bad options in the URL too), was refused, or found no
+    usable database there."""
+    if isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError:
+        return True  # DatabaseError itself: SQLite's "file is not a database"
+    if exc.statement is None:
+        return True  # raised while connecting, by no statement
+    return getattr(exc.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE
+
+
+def _missing_module(exc: BaseException) -> bool:
+    """A database driver that is not installed (`mysql://` without MySQLdb)."""
+    return isinstance(exc, ModuleNotFoundError) and not (exc.name or "").startswith("idprotect")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+
+
+def _given_database_url(args: list[str]) -> str:
+    """The --db a command was given (or would use), from its arguments not yet parsed."""
+    for index, arg in enumerate(args):
+        if arg == _DATABASE_OPTION and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(f"{_DATABASE_OPTION}="):
+            return arg.split("=", 1)[1]
+    return os.environ.get(_DATABASE_ENVIRON, DEFAULT_DATABASE_URL)
+
+
+def _shown(url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return _PASSWORD.sub(r"\1***@", url)
