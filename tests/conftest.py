@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,13 +21,8 @@ from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
 from idprotect.store.tables import metadata
 
-# CI runs the property-based tests on a fixed seed: a run is repeatable, and a failure there is
-# a real one to reproduce, never luck. Elsewhere each run explores new examples. Neither times
-# the generation of examples (too_slow): a test never fails because the machine was busy.
-_UNTIMED = {"suppress_health_check": [HealthCheck.too_slow], "deadline": None}
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True, **_UNTIMED)
-hypothesis_settings.register_profile("dev", **_UNTIMED)
-hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# Hypothesis profiles; in CI each property-based test runs its fixed examples, then fresh ones.
+pytest_plugins = ["tests.hypothesis_passes"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IDPROTECT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,20 +1,25 @@
 """Schemathesis against the live server (`idprotect serve`, tokens verified): thousands of
 generated requests, valid and invalid, find no 5xx and no answer that breaks /openapi.json.
 
-Bounded: a fixed number of examples per operation (about a minute in all). Every check runs
-but `positive_data_acceptance`: a `$filter`, a `$skiptoken` or an action on a deleted user can
-be schema-valid and still be refused with Graph's 400, which JSON Schema cannot express.
-Two runs, two tenants: the Graph surface and the issuer with the demo tenant, and `/_admin`
-with a tenant of its own, so that fuzzed licence changes and deletions there do not hide the
-Graph operations behind 403s.
+Every check runs but `positive_data_acceptance`: a `$filter`, a `$skiptoken` or an action on a
+deleted user can be schema-valid and still be refused with Graph's 400, which JSON Schema
+cannot express. Two tests, two tenants: the Graph surface and the issuer with the demo tenant,
+and `/_admin` with a tenant of its own, so that fuzzed licence changes and deletions there do
+not hide the Graph operations behind 403s.
+
+Bounded: a fixed number of examples per operation (about a minute in all). In CI each test runs
+on the fixed seed (the same requests every run), then on the session's fresh seed
+(tests/hypothesis_passes.py; pytest's header shows it) with fewer examples; elsewhere once, on
+a seed of schemathesis' choosing. A request found answered wrongly becomes a row of
+test_found_requests.py, which asks it again on every run.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +28,7 @@ import pytest
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.identity import app_token, unregistered_app
 from idprotect.store.engine import Database, make_engine
+from tests.hypothesis_passes import fresh_seed
 from tests.system.server import ServerProcess
 
 pytestmark = pytest.mark.slow  # a server process
@@ -30,9 +36,35 @@ pytestmark = pytest.mark.slow  # a server process
 GRAPH_ROLES = frozenset({"IdentityRiskyUser.ReadWrite.All", "IdentityRiskEvent.Read.All"})
 ADMIN_ROLES = frozenset({"IdentityProtection.Admin"})
 ADMIN_TENANT = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
+FIXED_SEED = 1
 MAX_EXAMPLES = 25
-# A fixed seed in CI (the same requests on every run); elsewhere a new one each time.
-SEED = ["--seed", "1"] if os.environ.get("CI") else []
+FRESH_EXAMPLES = 10
+# The fresh run keeps to the phases that explore; the examples and coverage phases build their
+# requests from the document's examples and constraints, which the fixed run has sent.
+RANDOM_PHASES = ("fuzzing", "stateful")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One `st run`: its seed (None: schemathesis picks one), examples per operation, phases."""
+
+    seed: int | None
+    max_examples: int
+    phases: tuple[str, ...] = ()
+
+    def options(self) -> list[str]:
+        seed = [] if self.seed is None else ["--seed", str(self.seed)]
+        phases = ["--phases", ",".join(self.phases)] if self.phases else []
+        return [*seed, "--max-examples", str(self.max_examples), *phases]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    fresh = fresh_seed(metafunc.config)
+    runs = {"unseeded": Run(None, MAX_EXAMPLES)}
+    if fresh is not None:
+        fresh_run = Run(fresh, FRESH_EXAMPLES, RANDOM_PHASES)
+        runs = {"fixed": Run(FIXED_SEED, MAX_EXAMPLES), "fresh": fresh_run}
+    metafunc.parametrize("run", list(runs.values()), ids=list(runs))
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +91,9 @@ def _token(server: ServerProcess, tenant_id: str, roles: frozenset[str]) -> str:
 
 
 def _schemathesis(
-    server: ServerProcess, token: str, tmp_path: Path, config: str, *options: str
+    server: ServerProcess, run: Run, token: str, tmp_path: Path, config: str, *options: str
 ) -> None:
-    """`st run` on the live server with `config` as its schemathesis.toml, and `options`."""
+    """`run` on the live server with `config` as its schemathesis.toml, and `options`."""
     config_file = tmp_path / "schemathesis.toml"
     config_file.write_text(config)
     command = [
@@ -76,27 +108,26 @@ def _schemathesis(
         "all",
         "--exclude-checks",
         "positive_data_acceptance",
-        "--max-examples",
-        str(MAX_EXAMPLES),
         "--generation-database",
         "none",
         "--no-color",
-        *SEED,
+        *run.options(),
         *options,
     ]
-    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    summary = run.stdout[run.stdout.find("FAILURES") :] or run.stdout
-    assert run.returncode == 0, summary[-20_000:] + run.stderr[-2_000:]
-    assert "passed" in run.stdout
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    seed = next((line for line in done.stdout.splitlines() if line.startswith("Seed:")), "")
+    summary = done.stdout[done.stdout.find("FAILURES") :] or done.stdout
+    assert done.returncode == 0, f"{seed}\n{summary[-20_000:]}{done.stderr[-2_000:]}"
+    assert "passed" in done.stdout
 
 
-def test_graph_surface_and_issuer(server: ServerProcess, tmp_path: Path) -> None:
+def test_graph_surface_and_issuer(server: ServerProcess, run: Run, tmp_path: Path) -> None:
     token = _token(server, DEMO_TENANT_ID, GRAPH_ROLES)
-    _schemathesis(server, token, tmp_path, "", "--exclude-tag", "admin")
+    _schemathesis(server, run, token, tmp_path, "", "--exclude-tag", "admin")
 
 
-def test_admin_api(server: ServerProcess, tmp_path: Path) -> None:
+def test_admin_api(server: ServerProcess, run: Run, tmp_path: Path) -> None:
     token = _token(server, ADMIN_TENANT, ADMIN_ROLES)
     # The tenant in the path is the token's own: another tenant is (rightly) a 403 every time.
     config = f'[parameters]\n"path.tenantId" = "{ADMIN_TENANT}"\n'
-    _schemathesis(server, token, tmp_path, config, "--include-tag", "admin")
+    _schemathesis(server, run, token, tmp_path, config, "--include-tag", "admin")
