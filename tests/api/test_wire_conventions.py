@@ -283,3 +283,20 @@ def test_every_pooled_connection_in_use_is_503_with_retry_after(
             _service_unavailable(client.get(f"{V1}/riskyUsers"))
     finally:
         engine.dispose()
+
+
+def test_a_failure_outside_every_middleware_is_a_graph_500(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    app = make_client(sqlite_database, clock).app
+
+    @app.middleware("http")  # outermost: ahead of the request ids and their error handling
+    async def broken(request: Any, call_next: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    response = TestClient(app, raise_server_exceptions=False).get(f"{V1}/riskyUsers")
+
+    body = response.json()
+    assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
+    assert body["error"]["code"] == "InternalServerError"
+    assert body["error"]["message"] == "An internal server error occurred."

@@ -91,7 +91,14 @@ def unexpected_error_response(request: Request, exc: Exception) -> Response:
     return error_response(request, InternalServerError("An internal server error occurred."))
 
 
+async def _on_escaped_error(request: Request, exc: Exception) -> Response:
+    # Only a failure outside GraphHeadersMiddleware gets here, which the server logs itself.
+    return error_response(request, InternalServerError("An internal server error occurred."))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GraphError, _on_graph_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    # Starlette's outermost layer answers anything that escaped every middleware with this.
+    app.add_exception_handler(Exception, _on_escaped_error)
