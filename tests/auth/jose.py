@@ -55,3 +55,9 @@ def kid_refusal(kid: Any) -> str:
     if kid is MISSING:
         return f"{FAILURE}: the token header has no 'kid'."
     return f"{FAILURE}: the token is not a well-formed JWT."
+
+
+def value_id(value: Any) -> str:
+    """A test id for a claim or header value: its repr, shortened when long."""
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} chars)"

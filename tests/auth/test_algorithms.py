@@ -38,6 +38,7 @@ from tests.auth.jose import (
     header,
     kid_refusal,
     refusal,
+    value_id,
 )
 from tests.auth.tokens import TENANT_A, unauthenticated
 from tests.conftest import FakeClock, make_client
@@ -105,7 +106,7 @@ def batch(client: TestClient, root: str, token: str) -> Any:
 
 
 @pytest.mark.parametrize(("source", "key_type"), KEYS)
-@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=repr)
+@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=value_id)
 def test_every_header_algorithm_against_every_trusted_key(
     trusted: Trusted, source: str, key_type: str, alg: Any
 ) -> None:
@@ -124,7 +125,7 @@ def test_every_trusted_key_verifies_the_algorithms_of_its_type(
     assert get(trusted.client, token).status_code == 200
 
 
-@pytest.mark.parametrize("kid", [*NOT_STRING_KIDS, MISSING], ids=repr)
+@pytest.mark.parametrize("kid", [*NOT_STRING_KIDS, MISSING], ids=value_id)
 @pytest.mark.parametrize("alg", ["RS256", "ES256"])
 def test_a_kid_that_is_not_a_string(trusted: Trusted, kid: Any, alg: str) -> None:
     response = get(trusted.client, forged(header(alg, kid), claims(TENANT_A)))
@@ -152,7 +153,7 @@ def test_no_unusable_key_set_entry_is_trusted(trusted: Trusted, key_pairs: dict[
             unauthenticated(get(trusted.client, token), message)
 
 
-@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=repr)
+@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=value_id)
 def test_every_header_algorithm_on_the_built_in_key_inside_a_batch(
     trusted: Trusted, alg: Any
 ) -> None:

@@ -20,6 +20,8 @@ from idprotect.auth.client_assertion import JWT_BEARER, new_certificate
 from idprotect.cli import app as cli
 from idprotect.identity import register_app, register_certificate_app
 from idprotect.store.engine import Database
+from tests.auth.issuers import forged
+from tests.auth.jose import value_id
 from tests.auth.test_issuer import GRAPH_DEFAULT, TOKEN, entra_error
 from tests.auth.tokens import TENANT_A, WRITE
 
@@ -186,3 +188,52 @@ def test_cli_app_create_refuses_a_file_without_a_certificate(tmp_path: Path) -> 
 
     assert result.exit_code == 2
     assert "no PEM certificate found" in " ".join(result.output.split())
+
+
+def described(response: Any, code: int, description: str) -> None:
+    entra_error(response, 401, "invalid_client", code)
+    assert response.json()["error_description"].startswith(f"AADSTS{code}: {description} ")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "PS256", "kid": 5},  # the JOSE library refuses these before any key is looked up
+        {"alg": "PS256", "kid": ["k"]},
+        {"alg": "PS256", "crit": ["x5t"]},
+        {"alg": "PS256", "crit": []},
+        {"alg": "PS256", "crit": "b64"},
+    ],
+    ids=value_id,
+)
+def test_a_header_the_jose_library_refuses_is_a_malformed_token(
+    secure: TestClient, client_id: str, header: dict[str, Any]
+) -> None:
+    header = {**header, "x5t#S256": _thumbprint(hashes.SHA256())}
+    signed = forged(header, {"iss": client_id, "sub": client_id})
+    described(grant(secure, client_id, signed), 50027, "Invalid JWT token. The token is malformed.")
+
+
+def test_values_quoted_from_the_header_stay_valid_utf8(secure: TestClient, client_id: str) -> None:
+    """JSON text may carry a lone surrogate as an escape; the UTF-8 answer shows the escape."""
+    signed = forged({"alg": "PS256\ud800"}, {})
+    message = "Invalid JWT token. Unsupported signing algorithm 'PS256\\ud800'."
+    described(grant(secure, client_id, signed), 50027, message)
+    response = grant(secure, client_id, forged({"alg": "PS256", "x5t#S256": "\udfff"}, {}))
+    entra_error(response, 401, "invalid_client", 700027)
+    assert "Thumbprint of key used by client: '\\udfff'" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [str(int(time.time()) + 600), True, float("nan"), float("inf"), 10**400, [1]],
+    ids=value_id,
+)
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+def test_a_lifetime_claim_must_be_a_json_number(
+    secure: TestClient, client_id: str, name: str, value: Any
+) -> None:
+    """RFC 7519 NumericDate, as for access tokens: a numeric string or a boolean is refused."""
+    signed = assertion(client_id, claims={name: value})
+    message = f"Invalid JWT token. The '{name}' claim is not a NumericDate."
+    described(grant(secure, client_id, signed), 50027, message)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from idprotect.auth.issuer import SigningKey
 from idprotect.store.engine import Database
 from tests.auth.issuers import TestIssuer, claims, ec_key, public_jwk, rsa_key, sign_builtin
+from tests.auth.jose import value_id
 from tests.auth.tokens import FAILURE, TENANT_A, app_bearer, unauthenticated
 from tests.conftest import FakeClock, make_client
 
@@ -202,7 +203,7 @@ def test_tokens_signed_by_a_trusted_jwks_file_are_accepted(
 @pytest.mark.parametrize(
     "value",
     [str(int(time.time()) + 3600), True, float("nan"), float("inf"), 10**400, -1],
-    ids=repr,
+    ids=value_id,
 )
 @pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
 def test_a_lifetime_claim_must_be_a_json_number(
@@ -223,7 +224,7 @@ def test_a_token_issued_in_the_future_is_accepted(
     assert get(secure, token).status_code == 200
 
 
-@pytest.mark.parametrize("tid", [5, [TENANT_A], "", "t" * 65, "a\x00b", "\ud800"], ids=repr)
+@pytest.mark.parametrize("tid", [5, [TENANT_A], "", "t" * 65, "a\x00b", "\ud800"], ids=value_id)
 def test_a_tid_that_is_not_a_tenant_id(
     secure: TestClient, builtin_key: SigningKey, tid: Any
 ) -> None:

@@ -25,6 +25,7 @@ from tests.auth.jose import (
     header,
     kid_refusal,
     refusal,
+    value_id,
 )
 
 TENANT = "a0a0a0a0-0000-4000-8000-00000000000a"
@@ -104,7 +105,7 @@ def refused(verifier: TokenVerifier, token: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("key_type", list(KEY_ALGORITHMS))
-@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=repr)
+@pytest.mark.parametrize("alg", HEADER_ALGORITHMS, ids=value_id)
 def test_every_header_algorithm_against_every_key_type_is_a_refusal(
     verifier: TokenVerifier, key_type: str, alg: Any
 ) -> None:
@@ -122,7 +123,7 @@ def test_each_key_type_verifies_its_own_algorithms(
     assert verifier.verify(token).tenant_id == TENANT
 
 
-@pytest.mark.parametrize("kid", [*NOT_STRING_KIDS, MISSING], ids=repr)
+@pytest.mark.parametrize("kid", [*NOT_STRING_KIDS, MISSING], ids=value_id)
 def test_a_kid_that_is_not_a_string_is_refused(verifier: TokenVerifier, kid: Any) -> None:
     refused(verifier, forged(header("RS256", kid), at_now()), kid_refusal(kid))
 
@@ -228,7 +229,7 @@ NOT_NUMERIC_DATES = [
 ]
 
 
-@pytest.mark.parametrize("value", NOT_NUMERIC_DATES, ids=repr)
+@pytest.mark.parametrize("value", NOT_NUMERIC_DATES, ids=value_id)
 @pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
 def test_a_lifetime_claim_that_is_not_a_numeric_date_is_refused(
     verifier: TokenVerifier, key_pairs: dict[str, Any], name: str, value: Any
@@ -245,7 +246,7 @@ def test_a_lifetime_claim_that_is_not_a_numeric_date_is_refused(
         {"nbf": 0, "iat": 0},
         {"nbf": None, "iat": None},  # both optional
     ],
-    ids=repr,
+    ids=value_id,
 )
 def test_numeric_dates_that_are_accepted(
     verifier: TokenVerifier, key_pairs: dict[str, Any], overrides: dict[str, Any]
@@ -300,7 +301,7 @@ def test_the_lifetime_runs_on_the_verifiers_clock(
 NOT_TENANT_IDS = [5, 0, True, [TENANT], {"id": TENANT}, "", "a" * 65, "a\x00b", "a\nb", "\ud800"]
 
 
-@pytest.mark.parametrize("tid", NOT_TENANT_IDS, ids=repr)
+@pytest.mark.parametrize("tid", NOT_TENANT_IDS, ids=value_id)
 def test_a_tid_that_is_not_a_tenant_id_is_refused(
     verifier: TokenVerifier, key_pairs: dict[str, Any], tid: Any
 ) -> None:
@@ -390,7 +391,7 @@ def test_without_idtyp_scp_decides(scp: Any, kind: PrincipalKind, scopes: set[st
     assert (found.kind, found.scopes) == (kind, scopes)
 
 
-@pytest.mark.parametrize("value", ["IdentityRiskyUser.Read.All", 5, None, {"a": "b"}], ids=repr)
+@pytest.mark.parametrize("value", ["IdentityRiskyUser.Read.All", 5, None, {"a": "b"}], ids=value_id)
 def test_roles_and_wids_that_are_not_arrays_hold_nothing(value: Any) -> None:
     found = principal(roles=value, wids=value)
     assert (found.app_roles, found.directory_roles) == (frozenset(), frozenset())
@@ -407,7 +408,7 @@ def test_roles_and_wids_that_are_not_arrays_hold_nothing(value: Any) -> None:
         ({"azp": ""}, None),
         ({}, None),
     ],
-    ids=repr,
+    ids=value_id,
 )
 def test_the_client_application_is_carried(overrides: dict[str, Any], app_id: str | None) -> None:
     assert principal(**overrides).app_id == app_id

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from idprotect.auth.jwt_values import is_numeric_date, quoted
+
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # RS256 with x5t: MSAL and older clients; PS256 with x5t#S256: azure-identity, MSAL 1.29+.
 ALGORITHMS = ("RS256", "PS256")
@@ -113,11 +115,12 @@ def verify_client_assertion(
 def _header(assertion: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(assertion)
-    except jwt.DecodeError as error:
+    except jwt.PyJWTError as error:  # also its refusals of `kid` and `crit`
         raise AssertionRefused(50027, "Invalid JWT token. The token is malformed.") from error
     if header.get("alg") not in ALGORITHMS:
         raise AssertionRefused(
-            50027, f"Invalid JWT token. Unsupported signing algorithm '{header.get('alg')}'."
+            50027,
+            f"Invalid JWT token. Unsupported signing algorithm '{quoted(header.get('alg'))}'.",
         )
     return header
 
@@ -155,17 +158,16 @@ def _verified_claims(
             certificate.public_key(),  # type: ignore[arg-type]
             algorithms=[algorithm],
             audience=audiences,
-            leeway=CLOCK_SKEW,
-            options={"require": ["aud", "exp", "iss", "sub", "jti"]},
+            # The lifetime is checked next, once exp, nbf and iat are known to be numbers.
+            options={
+                "require": ["aud", "exp", "iss", "sub", "jti"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.InvalidSignatureError as error:
         raise AssertionRefused(700027, "Client assertion failed signature validation.") from error
-    except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError) as error:
-        raise AssertionRefused(
-            700024,
-            f"Client assertion is not within its valid time range. Current time: "
-            f"{now.isoformat()}.",
-        ) from error
     except jwt.InvalidAudienceError as error:
         raise AssertionRefused(
             700023,
@@ -177,8 +179,27 @@ def _verified_claims(
             50027, f"Invalid JWT token. The '{error.claim}' claim is required."
         ) from error
     except jwt.InvalidTokenError as error:
-        raise AssertionRefused(50027, f"Invalid JWT token. {error}") from error
+        raise AssertionRefused(50027, f"Invalid JWT token. {quoted(error)}") from error
+    _check_lifetime(claims, now)
     return claims
+
+
+def _check_lifetime(claims: dict[str, Any], now: datetime) -> None:
+    """`exp`, `nbf` and `iat` are NumericDates (RFC 7519: JSON numbers); now, give or take the
+    clock skew, is before `exp` and not before `nbf` or `iat`."""
+    for name in ("exp", "nbf", "iat"):
+        if name in claims and not is_numeric_date(claims[name]):
+            raise AssertionRefused(
+                50027, f"Invalid JWT token. The '{name}' claim is not a NumericDate."
+            )
+    current, skew = now.timestamp(), CLOCK_SKEW.total_seconds()
+    starts = max(claims.get("nbf", 0), claims.get("iat", 0))
+    if claims["exp"] <= current - skew or starts > current + skew:
+        raise AssertionRefused(
+            700024,
+            f"Client assertion is not within its valid time range. Current time: "
+            f"{now.isoformat()}.",
+        )
 
 
 def _b64(raw: bytes) -> str:
@@ -193,4 +214,4 @@ def _thumbprint_hex(text: str) -> str:
     try:
         return _unb64(text).hex().upper()
     except ValueError:
-        return text
+        return quoted(text)

@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 
+from idprotect.auth.jwt_values import is_numeric_date, quoted
 from idprotect.auth.keysets import KeySource, verification_algorithms
 from idprotect.auth.principal import Principal, PrincipalKind
 from idprotect.errors import Unauthenticated
@@ -22,9 +23,6 @@ ALLOWED_ALGORITHMS = (
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
 _FAILURE = "Access token validation failure"
 _EXPIRED = "Lifetime validation failed, the token is expired."
-# RFC 7519 2: a NumericDate is a JSON number of seconds since 1970. The last second a date can
-# hold (9999-12-31T23:59:59Z) bounds it, so every lifetime compares as a finite number.
-_LAST_NUMERIC_DATE = 253_402_300_799
 # A tenant id the service can keep: 1 to 64 characters, no control character, no lone surrogate.
 _TENANT_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,64}")
 
@@ -123,13 +121,13 @@ class TokenVerifier:
             ]
             if found:
                 return found
-        raise Unauthenticated(f"{_FAILURE}: no trusted signing key has the kid '{_shown(kid)}'.")
+        raise Unauthenticated(f"{_FAILURE}: no trusted signing key has the kid '{quoted(kid)}'.")
 
     def _check(self, token: str, alg: str, source: KeySource, key: jwt.PyJWK) -> dict[str, Any]:
         if alg not in verification_algorithms(key):
             # The key decides what it verifies; the header only chooses among that (RFC 8725 3.1).
             raise Unauthenticated(
-                f"{_FAILURE}: the signing key '{_shown(key.key_id)}' does not verify '{alg}' "
+                f"{_FAILURE}: the signing key '{quoted(key.key_id)}' does not verify '{alg}' "
                 "signatures."
             )
         claims = self._decode(token, key, alg)
@@ -142,7 +140,7 @@ class TokenVerifier:
         iss = claims.get("iss")
         if not isinstance(iss, str) or not source.accepts_issuer(iss, tid):
             raise Unauthenticated(
-                f"{_FAILURE}. Invalid issuer '{_shown(iss)}' for tenant '{_shown(tid)}'."
+                f"{_FAILURE}. Invalid issuer '{quoted(iss)}' for tenant '{quoted(tid)}'."
             )
         return claims
 
@@ -179,7 +177,7 @@ class TokenVerifier:
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthenticated(f"{_FAILURE}: the token has no '{exc.claim}' claim.") from None
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"{_FAILURE}: {_shown(exc)}.") from None
+            raise Unauthenticated(f"{_FAILURE}: {quoted(exc)}.") from None
         return claims
 
 
@@ -194,7 +192,7 @@ def _kid_and_algorithm(token: str) -> tuple[str, str]:
         raise Unauthenticated(f"{_FAILURE}: the token header has no 'alg'.")
     if algorithm not in ALLOWED_ALGORITHMS:
         raise Unauthenticated(
-            f"{_FAILURE}: the signing algorithm '{_shown(algorithm)}' is not allowed."
+            f"{_FAILURE}: the signing algorithm '{quoted(algorithm)}' is not allowed."
         )
     if not isinstance(kid, str):
         raise Unauthenticated(f"{_FAILURE}: the token header has no 'kid'.")
@@ -202,21 +200,13 @@ def _kid_and_algorithm(token: str) -> tuple[str, str]:
 
 
 def _numeric_date(claims: dict[str, Any], name: str) -> float | None:
-    """The claim as a NumericDate (RFC 7519 2): a JSON number, so never a string nor a boolean
-    (which Python counts as an int), from 1970 to the end of 9999; None when absent."""
+    """The claim as a NumericDate (RFC 7519 2), or None when absent."""
     value = claims.get(name)
     if value is None:
         return None
-    number = not isinstance(value, bool) and isinstance(value, int | float)
-    if not number or not 0 <= value <= _LAST_NUMERIC_DATE:  # the range is false for NaN too
+    if not is_numeric_date(value):
         raise Unauthenticated(f"{_FAILURE}: the '{name}' claim is not a NumericDate.")
     return float(value)
-
-
-def _shown(value: object) -> str:
-    """A value from a token as a message may quote it: a lone surrogate (JSON text can carry
-    one as an escape) is written as its escape, so the message stays valid UTF-8."""
-    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
