@@ -9,15 +9,18 @@ from fastapi.testclient import TestClient
 
 from idprotect.auth.issuer import SigningKey
 from tests.auth.issuers import claims, sign_builtin
+from tests.auth.jose import value_id
 from tests.auth.tokens import (
     ADMIN_ROLE,
     EVENTS,
+    FAILURE,
     READ,
     TENANT_A,
     TENANT_B,
     WRITE,
     app_bearer,
     seed_risky_user,
+    unauthenticated,
     user_bearer,
 )
 
@@ -170,3 +173,13 @@ def test_a_delegated_tokens_roles_are_not_application_permissions(
     """`idtyp: user` without `scp`: a user's app role assignments grant no Graph permission."""
     token = sign_builtin(builtin_key, claims(TENANT_A, idtyp="user", roles=[READ]))
     forbidden(secure.get(f"{V1}/riskyUsers", headers={"Authorization": f"Bearer {token}"}))
+
+
+@pytest.mark.parametrize("oid", ["o" * 129, "a\x00b", "\ud800"], ids=value_id)
+def test_an_oid_history_could_not_keep_is_refused(
+    secure: TestClient, builtin_key: SigningKey, oid: str
+) -> None:
+    user_id = seed_risky_user(secure, TENANT_A)
+    token = sign_builtin(builtin_key, claims(TENANT_A, roles=[WRITE], oid=oid))
+    response = dismiss(secure, user_id, {"Authorization": f"Bearer {token}"})
+    unauthenticated(response, f"{FAILURE}: the 'oid' claim is not an object id.")

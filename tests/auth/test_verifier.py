@@ -29,6 +29,8 @@ from tests.auth.jose import (
 )
 
 TENANT = "a0a0a0a0-0000-4000-8000-00000000000a"
+OID = "0b0b0b0b-1111-4222-8333-444444444444"
+CLIENT = "c1c1c1c1-5555-4666-8777-888888888888"
 NOW = 1_800_000_000
 SKEW = 120
 LAST_NUMERIC_DATE = 253_402_300_799  # 9999-12-31T23:59:59Z
@@ -322,6 +324,25 @@ def test_the_longest_tenant_id_is_accepted(
     assert verifier.verify(token).tenant_id == tid
 
 
+NOT_OBJECT_IDS = [5, True, [OID], "", "o" * 129, "a\x00b", "\ud800"]
+
+
+@pytest.mark.parametrize("oid", NOT_OBJECT_IDS, ids=value_id)
+def test_an_oid_that_is_not_an_object_id_is_refused(
+    verifier: TokenVerifier, key_pairs: dict[str, Any], oid: Any
+) -> None:
+    """History keeps the caller's `oid`: it must be an id the service can store."""
+    token = signed(key_pairs, at_now(oid=oid))
+    refused(verifier, token, f"{FAILURE}: the 'oid' claim is not an object id.")
+
+
+@pytest.mark.parametrize("oid", ["o" * 128, None], ids=value_id)
+def test_an_oid_up_to_128_characters_or_none(
+    verifier: TokenVerifier, key_pairs: dict[str, Any], oid: str | None
+) -> None:
+    assert verifier.verify(signed(key_pairs, at_now(oid=oid))).object_id == oid
+
+
 def test_an_issuer_that_is_not_a_string_is_refused(
     verifier: TokenVerifier, key_pairs: dict[str, Any]
 ) -> None:
@@ -350,9 +371,6 @@ def test_a_payload_that_is_not_a_json_object_is_refused(
 
 
 # The principal a token describes.
-
-OID = "0b0b0b0b-1111-4222-8333-444444444444"
-CLIENT = "c1c1c1c1-5555-4666-8777-888888888888"
 
 
 def principal(**overrides: Any) -> Principal:

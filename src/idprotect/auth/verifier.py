@@ -23,8 +23,10 @@ ALLOWED_ALGORITHMS = (
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
 _FAILURE = "Access token validation failure"
 _EXPIRED = "Lifetime validation failed, the token is expired."
-# A tenant id the service can keep: 1 to 64 characters, no control character, no lone surrogate.
+# Ids the service keeps (a tenant's, an actor's `oid` in history): 1 to 64 or 128 characters,
+# none a control character or a lone surrogate, which its databases' text columns refuse.
 _TENANT_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,64}")
+_OBJECT_ID = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]{1,128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +134,7 @@ class TokenVerifier:
             )
         claims = self._decode(token, key, alg)
         self._check_lifetime(claims)
-        tid = claims.get("tid")
-        if tid is None:
-            raise Unauthenticated(f"{_FAILURE}: the token has no 'tid' (tenant) claim.")
-        if not isinstance(tid, str) or not _TENANT_ID.fullmatch(tid):
-            raise Unauthenticated(f"{_FAILURE}: the 'tid' (tenant) claim is not a tenant id.")
+        tid = _tenant_id(claims)
         iss = claims.get("iss")
         if not isinstance(iss, str) or not source.accepts_issuer(iss, tid):
             raise Unauthenticated(
@@ -197,6 +195,19 @@ def _kid_and_algorithm(token: str) -> tuple[str, str]:
     if not isinstance(kid, str):
         raise Unauthenticated(f"{_FAILURE}: the token header has no 'kid'.")
     return kid, algorithm
+
+
+def _tenant_id(claims: dict[str, Any]) -> str:
+    """The token's tenant, once `tid` and `oid` are ids the service can keep."""
+    tid = claims.get("tid")
+    if tid is None:
+        raise Unauthenticated(f"{_FAILURE}: the token has no 'tid' (tenant) claim.")
+    if not isinstance(tid, str) or not _TENANT_ID.fullmatch(tid):
+        raise Unauthenticated(f"{_FAILURE}: the 'tid' (tenant) claim is not a tenant id.")
+    oid = claims.get("oid")
+    if oid is not None and not (isinstance(oid, str) and _OBJECT_ID.fullmatch(oid)):
+        raise Unauthenticated(f"{_FAILURE}: the 'oid' claim is not an object id.")
+    return tid
 
 
 def _numeric_date(claims: dict[str, Any], name: str) -> float | None:
