@@ -17,7 +17,7 @@ import asyncio
 import functools
 import uuid
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -134,9 +134,13 @@ def _unparsable(guard: HeadGuard, *, in_head: bool, answering: bool, url: bytes 
         guard.refuse(BadRequest("The request is not valid HTTP/1.1, or its method is unknown."))
 
 
-class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with HeadGuard: a head must arrive within the timeout of
-    the connection's opening or of the previous response, and be at most `max_head_bytes`."""
+class _Guarded:
+    """What both protocols share: a HeadGuard per connection, expecting a head from the start,
+    and the response's end, when no pipelined request began meanwhile."""
+
+    guard: HeadGuard
+    transport: asyncio.Transport
+    cycle: Any
 
     def __init__(
         self,
@@ -150,16 +154,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._guard = functools.partial(
             HeadGuard, timeout=header_timeout, max_bytes=max_head_bytes, max_url_bytes=max_url_bytes
         )
-        self._in_head = True  # between one message's end and the next one's headers
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard = self._guard(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.guard = self._guard(cast(asyncio.Transport, transport))  # uvloop's, or asyncio's
         self.guard.expect()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.guard.arrived()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        if self.cycle.response_complete and not self.transport.is_closing():
+            self.guard.expect()
+
+
+class BoundedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
+    """uvicorn's httptools protocol with HeadGuard: a head must arrive within the timeout of
+    the connection's opening or of the previous response, and be at most `max_head_bytes`."""
+
+    _in_head = True  # between one message's end and the next one's headers
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
@@ -179,41 +194,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.guard.received, self.guard.line_ended = 0, False
         super().on_message_complete()
 
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self.cycle.response_complete and not self.transport.is_closing():
-            self.guard.expect()  # no pipelined request began meanwhile
-
     def send_400_response(self, msg: str) -> None:
         answering = self.cycle is not None and self.cycle.response_started
         url = getattr(self, "url", b"")  # set when a message begins
         _unparsable(self.guard, in_head=self._in_head, answering=answering, url=url)
 
 
-class BoundedH11Protocol(H11Protocol):
+class BoundedH11Protocol(_Guarded, H11Protocol):
     """uvicorn's h11 protocol with HeadGuard's deadline; h11 limits the head's size itself."""
-
-    def __init__(
-        self,
-        *args: Any,
-        header_timeout: float,
-        max_head_bytes: int,
-        max_url_bytes: int,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard = functools.partial(
-            HeadGuard, timeout=header_timeout, max_bytes=max_head_bytes, max_url_bytes=max_url_bytes
-        )
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard = self._guard(transport)
-        self.guard.expect()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.guard.arrived()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         cycle = self.cycle
@@ -222,11 +210,6 @@ class BoundedH11Protocol(H11Protocol):
         super().data_received(data)
         if self.cycle is not cycle:
             self.guard.arrived()  # a request's head arrived
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if self.cycle.response_complete and not self.transport.is_closing():
-            self.guard.expect()  # no pipelined request began meanwhile
 
     def send_400_response(self, msg: str) -> None:
         answering = self.cycle is not None and self.cycle.response_started
