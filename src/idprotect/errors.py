@@ -109,6 +109,9 @@ class ServiceUnavailable(GraphError):
     # three retries still land within a minute.
     retry_after = 5
 
+    def __init__(self, message: str = "The service is busy. Retry the request.") -> None:
+        super().__init__(message)
+
 
 class InternalServerError(GraphError):
     status = 500

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from idprotect.errors import ServiceUnavailable
-from idprotect.store.group_commit import BUSY, GroupCommit
+from idprotect.store.group_commit import GroupCommit
 from idprotect.store.identity import SqlIdentityStore
 from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
@@ -131,7 +131,7 @@ class Database:
             # Lock timeouts, deadlocks, a database that went away, every pooled connection in
             # use: the transaction was rolled back, so the caller may retry (the Graph SDKs
             # retry 503 on their own, after its Retry-After).
-            raise ServiceUnavailable(BUSY) from exc
+            raise ServiceUnavailable() from exc
 
     def check(self) -> None:
         """One round trip to the database: ServiceUnavailable if it cannot answer."""

@@ -27,7 +27,6 @@ from sqlalchemy.exc import OperationalError
 
 from idprotect.errors import ServiceUnavailable
 
-BUSY = "The service is busy. Retry the request."
 # At most this many writers share one transaction (each action carries at most 60 users).
 GROUP_LIMIT = 16
 
@@ -113,7 +112,7 @@ class GroupCommit:
                 finally:
                     self._close(group)
                 if group.broken:
-                    raise ServiceUnavailable(BUSY)  # rolls back what SQLite left
+                    raise ServiceUnavailable()  # rolls back what SQLite left
         except BaseException as exc:
             if group is None:
                 raise  # no transaction: nobody joined
@@ -159,19 +158,19 @@ class GroupCommit:
             raise own  # undone; the others go on
         group.done.wait()
         if group.failure is not None:
-            raise ServiceUnavailable(BUSY) from group.failure
+            raise ServiceUnavailable() from group.failure
 
 
 def _member(group: _Group) -> Generator[Connection, None, BaseException | None]:
     """Run one member's block in a savepoint: its error if it raised (its work undone)."""
     if group.broken:
-        raise ServiceUnavailable(BUSY)  # before the block: it never runs
+        raise ServiceUnavailable()  # before the block: it never runs
     connection = group.connection
     try:
         savepoint = connection.begin_nested()
     except OperationalError as exc:
         group.broken = True
-        raise ServiceUnavailable(BUSY) from exc
+        raise ServiceUnavailable() from exc
     try:
         yield connection
     except BaseException as exc:
@@ -203,6 +202,6 @@ def _check_transaction(group: _Group) -> None:
 
 
 def _busy(exc: OperationalError) -> ServiceUnavailable:
-    error = ServiceUnavailable(BUSY)
+    error = ServiceUnavailable()
     error.__cause__ = exc
     return error

@@ -17,8 +17,6 @@ from idprotect.errors import ServiceUnavailable
 from idprotect.store import rows
 from idprotect.store.tables import tenants, users
 
-_BUSY = "The service is busy. Retry the request."
-
 
 class _Read(NamedTuple):
     """One read's columns, named as `rows.risky_user_from_row` reads them."""
@@ -120,7 +118,7 @@ class PointReader:
                 cursor = self._driver().execute(self._sql, [params[p] for p in self._positions])
                 (values,) = cursor.fetchall()  # to the end: the read transaction ends with it
             except (sqlite3.OperationalError, OperationalError) as exc:  # locked, I/O
-                raise ServiceUnavailable(_BUSY) from exc
+                raise ServiceUnavailable() from exc
         return _Read._make(p(v) if p else v for p, v in zip(self._processors, values, strict=True))
 
     def _driver(self) -> sqlite3.Connection:
@@ -139,7 +137,7 @@ class PointReader:
             with self._engine.connect() as connection:
                 row = connection.execute(RISKY_USER_AND_LICENCE, params).one()
         except OperationalError as exc:
-            raise ServiceUnavailable(_BUSY) from exc
+            raise ServiceUnavailable() from exc
         return _Read._make(row)
 
     def close(self) -> None:
