@@ -48,7 +48,7 @@ def test_layer_imports_stay_in_bounds(layer: str) -> None:
 def test_api_reaches_the_store_only_through_deps() -> None:
     offending = [
         str(path.relative_to(SRC))
-        for path in sorted((SRC / "api").glob("*.py"))
+        for path in sorted((SRC / "api").rglob("*.py"))
         if path.name != "deps.py"
         and any(name.startswith(("idprotect.store", "sqlalchemy")) for name in _imports(path))
     ]
