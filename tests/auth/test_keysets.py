@@ -13,8 +13,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from idprotect.auth.keysets import (
     KeySource,
+    discovery_source,
     entra_issuer_accepted,
     jwks_file_source,
+    jwks_url_source,
     parse_jwks,
     verification_algorithms,
 )
@@ -158,3 +160,23 @@ def test_a_key_set_file_that_is_not_a_key_set_gives_no_key(tmp_path: Path, docum
     path = tmp_path / "jwks.json"
     path.write_text(document)
     assert jwks_file_source(path, min_refresh_seconds=0).key("any") is None
+
+
+def test_each_source_is_named_after_where_its_keys_come_from(tmp_path: Path) -> None:
+    def fetch(url: str) -> dict[str, Any]:
+        return {"keys": []}
+
+    url = "https://issuer.example/keys"
+    assert jwks_url_source(url, fetch, min_refresh_seconds=0).name == f"jwks {url}"
+    path = tmp_path / "jwks.json"
+    assert jwks_file_source(path, min_refresh_seconds=0).name == f"jwks file {path}"
+    assert discovery_source(url, fetch, min_refresh_seconds=0).name == f"discovery {url}"
+
+
+def test_a_jwks_file_is_read_again_at_most_once_per_interval(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": []}))
+    source = jwks_file_source(path, min_refresh_seconds=3600)
+    assert source.key("new") is None
+    path.write_text(json.dumps({"keys": [public_jwk(rsa_key(), "new")]}))
+    assert source.key("new") is None  # not read again so soon
