@@ -15,20 +15,34 @@ _ERROR_TEXT = {
     "401": "No token, or one that failed verification (InvalidAuthenticationToken).",
     "403": "The token lacks the permission, role or licence the operation needs.",
     "404": "No such item in the caller's tenant.",
+    "408": "The request's head or body did not arrive in time; the connection is closed.",
+    "413": "The body is over the size limit (docs/compatibility.md, Limits on requests).",
+    "414": "The URL is over the length limit.",
+    "431": "The request line and headers are over the size limit.",
     "503": "The database is busy or unreachable; nothing changed, retrying is safe.",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
 ERROR_RESPONSES: dict[str, Any] = {
     f"error{status}": {
         "description": text,
         "content": {"application/json": {"schema": ref(ODATA_ERROR)}},
+        **({"headers": _RETRY_AFTER} if status == "503" else {}),
     }
     for status, text in _ERROR_TEXT.items()
 }
+# What any request may meet before its operation runs (api/limits.py, serving.py).
+_LIMITS = (408, 413, 414, 431)
 
 
 def errors(*statuses: int) -> dict[str, Any]:
-    """The Graph errors an operation may answer: 400, 401, 403, `statuses` and 503."""
-    codes = (400, 401, 403, *statuses, 503)
+    """The Graph errors an operation may answer: 400, 401, 403, `statuses`, the request
+    limits' and 503."""
+    codes = (400, 401, 403, *statuses, *_LIMITS, 503)
     return {str(code): {"$ref": f"#/components/responses/error{code}"} for code in codes}
 
 
