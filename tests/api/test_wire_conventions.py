@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import uuid
@@ -11,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from idprotect.api.errors import error_body
+from idprotect.errors import BadRequest
 from idprotect.store.engine import Database, make_engine
 from tests.api.expect import BASE, ODATA_JSON, bad_request, graph_error, odata_json
 from tests.conftest import FakeClock, make_client
@@ -300,3 +303,8 @@ def test_a_failure_outside_every_middleware_is_a_graph_500(
     assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
     assert body["error"]["code"] == "InternalServerError"
     assert body["error"]["message"] == "An internal server error occurred."
+
+
+def test_an_error_message_quoting_a_lone_surrogate_is_still_json() -> None:
+    body = json.loads(error_body(BadRequest("The id 'a\ud800b' is not valid."), "r", "c"))
+    assert body["error"]["message"] == "The id 'a\\ud800b' is not valid."

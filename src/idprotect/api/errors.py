@@ -46,9 +46,9 @@ def error_body(error: GraphError, request_id: str | None, client_request_id: str
         "request-id": request_id,
         "client-request-id": client_request_id,
     }
-    return orjson.dumps(
-        {"error": {"code": error.code, "message": error.message, "innerError": inner}}
-    )
+    # A message quoting the request may hold a lone surrogate, which JSON text cannot carry.
+    message = error.message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return orjson.dumps({"error": {"code": error.code, "message": message, "innerError": inner}})
 
 
 def error_headers(error: GraphError) -> dict[str, str]:
