@@ -21,6 +21,7 @@ from idprotect.domain.clock import Clock
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.risky_users import MAX_ACTION_IDS
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.options import QueryOptions, Target, parse_query_options
@@ -29,7 +30,6 @@ from idprotect.settings import Settings
 from idprotect.store.engine import Database
 from idprotect.store.point_reads import PointReader
 
-MAX_ACTION_IDS = 60
 _UNREADABLE = (
     "Unable to read JSON request payload. Please ensure Content-Type header is set and "
     "payload is of valid JSON format."

@@ -107,6 +107,11 @@ def _ticks_of_item_id(user_id: str, item_id: str, latest_ticks: int | None) -> i
     return ticks if ticks <= MAX_TICKS else None
 
 
+# The most users one admin action may name (Graph documents 60 for dismiss on beta; idprotect
+# holds all three actions on both versions to it).
+MAX_ACTION_IDS = 60
+
+
 @dataclass(frozen=True, slots=True)
 class ActionRequest:
     """An admin action request: who asks, for which users, and the clock that dates it (read

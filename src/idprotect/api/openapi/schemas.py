@@ -10,7 +10,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from idprotect.api.deps import MAX_ACTION_IDS
 from idprotect.domain.enums import (
     ActivityType,
     RiskDetail,
@@ -20,6 +19,7 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
+from idprotect.domain.risky_users import MAX_ACTION_IDS
 
 JsonSchema = dict[str, Any]
 GRAPH = "microsoft.graph."
