@@ -1,4 +1,5 @@
-"""SqlRiskStore on SQLite and PostgreSQL: tenant partitioning, keyset pages, locking reads."""
+"""SqlRiskStore on SQLite and PostgreSQL: tenant partitioning, keyset pages, locking reads, the
+list of tenants."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from idprotect.domain.enums import RiskLevel, RiskState
 from idprotect.domain.models import DetectionReport, User
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.risky_users import ActionRequest, dismiss_risky_users
+from idprotect.domain.tenants import Licence, TenantSummary
 from idprotect.errors import BadRequest
 from idprotect.store.engine import Database
 
@@ -127,3 +129,21 @@ def test_datetimes_come_back_aware_and_exact(database: Database) -> None:
         user = store.get_risky_user(A, "u1")
     assert user is not None
     assert user.risk.last_updated == moment
+
+
+def test_tenants_are_listed_with_their_risky_users_counted(database: Database) -> None:
+    _ingest(database, A, _report("a1"), _report("a2"))
+    _ingest(database, B, _report("b1"))
+    with database.unit_of_work(write=True) as store:
+        dismiss_risky_users(
+            store, ActionRequest(tenant_id=A, user_ids=["a2"], actor_id="x", clock=fixed_clock(NOW))
+        )
+        store.add_missing_users(A, [User(id="never-risky")])
+        store.set_tenant_licence("tenant-c", Licence.FREE)
+    with database.unit_of_work() as store:
+        tenants = store.list_tenants()
+    assert tenants == [
+        TenantSummary(tenant_id=A, licence=Licence.P2, risky_users=2, at_risk=1),
+        TenantSummary(tenant_id=B, licence=Licence.P2, risky_users=1, at_risk=1),
+        TenantSummary(tenant_id="tenant-c", licence=Licence.FREE, risky_users=0, at_risk=0),
+    ]

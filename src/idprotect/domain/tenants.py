@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from idprotect.domain.enums import NONPREMIUM_RISK_EVENT_TYPES, RiskDetail, RiskLevel
@@ -18,6 +18,18 @@ class Licence(StrEnum):
 
 # A tenant first seen in a valid token comes into being with this licence.
 DEFAULT_LICENCE = Licence.P2
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSummary:
+    """A tenant as its operator lists it: its licence, and how many of its users Graph lists
+    as risky (`risky_users`), of whom `at_risk` are at risk now."""
+
+    tenant_id: str
+    licence: Licence
+    risky_users: int
+    at_risk: int
+
 
 _NOT_LICENSED = "Your tenant is not licensed for this feature."
 

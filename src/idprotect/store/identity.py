@@ -11,6 +11,13 @@ from sqlalchemy import Connection, insert, or_, select, update
 from idprotect.auth.issuer import AppRegistration, SigningKey
 from idprotect.store.tables import app_registrations, signing_keys
 
+# The key that signs (not rotated out) first, then the newest.
+_SIGNING_ORDER = (
+    signing_keys.c.retired_at.is_not(None),
+    signing_keys.c.created_at.desc(),
+    signing_keys.c.kid,
+)
+
 
 class SqlIdentityStore:
     def __init__(self, connection: Connection) -> None:
@@ -22,8 +29,13 @@ class SqlIdentityStore:
         query = (
             select(signing_keys)
             .where(or_(k.retired_at.is_(None), k.retired_at > now))
-            .order_by(k.retired_at.is_not(None), k.created_at.desc(), k.kid)
+            .order_by(*_SIGNING_ORDER)
         )
+        return [_key_from_row(row) for row in self.connection.execute(query)]
+
+    def all_signing_keys(self) -> list[SigningKey]:
+        """Every key, those that no longer verify too, in the order of valid_signing_keys."""
+        query = select(signing_keys).order_by(*_SIGNING_ORDER)
         return [_key_from_row(row) for row in self.connection.execute(query)]
 
     def add_signing_key(self, key: SigningKey) -> None:
@@ -51,6 +63,14 @@ class SqlIdentityStore:
             select(app_registrations).where(a.tenant_id == tenant_id, a.client_id == client_id)
         ).first()
         return _app_from_row(row) if row else None
+
+    def list_apps(self, tenant_id: str | None) -> list[AppRegistration]:
+        """One tenant's app registrations (None: every tenant's), by tenant, name, client id."""
+        a = app_registrations.c
+        query = select(app_registrations).order_by(a.tenant_id, a.display_name, a.client_id)
+        if tenant_id is not None:
+            query = query.where(a.tenant_id == tenant_id)
+        return [_app_from_row(row) for row in self.connection.execute(query)]
 
     def add_app(self, app: AppRegistration) -> None:
         self.connection.execute(

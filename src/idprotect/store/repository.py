@@ -6,13 +6,13 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
-from idprotect.domain.tenants import Licence
+from idprotect.domain.tenants import Licence, TenantSummary
 from idprotect.odata.tree import Node
 from idprotect.store import action_statements as sql
 from idprotect.store import bulk, listing, rows
@@ -54,6 +54,25 @@ class SqlRiskStore:
         self.connection.execute(
             update(tenants).where(tenants.c.id == tenant_id).values(licence=licence.value)
         )
+
+    def list_tenants(self) -> list[TenantSummary]:
+        """Every tenant (for its operator: the one query across tenants), by id."""
+        u, t = users.c, tenants.c
+        at_risk = func.sum(case((u.risk_state == RiskState.AT_RISK.value, 1), else_=0))
+        query = (
+            select(t.id, t.licence, func.count(u.id), func.coalesce(at_risk, 0))
+            .select_from(
+                tenants.outerjoin(users, and_(u.tenant_id == t.id, u.risk_state.is_not(None)))
+            )
+            .group_by(t.id, t.licence)
+            .order_by(t.id)
+        )
+        return [
+            TenantSummary(
+                tenant_id=row[0], licence=Licence(row[1]), risky_users=row[2], at_risk=row[3]
+            )
+            for row in self.connection.execute(query)
+        ]
 
     def has_users(self, tenant_id: str) -> bool:
         found = self.connection.execute(
