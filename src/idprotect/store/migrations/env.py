@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
+from idprotect.store.migrate import refuse_foreign
 from idprotect.store.tables import metadata
 
 # Any constant works: it only has to be the same for every idprotect process.
@@ -22,6 +23,9 @@ def run_migrations_online() -> None:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
             connection.commit()
         try:
+            known = {script.revision for script in context.script.walk_revisions()}
+            with connection.begin():  # a transaction of its own, ended before Alembic's
+                refuse_foreign(connection, known)
             context.configure(
                 connection=connection,
                 target_metadata=metadata,
