@@ -1,18 +1,23 @@
-"""The command line: db upgrade, seed --file, serve's refusals, and start-up failures said in
-one line."""
+"""The command line: db upgrade, seed --file, its help, and start-up failures said in one line
+(another application's database among them)."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+import typer
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
@@ -23,6 +28,7 @@ from idprotect.domain.paging import PageRequest
 from idprotect.store.engine import Database, make_engine
 
 runner = CliRunner()
+TENANT = "7d0c6a4e-93b1-4c2f-a8e5-1f6b2d9c0e34"
 
 FIXTURES = {
     "users": [
@@ -57,9 +63,9 @@ def test_seed_file_loads_users_detections_and_states(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
     fixtures = tmp_path / "fixtures.json"
     fixtures.write_text(json.dumps(FIXTURES))
-    result = runner.invoke(app, ["seed", "--file", str(fixtures), "--db", url, "--tenant", "t1"])
+    result = runner.invoke(app, ["seed", "--file", str(fixtures), "--db", url, "--tenant", TENANT])
     assert result.exit_code == 0, result.output
-    assert _states(url, "t1") == {
+    assert _states(url, TENANT) == {
         "u-remediated": RiskState.REMEDIATED,
         "u-risky": RiskState.AT_RISK,
     }
@@ -79,18 +85,6 @@ def test_seed_file_with_an_error_loads_nothing(tmp_path: Path) -> None:
 def test_seed_wants_exactly_one_source(tmp_path: Path) -> None:
     result = runner.invoke(app, ["seed", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2
-
-
-def test_serve_refuses_an_unknown_auth_mode(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--auth", "no"])
-    assert result.exit_code == 2
-    assert "--auth is 'on' or 'off'" in result.output
-
-
-def test_serve_refuses_an_unknown_http_parser(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--http", "x"])
-    assert result.exit_code == 2
-    assert "--http is 'httptools' or 'h11'" in result.output
 
 
 def test_token_prints_a_bearer_token_the_service_accepts(tmp_path: Path) -> None:
@@ -116,7 +110,8 @@ def test_token_prints_a_bearer_token_the_service_accepts(tmp_path: Path) -> None
 
 def test_app_create_prints_credentials_for_the_token_endpoint(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    result = runner.invoke(app, ["app", "create", "--db", url, "--name", "SOAR", "--roles", "A,B"])
+    roles = "IdentityRiskyUser.ReadWrite.All,IdentityRiskEvent.Read.All"
+    result = runner.invoke(app, ["app", "create", "--db", url, "--name", "SOAR", "--roles", roles])
     assert result.exit_code == 0, result.output
     lines = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
     assert set(lines) == {"client_id", "client_secret"}
@@ -124,11 +119,13 @@ def test_app_create_prints_credentials_for_the_token_endpoint(tmp_path: Path) ->
 
 def test_tenant_set_changes_the_licence(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    result = runner.invoke(app, ["tenant", "set", "--db", url, "--tenant", "t9", "--licence", "P1"])
+    result = runner.invoke(
+        app, ["tenant", "set", "--db", url, "--tenant", TENANT, "--licence", "P1"]
+    )
     assert result.exit_code == 0, result.output
     database = Database(make_engine(url))
     with database.unit_of_work() as store:
-        assert store.tenant_licence("t9") == "P1"
+        assert store.tenant_licence(TENANT) == "P1"
     database.dispose()
 
 
@@ -146,8 +143,11 @@ COMMANDS = {
     "seed": ["seed", "--demo"],
     "token": ["token", "--app", "00000000-0000-0000-0000-00000000000a"],
     "app create": ["app", "create", "--name", "SOAR"],
-    "tenant set": ["tenant", "set", "--tenant", "t1", "--licence", "P1"],
+    "tenant set": ["tenant", "set", "--tenant", TENANT, "--licence", "P1"],
     "keys rotate": ["keys", "rotate"],
+    "keys list": ["keys", "list"],
+    "app list": ["app", "list"],
+    "tenant list": ["tenant", "list"],
     "serve": ["serve", "--auth", "off", "--port", str(_unused_port())],
 }
 BAD_DATABASES = {
@@ -264,7 +264,8 @@ def test_a_certificate_folder_that_cannot_be_made_is_one_line(tmp_path: Path) ->
     db = f"sqlite:///{tmp_path / 'x.db'}"
     tls_dir = str(tmp_path / "a-file" / "tls")
 
-    result = runner.invoke(app, ["serve", "--db", db, "--port", "0", "--tls-dir", tls_dir])
+    port = str(_unused_port())
+    result = runner.invoke(app, ["serve", "--db", db, "--port", port, "--tls-dir", tls_dir])
 
     failed_to_start(result, f"Not a directory: {tls_dir}")
 
@@ -280,6 +281,135 @@ def test_a_failure_that_is_a_bug_keeps_its_traceback(
     result = runner.invoke(app, ["db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}"])
 
     assert isinstance(result.exception, RuntimeError)
+
+
+# Another application's database: refused by every command, and left as it was.
+def _other_application(path: Path, *statements: str) -> str:
+    connection = sqlite3.connect(path)
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    connection.close()
+    return f"sqlite:///{path}"
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    names = set(inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def not_idprotects(url: str, reason: str) -> str:
+    shown = make_url(url).render_as_string(hide_password=True)
+    return (
+        f"the database {shown} is not empty and not this idprotect's ({reason}): "
+        "idprotect migrates only an empty database or its own"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS)
+def test_another_applications_database_is_refused_and_left_alone(
+    command: list[str], tmp_path: Path
+) -> None:
+    url = _other_application(
+        tmp_path / "shop.db",
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY)",
+    )
+
+    result = runner.invoke(app, [*command, "--db", url])
+
+    failed_to_start(result, not_idprotects(url, "it holds the tables customers, orders"))
+    assert _tables(url) == {"customers", "orders"}
+
+
+@pytest.mark.parametrize("revision", ["3f2c1b0a9e8d", "0099"], ids=["another", "a newer idprotect"])
+def test_a_schema_at_a_revision_this_idprotect_does_not_know_is_refused(
+    revision: str, sqlite_url: str
+) -> None:
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+    result = runner.invoke(app, ["db", "upgrade", "--db", sqlite_url])
+
+    reason = (
+        f"its schema is at revision '{revision}', which this version of idprotect does not know"
+    )
+    failed_to_start(result, not_idprotects(sqlite_url, reason))
+
+
+def test_another_applications_postgresql_database_is_refused(postgres_server_url: str) -> None:
+    name = f"idprotect_other_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    other = create_engine(url)
+    try:
+        with other.begin() as connection:
+            connection.execute(text("CREATE TABLE invoices (id integer PRIMARY KEY)"))
+        result = runner.invoke(app, ["db", "upgrade", "--db", url])
+        tables = set(inspect(other).get_table_names())
+    finally:
+        other.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    failed_to_start(result, not_idprotects(url, "it holds the tables invoices"))
+    assert tables == {"invoices"}
+
+
+# Help: plain text, every value named, flags as flags, choices as choices.
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[list[str]]:
+    yield list(path)
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _command_paths(sub, (*path, name))
+
+
+COMMAND_PATHS = list(_command_paths(typer.main.get_command(app)))
+
+
+@pytest.mark.parametrize("command", COMMAND_PATHS, ids=lambda path: " ".join(path) or "idprotect")
+def test_help_names_every_value(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"<(bool|str|int|float|list|path)", result.stdout) is None
+    assert "╭" not in result.stdout
+
+
+def test_help_shows_flags_choices_and_ranges() -> None:
+    serve = runner.invoke(app, ["serve", "--help"]).stdout
+    licence = runner.invoke(app, ["tenant", "set", "--help"]).stdout
+
+    for shown in ("--demo / --no-demo", "--auth <on|off>", "--http <httptools|h11>",
+                  "--port PORT", "--db URL", "1<=x<=65535"):  # fmt: skip
+        assert shown in serve
+    assert "--licence <P2|P1|Free>" in licence
+
+
+@pytest.mark.parametrize("command", [["--help"], ["serve", "--help"]], ids=" ".join)
+def test_help_into_a_pipe_closed_early_says_nothing_more(command: list[str]) -> None:
+    read, write = os.pipe()
+    os.close(read)  # as `idprotect --help | head -1` once head has exited
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "idprotect", *command],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+    assert done.stderr == ""
+    assert done.returncode == 1
 
 
 def test_the_installed_command_says_one_line() -> None:

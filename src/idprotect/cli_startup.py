@@ -1,15 +1,20 @@
 """Why a command could not start, in one line: the one place start-up failures are mapped.
 
 A database URL that is not valid or names an unknown driver, a database that cannot be reached
-or refuses the connection, a SQLite file that cannot be opened or written, a port in use, a
-certificate that cannot be used: each is one line on stderr and exit code 1, for every command.
-Anything else (a bug) keeps its traceback.
+or refuses the connection, a SQLite file that cannot be opened or written, another application's
+database, a port in use, a certificate that cannot be used: each is one line on stderr and exit
+code 1, for every command. Anything else (a bug) keeps its traceback; a reader that closed the
+output early (`idprotect --help | head`) ends the command quietly. `serve` tries its port and
+its certificate here first (`check_port`, `tls_files`), so that neither fails once it started.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
+import ssl
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -26,6 +31,8 @@ from typer.core import TyperGroup
 
 from idprotect.errors import ServiceUnavailable
 from idprotect.settings import DEFAULT_DATABASE_URL
+from idprotect.store.migrate import ForeignDatabase
+from idprotect.tls import resolve_tls
 
 _DATABASE_OPTION = "--db"
 _DATABASE_ENVIRON = "IDPROTECT_DATABASE_URL"
@@ -52,13 +59,55 @@ class Commands(TyperGroup):
             raise typer.Exit(1) from None
 
 
+def tls_files(
+    tls: bool, tls_dir: Path | None, cert: Path | None, key: Path | None, db: str, host: str
+) -> tuple[str | None, str | None]:
+    """The certificate and key files for uvicorn, from the TLS options (None: plain HTTP)."""
+    files = resolve_tls(  # ValueError: options that do not go together
+        tls=tls, tls_dir=tls_dir, tls_cert=cert, tls_key=key, database_url=db, host=host
+    )
+    if files is None:
+        return None, None
+    try:  # as uvicorn will, so that a certificate it cannot use is said before it starts
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(files.certfile, files.keyfile, password=lambda: b"")
+    except ssl.SSLError as exc:
+        raise StartupError(
+            f"cannot serve HTTPS with {files.certfile}: it is not a PEM certificate with its "
+            f"unencrypted private key ({exc.strerror})"
+        ) from None
+    if files.ca_certfile is not None:
+        typer.echo(
+            f"Development CA certificate (let clients trust it): {files.ca_certfile}", err=True
+        )
+    return str(files.certfile), str(files.keyfile) if files.keyfile else None
+
+
+def check_port(host: str, port: int) -> None:
+    """Bind as uvicorn will, so that a port in use is said before anything starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def startup_failure(exc: BaseException, database_url: str) -> str | None:
     """One line saying why a command could not start; None when `exc` is not about its setup."""
     if isinstance(exc, ServiceUnavailable) and exc.__cause__ is not None:
         exc = exc.__cause__  # a unit of work that could not open the database
     if isinstance(exc, StartupError):
         return str(exc)
-    database = _shown(database_url)
+    if isinstance(exc, BrokenPipeError):
+        return None  # said by nobody: Typer ends the command quietly
+    database = shown_url(database_url)
+    if isinstance(exc, ForeignDatabase):
+        return (
+            f"the database {database} is not empty and not this idprotect's ({exc}): "
+            "idprotect migrates only an empty database or its own"
+        )
     if isinstance(exc, NoSuchModuleError) or _missing_module(exc):
         return f"the database URL {database} names an unknown or missing driver: {exc}"
     if isinstance(exc, ArgumentError):
@@ -99,7 +148,7 @@ def _given_database_url(args: list[str]) -> str:
     return os.environ.get(_DATABASE_ENVIRON, DEFAULT_DATABASE_URL)
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL as it may be printed: without its password."""
     try:
         return make_url(url).render_as_string(hide_password=True)

@@ -28,9 +28,6 @@ from idprotect.auth.keysets import KeySource
 from idprotect.domain.clock import Clock
 from idprotect.store.engine import Database
 
-# How long a rotated-out key keeps verifying the tokens it signed, by default.
-DEFAULT_ROTATION_GRACE = timedelta(hours=24)
-
 
 def signing_key(database: Database, now: datetime) -> SigningKey:
     """The key that signs new tokens; the first one is generated and stored on first use."""
@@ -54,6 +51,14 @@ def rotate_signing_keys(database: Database, now: datetime, grace: timedelta) -> 
         identity.add_signing_key(key)
         identity.retire_signing_keys(except_kid=key.kid, at=now + grace)
     return key
+
+
+def list_signing_keys(database: Database, now: datetime) -> tuple[list[SigningKey], str | None]:
+    """Every stored key, the one that signs first, and its kid (None before the first token)."""
+    with database.identity() as identity:
+        keys = identity.all_signing_keys()
+    valid = (key for key in keys if key.retired_at is None or key.retired_at > now)
+    return keys, next((key.kid for key in valid), None)
 
 
 def public_jwks(database: Database, now: datetime) -> dict[str, list[dict[str, object]]]:
@@ -149,6 +154,12 @@ def unregistered_app(tenant_id: str, client_id: str) -> AppRegistration:
         app_roles=frozenset(),
         secret_hash="",
     )
+
+
+def list_apps(database: Database, tenant_id: str | None) -> list[AppRegistration]:
+    """One tenant's app registrations, or (None) every tenant's."""
+    with database.identity() as identity:
+        return identity.list_apps(tenant_id)
 
 
 def find_app(database: Database, tenant_id: str, client_id: str) -> AppRegistration | None:

@@ -30,6 +30,10 @@ READ_RISK_EVENTS = Requirement(
 )
 # The /_admin extension API: its own permission, which no Graph permission implies.
 ADMINISTER = Requirement(permissions=frozenset({"IdentityProtection.Admin"}), roles=None)
+# Every permission some operation accepts: what a token of the built-in issuer may grant.
+PERMISSIONS = frozenset[str]().union(
+    *(r.permissions for r in (READ_RISKY_USERS, WRITE_RISKY_USERS, READ_RISK_EVENTS, ADMINISTER))
+)
 
 _MISSING_SCOPES = (
     "You cannot perform the requested operation, required scopes are missing in the token."

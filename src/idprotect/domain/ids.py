@@ -14,7 +14,7 @@ def normalize_object_id(value: str) -> str:
 
 
 def is_guid(value: str) -> bool:
-    return bool(_GUID.match(value))
+    return _GUID.fullmatch(value) is not None
 
 
 def new_detection_id() -> str:

@@ -1,0 +1,122 @@
+"""What the commands share: their common options, the checks of the values they are given,
+and the opening of their database.
+
+A value that is out of range, unknown or malformed is refused before anything starts, as a bad
+parameter (an `Error:` line and exit code 2); each check is written once, here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Any
+
+import typer
+
+from idprotect.auth.permissions import PERMISSIONS
+from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.auth.roles import ROLE_NAMES
+from idprotect.domain.ids import is_guid
+from idprotect.store.engine import Database, make_engine
+from idprotect.store.migrate import upgrade_database
+
+_DURATION = re.compile(r"([0-9]+)([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+LONGEST_DURATION = timedelta(days=365)
+DAY = 24 * 60 * 60  # seconds: the longest timeout
+GIB = 1024**3  # the largest body limit
+# Spellings as given (any case) -> as tokens carry them.
+_PERMISSIONS = {name.lower(): name for name in PERMISSIONS}
+_DIRECTORY_ROLES = {
+    **{name.lower(): role_id for name, role_id in ROLE_NAMES.items()},
+    **{role_id: role_id for role_id in ROLE_NAMES.values()},
+}
+
+
+def tenant_id(value: str | None) -> str | None:
+    """A tenant id is a GUID, as Entra's are; kept in lower case, as tokens carry it."""
+    if value is None:
+        return None
+    if not is_guid(value):
+        raise typer.BadParameter(f"{value!r} is not a tenant id (a GUID such as {DEMO_TENANT_ID}).")
+    return value.lower()
+
+
+DbUrl = Annotated[
+    str,
+    typer.Option(
+        "--db", envvar="IDPROTECT_DATABASE_URL", metavar="URL", help="SQLAlchemy database URL."
+    ),
+]
+TenantId = Annotated[
+    str, typer.Option("--tenant", metavar="GUID", callback=tenant_id, help="Tenant id.")
+]
+Port = Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on.")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON, for scripts.")]
+
+
+def seconds(help: str, *, whole: bool = False) -> Any:
+    """An option in seconds: more than none, at most a day."""
+    return typer.Option(metavar="SECONDS", min=1 if whole else 0.001, max=DAY, help=help)
+
+
+def byte_count(help: str) -> Any:
+    """An option in bytes: at least one, at most a GiB."""
+    return typer.Option(metavar="BYTES", min=1, max=GIB, help=help)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90s`, `15m`, `1h`, `7d`: at most a year."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise typer.BadParameter(f"{text!r} is not a duration such as 90s, 15m, 1h or 7d.")
+    digits, unit = match.group(1).lstrip("0") or "0", match.group(2)
+    # Nine digits at most: timedelta's own limit is 999,999,999 days.
+    duration = timedelta(**{_UNITS[unit]: int(digits)}) if len(digits) <= 9 else None
+    if duration is None or duration > LONGEST_DURATION:
+        raise typer.BadParameter(f"{text!r} is longer than a year (365d).")
+    return duration
+
+
+def lifetime(text: str) -> str:
+    """A token's lifetime: a duration of at least a second."""
+    if not parse_duration(text):
+        raise typer.BadParameter(f"{text!r} is no time at all: a token lives 1s at least.")
+    return text
+
+
+def grace(text: str) -> str:
+    """How long rotated-out keys keep verifying: a duration, 0s included."""
+    parse_duration(text)
+    return text
+
+
+def app_roles(text: str) -> frozenset[str]:
+    """App roles (application permissions), comma-separated: the ones idprotect checks."""
+    return _known(text, _PERMISSIONS, "app role", ", ".join(sorted(PERMISSIONS)))
+
+
+def scopes(text: str) -> frozenset[str]:
+    """Delegated scopes, comma-separated: the permissions idprotect checks."""
+    return _known(text, _PERMISSIONS, "scope", ", ".join(sorted(PERMISSIONS)))
+
+
+def directory_roles(text: str) -> frozenset[str]:
+    """Directory roles by name ("Security Administrator") or template id: their template ids."""
+    names = ", ".join(sorted(ROLE_NAMES))
+    return _known(text, _DIRECTORY_ROLES, "directory role", f"{names}, or their template ids")
+
+
+def _known(text: str, spellings: Mapping[str, str], kind: str, known: str) -> frozenset[str]:
+    given = [item.strip() for item in text.split(",") if item.strip()]
+    unknown = [item for item in given if item.lower() not in spellings]
+    if unknown:
+        raise typer.BadParameter(f"unknown {kind} {unknown[0]!r}; the known ones: {known}.")
+    return frozenset(spellings[item.lower()] for item in given)
+
+
+def open_database(url: str) -> Database:
+    """The database at `url`, migrated first (ForeignDatabase if it is another application's)."""
+    upgrade_database(url)
+    return Database(make_engine(url))
