@@ -238,6 +238,8 @@ def test_the_newest_item_keeps_the_user_id_when_asked_for_by_its_ticks(
         str(MAX_TICKS),  # 9999-12-31T23:59:59.9999999Z, the last moment
         str(MAX_TICKS + 1),
         "0" + str(MAX_TICKS),
+        "0639079542001234560",  # the newest item's ticks, written with a leading zero
+        "00",
         "9" * 20,
         "9" * 5000,  # more digits than int() converts
         "²",

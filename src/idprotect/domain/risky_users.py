@@ -100,11 +100,13 @@ def _ticks_of_item_id(user_id: str, item_id: str, latest_ticks: int | None) -> i
     suffix = item_id[len(user_id) :]
     if not suffix:
         return latest_ticks
+    # Measured before int(), which refuses more than 4,300 digits: ticks have at most 19.
     if not (suffix.isascii() and suffix.isdigit() and len(suffix) <= 19):
         return None
     ticks = int(suffix)
-    # Beyond the last representable moment no item exists (and no 64-bit column holds it).
-    return ticks if ticks <= MAX_TICKS else None
+    # An id is matched as written: `0636…` is not the id of the item `636…`. Beyond the last
+    # representable moment no item exists (and no 64-bit column holds it).
+    return ticks if str(ticks) == suffix and ticks <= MAX_TICKS else None
 
 
 # The most users one admin action may name (Graph documents 60 for dismiss on beta; idprotect
