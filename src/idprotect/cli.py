@@ -15,7 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_identity import register as register_identity_commands
-from idprotect.cli_options import DbUrl, Port, TenantId, byte_count, open_database, seconds
+from idprotect.cli_options import (
+    DbUrl,
+    Port,
+    TenantId,
+    byte_count,
+    migrate,
+    open_database,
+    seconds,
+)
 from idprotect.cli_startup import Commands, check_port, shown_url, tls_files
 from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
@@ -23,7 +31,6 @@ from idprotect.odata.options import MAX_TOP
 from idprotect.serving import uvicorn_options
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, HttpParser, Settings
 from idprotect.store.engine import Database, make_engine
-from idprotect.store.migrate import upgrade_database
 
 app = typer.Typer(
     cls=Commands,  # a failure to start is one line on stderr (cli_startup.py)
@@ -149,7 +156,7 @@ def serve(
         ),
     )
     check_port(host, port)
-    upgrade_database(db)
+    migrate(db)
     if demo:
         _load_demo_if_empty(db)
     scheme = "https" if ssl_certfile else "http"
@@ -255,19 +262,26 @@ def _seed_generated(database: Database, users: int, tenant: str) -> None:
     )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("Generating users", total=users)
+        indexes = progress.add_task("Building indexes", visible=False, start=False)
+
+        def indexing(built: int, total: int) -> None:
+            progress.start_task(indexes)  # its clock starts with the first index
+            progress.update(indexes, completed=built, total=total, visible=True)
+
         generate_tenant(
             database,
             tenant_id=tenant,
             users=users,
             now=utc_now(),
             progress=lambda done: progress.update(task, completed=done),
+            index_progress=indexing,
         )
 
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbUrl = DEFAULT_DATABASE_URL) -> None:
-    """Apply all schema migrations."""
-    upgrade_database(db)
+    """Apply all schema migrations, and build any index an interrupted seed left out."""
+    migrate(db)
     console.print("Database schema is up to date.")
 
 

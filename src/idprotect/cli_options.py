@@ -118,5 +118,13 @@ def _known(text: str, spellings: Mapping[str, str], kind: str, known: str) -> fr
 
 def open_database(url: str) -> Database:
     """The database at `url`, migrated first (ForeignDatabase if it is another application's)."""
-    upgrade_database(url)
+    migrate(url)
     return Database(make_engine(url))
+
+
+def migrate(url: str) -> None:
+    """Migrate the database at `url`, and say which indexes were built again: those a bulk load
+    dropped and did not live to build (store/loading.py)."""
+    built = upgrade_database(url)
+    if built:
+        typer.echo(f"Built {len(built)} missing indexes: {', '.join(built)}.", err=True)

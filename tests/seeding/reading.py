@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from idprotect.domain.models import RiskDetection, RiskyUser
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.transitions import aggregate_level
 from idprotect.store.engine import Database
-from idprotect.store.tables import risky_user_history, users
+from idprotect.store.tables import risk_detections, risky_user_history, users
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,16 @@ def assert_consistent(tenant: Tenant) -> None:
             assert state in {RiskState.DISMISSED, RiskState.CONFIRMED_SAFE}, user
             assert (level, active) == (RiskLevel.NONE, []), user
         assert tenant.history_counts.get(user.id, 0) >= 1, user
+
+
+def rows_digest(database: Database, tenant_id: str) -> str:
+    """A SHA-256 of every row of the tenant's users, detections and history, in key order: the
+    same on SQLite and PostgreSQL (values as SQLAlchemy gives them back)."""
+    digest = hashlib.sha256()
+    with database.unit_of_work() as store:
+        for table in (users, risk_detections, risky_user_history):
+            key = list(table.primary_key.columns)
+            query = select(table).where(table.c.tenant_id == tenant_id).order_by(*key)
+            for row in store.connection.execute(query):
+                digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()

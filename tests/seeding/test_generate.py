@@ -14,10 +14,14 @@ from idprotect.seeding import generate
 from idprotect.seeding.generate import generate_tenant
 from idprotect.seeding.population import TenantShape, build_chunk
 from idprotect.store.engine import Database
-from tests.seeding.reading import assert_consistent, read_tenant
+from tests.seeding.reading import assert_consistent, read_tenant, rows_digest
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 TENANT = "bench"
+# rows_digest of the tenant in test_a_fixed_seed_loads_the_rows_it_always_loaded, as commit
+# 8ca8a2f loaded it (before loads dropped the indexes and built them at the end, and before
+# PostgreSQL loads used COPY), on SQLite and PostgreSQL alike.
+ROWS_OF_SEED_5 = "684478538376a7f479626746e321f66b1c38a86a3661c3714609e3115198c123"
 
 
 def test_generate_tenant_makes_exactly_the_users_asked_for(database: Database) -> None:
@@ -56,6 +60,14 @@ def test_the_same_seed_gives_the_same_tenant(sqlite_database: Database) -> None:
     assert a.risky_users == b.risky_users
     assert a.detections == b.detections
     assert {u.id for u in a.risky_users}.isdisjoint(u.id for u in c.risky_users)
+
+
+def test_a_fixed_seed_loads_the_rows_it_always_loaded(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generate, "CHUNK_USERS", 400)
+    generate_tenant(database, tenant_id=TENANT, users=1_000, now=NOW, seed=5)
+    assert rows_digest(database, TENANT) == ROWS_OF_SEED_5
 
 
 def test_chunks_built_by_worker_processes_are_saved_in_order(

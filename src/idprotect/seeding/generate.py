@@ -20,9 +20,12 @@ from datetime import datetime
 from idprotect.seeding.population import TenantShape, build_chunk
 from idprotect.store.bulk import BulkRows, prepare_rows
 from idprotect.store.engine import Database
+from idprotect.store.loading import IndexProgress, bulk_load
 
 CHUNK_USERS = 5_000
-# Past two builders the writer is the bottleneck; more would only hold rows in memory.
+# A builder per CPU: the writer (this process) mostly waits, as it inserts into tables without
+# their secondary indexes (store/loading.py). Past three builders it is the bottleneck, and
+# more would only hold rows in memory.
 _MAX_WORKERS = 3
 
 
@@ -43,22 +46,25 @@ def generate_tenant(
     detections_per_user: float = 3.0,
     seed: int = 1,
     progress: Callable[[int], None] | None = None,
+    index_progress: IndexProgress | None = None,
 ) -> None:
     """Insert `users` new risky users, each with one history item and at least one detection
     (about `detections_per_user` on average), one transaction per chunk of CHUNK_USERS users.
 
     The same arguments give the same tenant, so the tenant must not hold it yet (a second run
-    fails on its first chunk). `progress` gets the number of users saved so far.
+    fails on its first chunk). `progress` gets the number of users saved so far; if the load
+    builds the indexes at its end (store/loading.py), `index_progress` gets (built, to build).
     """
     shape = TenantShape(users=users, now=now, detections_per_user=detections_per_user, seed=seed)
     job = _Job(shape, tenant_id, database.engine.dialect.name, CHUNK_USERS)
     with database.unit_of_work(write=True) as store:
         store.ensure_tenant(tenant_id)
     saved = 0
-    with _gc_paused(), _chunk_rows(job) as chunks:
+    # The workers are gone before the load ends, which may build the indexes (on every CPU).
+    load = bulk_load(database, users=users, index_progress=index_progress)
+    with load as insert, _gc_paused(), _chunk_rows(job) as chunks:
         for count, rows in chunks:
-            with database.unit_of_work(write=True) as store:
-                store.bulk_insert_rows(rows)
+            insert(rows)
             saved += count
             if progress is not None:
                 progress(saved)
@@ -85,7 +91,7 @@ def _chunk_rows(job: _Job) -> Iterator[Iterator[tuple[int, BulkRows]]]:
     if len(starts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield (_rows(job, start) for start in starts)
         return
-    workers = min(len(starts), _MAX_WORKERS, max(1, _cpus() - 1))
+    workers = min(len(starts), _MAX_WORKERS, _cpus())
     # fork, not spawn: spawn re-imports the caller's __main__, which breaks scripts that
     # have no `if __name__ == "__main__"` guard. Workers touch no connection of this process
     # and all start at the first submit, before the pool starts its own thread.

@@ -1,4 +1,4 @@
-"""Bulk inserts of new rows: plain tuples straight to the driver, for loading large tenants.
+"""Bulk inserts of new rows for large tenants: plain tuples straight to the driver, or COPY.
 
 The Core inserts in repository.py run SQLAlchemy's per-value processing, which is most of the
 time of a million-row load. Here each row is one tuple in the order of its column list, and
@@ -39,6 +39,7 @@ DETECTION_COLUMNS = (
 )  # fmt: skip
 
 _NO_LOCATION = Location()
+_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +75,33 @@ def insert_rows(connection: Connection, rows: BulkRows) -> None:
     if rows.dialect != connection.dialect.name:
         raise ValueError(f"rows prepared for {rows.dialect}, not {connection.dialect.name}")
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    if connection.dialect.name == "sqlite":
-        # Every row goes into several indexes at random places: with SQLite's default 2 MB
-        # page cache each insert rereads pages from disk. Loads get 256 MB (this connection).
-        connection.exec_driver_sql("PRAGMA cache_size=-262144")
     batches = (
         ("users", USER_COLUMNS, rows.users),
         ("risk_detections", DETECTION_COLUMNS, rows.detections),
         ("risky_user_history", HISTORY_COLUMNS, rows.history_items),
     )
     for table, columns, values in batches:
-        if values:
+        if not values:
+            continue
+        if connection.dialect.name == "postgresql":
+            _copy(connection, table, columns, values)
+        else:
             marks = ", ".join([mark] * len(columns))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             connection.exec_driver_sql(sql, values)
+
+
+def _copy(
+    connection: Connection, table: str, columns: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL's COPY: one stream per table instead of one INSERT per row."""
+    driver: Any = connection.connection.driver_connection  # psycopg's own connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in values:
+            copy.write_row(row)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -100,7 +114,8 @@ def _utc(moment: datetime) -> datetime:
 
 def _sqlite_datetime(moment: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text: naive UTC, always with six fractional digits."""
-    return _utc(moment).isoformat(" ", "microseconds")[:26]
+    m = _utc(moment)  # the fields formatted take half the time of isoformat(" ")[:26]
+    return _SQLITE_DATETIME % (m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond)
 
 
 def _naive_utc(moment: datetime) -> datetime:

@@ -19,6 +19,7 @@ from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 
 _WRITE = "idprotect_write"
+_BATCH_BUSY_TIMEOUT_MS = 15 * 60 * 1000
 
 
 def make_engine(url: str, *, pool_size: int = 8, busy_timeout: float = 30.0) -> Engine:
@@ -110,6 +111,30 @@ class Database:
         """A transaction on the built-in issuer's keys and the app registrations."""
         with self._transaction(write) as connection:
             yield SqlIdentityStore(connection)
+
+    @contextmanager
+    def dedicated_connection(self) -> Iterator[Connection]:
+        """A connection of its own for a batch job (a bulk load, an index build), held until
+        the job ends and then closed, never pooled: session settings the job makes die with it.
+        Its transactions are writers' (see `write_transaction`)."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_WRITE: True})
+            if self.engine.dialect.name == "sqlite":
+                # Another batch job may hold the write lock for as long as it takes to build
+                # an index (minutes for millions of rows): wait for it rather than fail.
+                connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    f"PRAGMA busy_timeout={_BATCH_BUSY_TIMEOUT_MS}"
+                )
+            try:
+                yield connection
+            finally:
+                connection.invalidate()
+
+    @contextmanager
+    def write_transaction(self, connection: Connection) -> Iterator[None]:
+        """A transaction on a dedicated connection, queued with this process's other writers."""
+        with self._write_lock, connection.begin():
+            yield
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Connection]:

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, inspect, text
 
+from idprotect.store.engine import Database, make_engine
+from idprotect.store.indexes import build_missing_indexes
 from idprotect.store.tables import risky_user_history
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,9 +30,19 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade_database(url: str, revision: str = "head") -> None:
-    """Migrates the database at `url`; ForeignDatabase if it is another application's."""
+def upgrade_database(url: str, revision: str = "head") -> list[str]:
+    """Migrate to `revision` (ForeignDatabase if the database is another application's). At
+    head, also build the secondary indexes a bulk load dropped and
+    did not live to build again; their names are returned (usually none)."""
     command.upgrade(alembic_config(url), revision)
+    if revision != "head":
+        return []
+    database = Database(make_engine(url, pool_size=1))
+    try:
+        with database.dedicated_connection() as connection:
+            return build_missing_indexes(database, connection)
+    finally:
+        database.dispose()
 
 
 def refuse_foreign(connection: Connection, known_revisions: Set[str]) -> None:

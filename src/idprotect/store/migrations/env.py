@@ -5,11 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
+from idprotect.store.indexes import SCHEMA_LOCK
 from idprotect.store.migrate import refuse_foreign
 from idprotect.store.tables import metadata
-
-# Any constant works: it only has to be the same for every idprotect process.
-_MIGRATION_LOCK = 7_204_211
 
 
 def run_migrations_online() -> None:
@@ -20,7 +18,7 @@ def run_migrations_online() -> None:
         postgres = connection.dialect.name == "postgresql"
         if postgres:
             # Several servers starting at once on one database migrate one after the other.
-            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
             connection.commit()
         try:
             known = {script.revision for script in context.script.walk_revisions()}
@@ -35,7 +33,7 @@ def run_migrations_online() -> None:
                 context.run_migrations()
         finally:
             if postgres:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK})
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
                 connection.commit()
     engine.dispose()
 

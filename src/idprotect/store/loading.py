@@ -1,0 +1,111 @@
+"""Bulk loads: chunks of new rows saved on one connection tuned for loading, with the secondary
+indexes dropped first and built at the end when that is the faster way.
+
+A chunk is one transaction, as before. A row inserted goes into each secondary index too (a
+search and page writes per index); building an index after the load is one scan and one sort,
+which cost less for each of them (docs/performance.md, "Seeding"). But a build sorts every row
+of the table, the old ones too, so the indexes are dropped only when the load at least doubles
+the users table: a new or nearly empty database.
+
+If the process dies with indexes dropped, the database stays correct (queries scan instead of
+seeking) and `db upgrade`, `serve` or the next `seed` builds them (store/indexes.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, func, select
+
+from idprotect.store.bulk import BulkRows, insert_rows
+from idprotect.store.engine import Database
+from idprotect.store.indexes import (
+    BULK_TABLES,
+    SECONDARY_INDEXES,
+    build_missing_indexes,
+    drop_indexes,
+)
+from idprotect.store.tables import users as users_table
+
+Insert = Callable[[BulkRows], None]
+IndexProgress = Callable[[int, int], None]
+
+
+@contextmanager
+def bulk_load(
+    database: Database, *, users: int, index_progress: IndexProgress | None = None
+) -> Iterator[Insert]:
+    """A function that saves one chunk of rows per call, each in its own transaction, for a
+    load of about `users` new users. The indexes are whole again when the block ends, even if
+    it raises, and their statistics current; `index_progress` gets (built, to build) as they
+    are built."""
+    with database.dedicated_connection() as connection:
+        _tune_for_loading(connection)
+        with database.write_transaction(connection):
+            rebuild = _rebuild_is_faster(connection, users)
+            if rebuild:
+                drop_indexes(connection, list(SECONDARY_INDEXES))
+        try:
+            yield lambda rows: _insert(database, connection, rows)
+        finally:
+            if rebuild:
+                _tune_for_indexing(connection)
+                build_missing_indexes(database, connection, progress=index_progress)
+            with database.write_transaction(connection):
+                refresh_statistics(connection)
+
+
+def _insert(database: Database, connection: Connection, rows: BulkRows) -> None:
+    with database.write_transaction(connection):
+        insert_rows(connection, rows)
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """Statistics of the loaded tables, for the query planner: without them PostgreSQL plans
+    the actions' statements as for empty tables (scans where one row is wanted), and SQLite
+    knows nothing of its indexes' selectivity."""
+    tables = ", ".join(table.name for table in BULK_TABLES)
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {tables}")
+    else:
+        # A sample of each index is enough for SQLite's planner, and takes a second, not a scan.
+        connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        for table in BULK_TABLES:
+            connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _rebuild_is_faster(connection: Connection, users: int) -> bool:
+    """Whether the users table holds fewer users than the load adds (counted up to that)."""
+    sample = select(users_table.c.id).limit(users).subquery()
+    present = connection.execute(select(func.count()).select_from(sample)).scalar_one()
+    return bool(present < users)
+
+
+def _tune_for_loading(connection: Connection) -> None:
+    """Session settings for this connection only: it is closed, not pooled, after the load."""
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        # SQLite's default page cache is 2 MB; the load and the index builds reread less
+        # with 256 MB.
+        driver.execute("PRAGMA cache_size=-262144")
+    else:
+        # A crash loses at most the last commits, never consistency. The index builds at the
+        # end commit with the default again, which makes every commit before them durable.
+        connection.exec_driver_sql("SET synchronous_commit = off")
+        connection.commit()
+
+
+def _tune_for_indexing(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # SQLite sorts in this process: on every CPU, as the load's workers are done.
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute(f"PRAGMA threads={threads}")
+    else:
+        # (A larger maintenance_work_mem made no difference: PostgreSQL sorts on disk well.)
+        connection.exec_driver_sql("SET synchronous_commit = on")
+        connection.commit()
