@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from idprotect.domain.clock import from_ticks, to_ticks
+import pytest
+
+from idprotect.domain.clock import from_ticks, to_ticks, utc_now
 from idprotect.domain.enums import EVOLVABLE, ActivityType, RiskDetail, RiskState, TokenIssuerType
-from idprotect.domain.ids import new_detection_id, normalize_object_id
+from idprotect.domain.ids import is_guid, new_detection_id, normalize_object_id
 
 
 def test_ticks_match_graphs_history_sample() -> None:
@@ -43,3 +45,30 @@ def test_detection_ids_have_graphs_shape() -> None:
     detection_id = new_detection_id()
     assert len(detection_id) == 64
     int(detection_id, 16)
+
+
+GUID = "04487EE0-F4F6-4E7F-8999-FACC5A30E232"
+
+
+@pytest.mark.parametrize(
+    ("value", "guid"),
+    [
+        (GUID, True),
+        (GUID.lower(), True),
+        (GUID + "\n", False),
+        (GUID + "0", False),
+        ("x" + GUID, False),
+        (GUID.replace("-", ""), False),
+        ("{" + GUID + "}", False),
+        ("", False),
+    ],
+)
+def test_only_a_whole_guid_is_a_guid(value: str, guid: bool) -> None:
+    assert is_guid(value) is guid
+    assert normalize_object_id(value) == (value.lower() if guid else value)
+
+
+def test_the_clock_reads_aware_utc() -> None:
+    now = utc_now()
+    assert now.tzinfo is UTC
+    assert abs(now - datetime.now(UTC)).total_seconds() < 60

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from idprotect.odata.schema import (
     Schema,
     String,
 )
-from idprotect.odata.tree import And, Comparison, In, Not, Or, StartsWith
+from idprotect.odata.tree import And, Comparison, In, Not, Or, StartsWith, format_literal
 
 RISK_LEVEL = Enum(
     "riskLevel", frozenset({"low", "medium", "high", "hidden", "none", "unknownFutureValue"})
@@ -585,6 +586,56 @@ def test_enums_need_members() -> None:
         Enum("riskLevel", frozenset())
 
 
+ACTIVITY_EVOLVABLE = Enum(
+    "activityType",
+    frozenset({"signin", "user", "unknownFutureValue", "servicePrincipal"}),
+    evolvable=frozenset({"servicePrincipal"}),
+)
+
+
+def test_an_enum_holds_its_members_as_frozen_sets_whatever_it_was_given() -> None:
+    members: Any = {"signin", "user", "unknownFutureValue", "servicePrincipal"}
+    evolvable: Any = ["servicePrincipal"]
+    kind = Enum("activityType", members, evolvable=evolvable)
+
+    assert type(kind.members) is frozenset
+    assert type(kind.evolvable) is frozenset
+    assert kind == Enum(
+        "activityType",
+        frozenset({"signin", "user", "unknownFutureValue", "servicePrincipal"}),
+        evolvable=frozenset({"servicePrincipal"}),
+    )
+    assert hash(kind) == hash(ACTIVITY_EVOLVABLE)
+    assert (kind.name, kind.qualified_name, kind.sentinel) == (
+        "activityType",
+        "microsoft.graph.activityType",
+        "unknownFutureValue",
+    )
+
+
+@pytest.mark.parametrize(
+    ("members", "evolvable", "sentinel"),
+    [
+        ({"a", "unknownFutureValue"}, {"b"}, "unknownFutureValue"),
+        ({"a", "b"}, {"b"}, "unknownFutureValue"),
+        ({"a", "b", "UnknownFutureValue"}, {"b"}, "unknownFutureValue"),
+        ({"a", "b", "unknownFutureValue"}, {"a", "c"}, "unknownFutureValue"),
+    ],
+)
+def test_evolvable_members_and_their_sentinel_must_be_members(
+    members: set[str], evolvable: set[str], sentinel: str
+) -> None:
+    with pytest.raises(ValueError, match=r"^evolvable members of kind must be members$"):
+        Enum("kind", frozenset(members), evolvable=frozenset(evolvable), sentinel=sentinel)
+
+
+def test_an_enum_without_evolvable_members_needs_no_sentinel_among_them() -> None:
+    kind = Enum("kind", frozenset({"a"}), sentinel="absent")
+    assert (kind.evolvable, kind.sentinel) == (frozenset(), "absent")
+    assert Enum("kind", frozenset({"a", "b", "UnknownFutureValue"}), frozenset({"b"}),
+                "UnknownFutureValue").evolvable == {"b"}  # fmt: skip
+
+
 # -- evaluation: the reference semantics, nulls included ------------------------------------
 
 JUNE = datetime(2021, 6, 1, tzinfo=UTC)
@@ -825,3 +876,90 @@ def test_function_names(text: str, reason: str | None) -> None:
     with pytest.raises(BadRequest) as raised:
         parse_filter(text, RISKY_USERS)
     assert raised.value.message == f"Invalid filter clause: {reason}."
+
+
+# -- how trees print, and what each parsing step says when it stops ---------------------------
+
+
+def test_unparse_writes_keywords_in_lower_case_and_groups_only_what_needs_it() -> None:
+    text = (
+        "riskLevel EQ 'high' AND (isDeleted eq false OR not (startswith(userDisplayName,'A'))) "
+        "and riskState in ('atRisk', 'dismissed') and riskLastUpdatedDateTime gt "
+        "2021-06-01T00:00:00.5+02:00"
+    )
+    assert unparse(parse_filter(text, RISKY_USERS)) == (
+        "riskLevel eq 'high' and (isDeleted eq false or not (startswith(userDisplayName,'A'))) "
+        "and riskState in ('atRisk','dismissed') and riskLastUpdatedDateTime gt "
+        "2021-05-31T22:00:00.5Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2021, 6, 1, 0, 0, 0, 500000, tzinfo=UTC), "2021-06-01T00:00:00.5Z"),
+        (datetime(2021, 6, 1, 0, 0, 0, 50000, tzinfo=UTC), "2021-06-01T00:00:00.05Z"),
+        (datetime(2021, 6, 1, 0, 0, 0, 1, tzinfo=UTC), "2021-06-01T00:00:00.000001Z"),
+        (datetime(2021, 6, 1, 2, 0, tzinfo=timezone(timedelta(hours=2))), "2021-06-01T00:00:00Z"),
+        (datetime(2021, 6, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5))), "2021-06-01T05:00:00Z"),
+    ],
+)
+def test_datetime_literals_print_in_utc_with_the_fraction_they_need(
+    moment: datetime, text: str
+) -> None:
+    assert format_literal(moment) == text
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["(isDeleted eq true) and ", "not (isDeleted eq true) or ", "not not (isDeleted eq true) and "],
+)
+def test_after_side_by_side_groups_nesting_counts_from_where_it_is(before: str) -> None:
+    assert parse_filter(before + AT_LIMIT, RISKY_USERS) is not None
+    with pytest.raises(BadRequest, match="nesting deeper than 50 levels"):
+        parse_filter(before + DEEP, RISKY_USERS)
+
+
+def test_startswith_needs_the_property_to_allow_it() -> None:
+    schema = Schema({"userDisplayName": Property.of(String(), [Operator.EQ])})
+    with pytest.raises(BadRequest) as raised:
+        parse_filter("startswith(userDisplayName,'a')", schema)
+    assert raised.value.message == (
+        "Invalid filter clause: function 'startswith' is not supported on 'userDisplayName' "
+        "(String) at column 1."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("riskLevel in (null)", "null cannot be used with 'in' at column 15"),
+        ("riskLevel in ('high', 2)", "expected a value of type riskLevel for 'riskLevel', found "
+         "number 2 at column 23"),
+        ("riskLevel in ('high' 'low')", "expected ',' or ')', found string 'low' at column 22"),
+        ("riskLevel in ('high',", "expected a literal, found end of filter at column 22"),
+        ("riskLevel 'eq' 'high'", "expected an operator after 'riskLevel', found string 'eq' at "
+         "column 11"),
+        ("riskLevel riskState 'high'", "expected an operator after 'riskLevel', found name "
+         "'riskState' at column 11"),
+    ],
+)  # fmt: skip
+def test_lists_and_operators_say_what_they_expected(text: str, reason: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse_filter(text, RISKY_USERS)
+    assert raised.value.message == f"Invalid filter clause: {reason}."
+
+
+def test_a_type_alone_allows_its_default_operators() -> None:
+    assert Property.of(String()) == Property(String(), String.default)
+    assert Property.of(RISK_LEVEL).operators == {Operator.EQ, Operator.NE, Operator.IN}
+    schema = Schema({"a": Boolean(), "b/c": Property.of(String(), [Operator.GT])})
+    assert dict(schema) == {
+        "a": Property(Boolean(), frozenset({Operator.EQ, Operator.NE})),
+        "b/c": Property(String(), frozenset({Operator.GT})),
+    }
+
+
+def test_every_unsuitable_operator_is_named() -> None:
+    with pytest.raises(ValueError, match=r"^operators gt, lt cannot apply to a Boolean property$"):
+        Property.of(Boolean(), [Operator.LT, Operator.GT, Operator.EQ])

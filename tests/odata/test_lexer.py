@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
 from idprotect.errors import BadRequest
-from idprotect.odata.lexer import Kind, TokenValue, parse_datetime, tokenize
+from idprotect.odata.lexer import Kind, Token, TokenValue, parse_datetime, tokenize
 
 K = Kind
 
@@ -201,3 +202,32 @@ def test_datetimes_become_aware_utc_truncated_to_microseconds(text: str, moment:
 def test_impossible_datetimes_are_refused(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_datetime(text)
+
+
+def test_the_end_token_has_no_text_and_stands_after_the_last_character() -> None:
+    assert tokenize("x  ")[-1] == Token(Kind.END, "", 4)
+    assert tokenize("")[-1] == Token(Kind.END, "", 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2021-06-01", "expected yyyy-mm-ddThh:mm[:ss[.fffffff]] and Z or an offset"),
+        ("2021-06-01T00:00:00+24:00", "offset out of range"),
+        ("2021-06-01T00:00:00-23:60", "offset out of range"),
+        ("2021-06-01T00:00:00", "a time zone is required, e.g. Z"),
+        ("2021-06-01T00:00:00." + "1" * 4000 + "Z", "at most 7 fractional digits"),
+    ],
+)
+def test_datetime_refusals_say_exactly_why(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(reason)}$"):
+        parse_datetime(text)
+
+
+def test_strings_with_doubled_quotes_end_at_their_own_closing_quote() -> None:
+    assert _lex("'a''b' eq 'c'''") == [
+        (K.STRING, "a'b", 1),
+        (K.KEYWORD, "eq", 8),
+        (K.STRING, "c'", 11),
+        (K.END, None, 16),
+    ]

@@ -395,3 +395,64 @@ def test_query_options_bind_their_tokens_to_the_parent_given() -> None:
         KEY, "t", "history", query, "user_id=a"
     )
     assert options.binding(KEY, "t") == TokenBinding(KEY, "t", "history", query, "")
+
+
+# -- what is bound and written stays as it is from one version to the next -------------------
+
+
+@pytest.mark.parametrize(
+    ("position", "binding", "token"),
+    [
+        (("user-1", 7, None), BINDING,
+         "WyJyaXNreVVzZXJzIiwiOGUzNWMyY2QzYmY2NjQxYiIsInVzZXItMSIsNyxudWxsXQ"
+         ".OlCSf8eiTm8c7PeYE0Zi4w"),
+        ((636901020140973557,), USER_A,
+         "WyJoaXN0b3J5KHVzZXJfaWQ9YSkiLCI4ZTM1YzJjZDNiZjY2NDFiIiw2MzY5MDEwMjAxNDA5NzM1NTdd"
+         ".duRmuaiYaqmgj537sHjqpw"),
+    ],
+)  # fmt: skip
+def test_tokens_are_written_the_same_by_every_process_and_version(
+    position: tuple[str | int | None, ...], binding: TokenBinding, token: str
+) -> None:
+    # The processes of one deployment, old and new during an upgrade, read each other's tokens.
+    assert encode_skiptoken(position, binding) == token
+    assert decode_skiptoken(token, binding) == position
+
+
+def test_the_canonical_query_is_the_filter_order_and_selection_as_text() -> None:
+    options = parse(
+        "$select=riskLevel,id&$orderby=riskLastUpdatedDateTime DESC&"
+        "$filter=riskLevel eq 'high' and (isDeleted eq false or not (riskState eq 'atRisk'))"
+    )
+    assert options.canonical_query() == (
+        "riskLevel eq 'high' and (isDeleted eq false or not (riskState eq 'atRisk'))\n"
+        "riskLastUpdatedDateTime desc\n"
+        "riskLevel,id"
+    )
+    assert parse("$orderby=riskLevel").canonical_query() == "\nriskLevel asc\n"
+
+
+@pytest.mark.parametrize(
+    ("orderby", "text"), [(OrderBy("riskLevel"), "riskLevel asc"), (OrderBy("x", True), "x desc")]
+)
+def test_an_orderby_as_text(orderby: OrderBy, text: str) -> None:
+    assert orderby.text() == text
+
+
+def test_other_parameters_may_come_first() -> None:
+    options = parse("tracking=1&foo=bar&$top=3&x=&$select=id")
+    assert (options.top, options.select) == (3, ("id",))
+    assert options.original == (("$top", "3"), ("$select", "id"))
+
+
+@pytest.mark.parametrize("value", ["X5", "x5", "0X5", " ", "5X"])
+def test_top_takes_nothing_but_digits(value: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse(f"$top={value}")
+    assert raised.value.message == f"Invalid value '{value}' for query option '$top': {TOP_RULE}"
+
+
+def test_an_orderby_with_a_word_too_many_names_it_and_what_came_before() -> None:
+    with pytest.raises(BadRequest) as raised:
+        parse("$orderby=riskLevel asc x")
+    assert raised.value.message == "Invalid $orderby clause: unexpected 'x' after 'riskLevel asc'."

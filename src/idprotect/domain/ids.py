@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import secrets
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# Matched whole (fullmatch): `$` would also accept a GUID followed by a newline.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def normalize_object_id(value: str) -> str:
     """GUIDs in lower case, as Graph writes them; any other id as given."""
-    return value.lower() if _GUID.match(value) else value
+    return value.lower() if _GUID.fullmatch(value) else value
 
 
 def is_guid(value: str) -> bool:
