@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -963,3 +964,21 @@ def test_a_type_alone_allows_its_default_operators() -> None:
 def test_every_unsuitable_operator_is_named() -> None:
     with pytest.raises(ValueError, match=r"^operators gt, lt cannot apply to a Boolean property$"):
         Property.of(Boolean(), [Operator.LT, Operator.GT, Operator.EQ])
+
+
+def test_datetime_literals_print_the_same_whatever_the_hosts_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    moment = datetime(2021, 6, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    try:
+        assert format_literal(moment) == "2021-06-01T00:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_an_enum_may_hold_nothing_but_its_sentinel_and_evolvable_members() -> None:
+    kind = Enum("kind", frozenset({"unknownFutureValue", "b"}), evolvable=frozenset({"b"}))
+    assert kind.members == kind.evolvable | {kind.sentinel}
