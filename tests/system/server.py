@@ -64,6 +64,7 @@ class ServerProcess:
                 return self
             except (httpx.TransportError, FileNotFoundError):  # not listening, or no CA yet
                 time.sleep(0.1)
+        self.kill()  # a server that never answered is not left running behind a failed test
         raise RuntimeError(f"server did not start: {self.log_path.read_text()}")
 
     def kill(self) -> None:
