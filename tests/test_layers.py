@@ -17,6 +17,8 @@ FORBIDDEN = {
         "sqlalchemy",
         "idprotect.api",
         "idprotect.store",
+        "idprotect.odata",
+        "idprotect.auth",
     ),
     "odata": ("fastapi", "starlette", "sqlalchemy", "idprotect.store", "idprotect.api"),
     "auth": ("fastapi", "starlette", "sqlalchemy", "idprotect.store", "idprotect.api"),

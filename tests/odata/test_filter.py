@@ -9,19 +9,11 @@ from typing import Any
 
 import pytest
 
+from idprotect.domain.predicates import And, Comparison, In, Not, Operator, Or, StartsWith
 from idprotect.errors import BadRequest
 from idprotect.odata.filter import evaluate, parse_filter, print_tree, unparse
-from idprotect.odata.schema import (
-    Boolean,
-    DateTimeOffset,
-    Enum,
-    Guid,
-    Operator,
-    Property,
-    Schema,
-    String,
-)
-from idprotect.odata.tree import And, Comparison, In, Not, Or, StartsWith, format_literal
+from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, Property, Schema, String
+from idprotect.odata.tree import format_literal
 
 RISK_LEVEL = Enum(
     "riskLevel", frozenset({"low", "medium", "high", "hidden", "none", "unknownFutureValue"})

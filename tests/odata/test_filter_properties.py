@@ -9,21 +9,22 @@ from typing import Any
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from idprotect.errors import BadRequest
-from idprotect.odata.filter import evaluate, parse_filter, print_tree, unparse
-from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, Operator, Property, Schema
-from idprotect.odata.tree import (
+from idprotect.domain.predicates import (
     And,
     Comparison,
     In,
     Literal,
     Node,
     Not,
+    Operator,
     Or,
     StartsWith,
     conjoin,
     disjoin,
 )
+from idprotect.errors import BadRequest
+from idprotect.odata.filter import evaluate, parse_filter, print_tree, unparse
+from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, Property, Schema
 from tests.odata.test_filter import RISK_DETECTIONS, RISKY_USERS
 
 SCHEMAS = st.sampled_from([RISKY_USERS, RISK_DETECTIONS])

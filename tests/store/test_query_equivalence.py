@@ -19,13 +19,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idprotect.domain.paging import PageRequest
+from idprotect.domain.predicates import (
+    Comparison,
+    In,
+    Literal,
+    Node,
+    Not,
+    Operator,
+    StartsWith,
+    conjoin,
+    disjoin,
+)
 from idprotect.domain.tenants import Licence
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.evaluate import evaluate
 from idprotect.odata.evolvable import hide_evolvable
-from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, Operator
-from idprotect.odata.tree import Comparison, In, Literal, Node, Not, StartsWith, conjoin, disjoin
+from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid
 from idprotect.store.engine import Database, make_engine
 from tests.store import query_data as data
 

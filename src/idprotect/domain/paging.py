@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from idprotect.odata.tree import Node
+from idprotect.domain.predicates import Node
 
 T = TypeVar("T")
 

@@ -9,8 +9,8 @@ from typing import Protocol
 from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
+from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence
-from idprotect.odata.tree import Node
 
 
 class RiskStore(Protocol):

@@ -17,6 +17,7 @@ from idprotect.domain.models import (
 )
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import DEFAULT_LICENCE, require_risky_users_licence
 from idprotect.domain.transitions import (
     CONFIRM_COMPROMISED,
@@ -26,7 +27,6 @@ from idprotect.domain.transitions import (
     risk_after_action,
 )
 from idprotect.errors import BadRequest, NotFound
-from idprotect.odata.tree import Node
 
 
 def _check_licence(store: RiskStore, tenant_id: str) -> None:

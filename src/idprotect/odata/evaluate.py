@@ -22,8 +22,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from idprotect.odata.schema import Operator
-from idprotect.odata.tree import And, Comparison, In, Node, Not, Or, StartsWith
+from idprotect.domain.predicates import And, Comparison, In, Node, Not, Operator, Or, StartsWith
 
 _ORDERING: dict[Operator, Callable[[Any, Any], bool]] = {
     Operator.GT: operator.gt,

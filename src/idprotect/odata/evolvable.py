@@ -8,9 +8,19 @@ that silently matches nothing (graph-facts §10 q8 leaves this open; see compati
 
 from __future__ import annotations
 
+from idprotect.domain.predicates import (
+    And,
+    Comparison,
+    In,
+    Literal,
+    Node,
+    Not,
+    Operator,
+    Or,
+    StartsWith,
+)
 from idprotect.errors import BadRequest
-from idprotect.odata.schema import Enum, Operator, Schema
-from idprotect.odata.tree import And, Comparison, In, Literal, Node, Not, Or, StartsWith
+from idprotect.odata.schema import Enum, Schema
 
 
 def hide_evolvable(node: Node, schema: Schema) -> Node:

@@ -20,23 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from idprotect.errors import BadRequest
-from idprotect.odata.evaluate import evaluate
-from idprotect.odata.lexer import Kind, Token, invalid_filter, iter_tokens
-from idprotect.odata.literals import convert_literal
-from idprotect.odata.schema import COMPARISONS, Operator, Property, Schema, String
-from idprotect.odata.tree import (
+from idprotect.domain.predicates import (
     Comparison,
     In,
     Literal,
     Node,
     Not,
+    Operator,
     StartsWith,
     conjoin,
     disjoin,
-    print_tree,
-    unparse,
 )
+from idprotect.errors import BadRequest
+from idprotect.odata.evaluate import evaluate
+from idprotect.odata.lexer import Kind, Token, invalid_filter, iter_tokens
+from idprotect.odata.literals import convert_literal
+from idprotect.odata.schema import COMPARISONS, Property, Schema, String
+from idprotect.odata.tree import print_tree, unparse
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "Node", "evaluate", "parse_filter", "print_tree", "unparse"]
 

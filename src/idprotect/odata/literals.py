@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from idprotect.domain.predicates import Literal
 from idprotect.errors import BadRequest
 from idprotect.odata.lexer import Kind, Token, invalid_filter, is_guid, parse_datetime
 from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, PropertyType, String
-from idprotect.odata.tree import Literal
 
 
 def convert_literal(token: Token, path: str, kind: PropertyType) -> Literal:

@@ -14,6 +14,7 @@ from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from idprotect.domain.paging import PageRequest
+from idprotect.domain.predicates import Node
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import Collection
 from idprotect.odata.evolvable import hide_evolvable
@@ -21,7 +22,7 @@ from idprotect.odata.filter import parse_filter
 from idprotect.odata.orderby import OrderBy, parse_orderby
 from idprotect.odata.select import parse_select
 from idprotect.odata.skiptoken import TokenBinding, decode_skiptoken
-from idprotect.odata.tree import Node, unparse
+from idprotect.odata.tree import unparse
 
 MAX_TOP = 500
 _TOP_DIGITS = len(str(MAX_TOP))

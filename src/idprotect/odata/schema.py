@@ -5,22 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import ClassVar
 
-
-class Operator(StrEnum):
-    """The filter operators this compiler knows, by their OData spelling."""
-
-    EQ = "eq"
-    NE = "ne"
-    GT = "gt"
-    GE = "ge"
-    LT = "lt"
-    LE = "le"
-    IN = "in"
-    STARTSWITH = "startswith"
-
+from idprotect.domain.predicates import Operator
 
 COMPARISONS = frozenset(
     {Operator.EQ, Operator.NE, Operator.GT, Operator.GE, Operator.LT, Operator.LE}

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, Connection, Table, case, func, literal, se
 from idprotect.domain.enums import NONPREMIUM_RISK_EVENT_TYPES, RiskDetail, RiskLevel
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser
 from idprotect.domain.paging import Page, PageRequest
+from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence
-from idprotect.odata.tree import Node
 from idprotect.store import rows
 from idprotect.store.query import Columns, Ordering, SortKey, compile_filter
 from idprotect.store.tables import risk_detections, risky_user_history, users

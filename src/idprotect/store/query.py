@@ -22,10 +22,19 @@ from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, true, tup
 from sqlalchemy.sql.elements import UnaryExpression
 
 from idprotect.domain.paging import Position
+from idprotect.domain.predicates import (
+    And,
+    Comparison,
+    In,
+    Literal,
+    Node,
+    Not,
+    Operator,
+    Or,
+    StartsWith,
+)
 from idprotect.errors import BadRequest
-from idprotect.odata.schema import Operator
 from idprotect.odata.skiptoken import OTHER_COLLECTION
-from idprotect.odata.tree import And, Comparison, In, Literal, Node, Not, Or, StartsWith
 
 Expression = ColumnElement[Any]
 Columns = Mapping[str, Expression]

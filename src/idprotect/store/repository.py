@@ -12,8 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
 from idprotect.domain.paging import Page, PageRequest
+from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence, TenantSummary
-from idprotect.odata.tree import Node
 from idprotect.store import action_statements as sql
 from idprotect.store import bulk, listing, rows
 from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
