@@ -44,22 +44,18 @@ def write_history(
     changes: dict[str, tuple[User, UserRisk]],
     activities: dict[str, UserActivity],
     actor_id: str | None,
-    latest_ticks: dict[str, int] | None = None,
+    latest_ticks: Mapping[str, int],
 ) -> None:
     """Save each user's new risk and append one history item per user that changed.
 
-    `latest_ticks` (users' newest history ticks, read under their lock) saves a read when the
-    caller has them already.
+    `latest_ticks` are the users' newest history ticks, read with their lock (the same read
+    that dated the change: time_of_change).
     """
-    latest = (
-        store.latest_history_ticks(tenant_id, sorted(changes))
-        if latest_ticks is None
-        else latest_ticks
-    )
     items = []
     for uid, (user, risk) in changes.items():
-        # Ticks stay strictly increasing per user, so every item keeps a distinct id.
-        ticks = max(to_ticks(risk.last_updated), latest.get(uid, -1) + 1)
+        # Ticks stay strictly increasing per user, so every item keeps a distinct id (a risk a
+        # fixture dates before the user's newest item included).
+        ticks = max(to_ticks(risk.last_updated), latest_ticks.get(uid, -1) + 1)
         items.append(
             HistoryItem(
                 user_id=uid,
