@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
+
+import uvicorn
+
+from idprotect.serving import uvicorn_options
+from idprotect.settings import Settings
 
 _BODY = (
     b'{"@odata.context":"http://127.0.0.1/v1.0/$metadata#identityProtection/riskyUsers/$entity",'
@@ -22,3 +28,26 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
     await send({"type": "http.response.body", "body": _BODY})
+
+
+def main() -> None:
+    """`python -m bench.bare_app --port N [--workers N]`: this app under uvicorn with the options
+    `idprotect serve` gives uvicorn (serving.py: its HTTP protocol, keep-alive, no WebSocket),
+    on uvicorn's default loop as `serve` has it; no access log."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    uvicorn.run(
+        "bench.bare_app:app",
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="warning",
+        **uvicorn_options(Settings()),
+    )
+
+
+if __name__ == "__main__":
+    main()
