@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from idprotect.auth.client_assertion import new_certificate
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli import app
+from idprotect.issuer.client_assertion import new_certificate
 
 runner = CliRunner()
 

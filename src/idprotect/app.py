@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from idprotect import __version__
-from idprotect.api import admin, batch, home, issuer, risk_detections, risky_users
+from idprotect.api import admin, batch, home, risk_detections, risky_users
 from idprotect.api.errors import install_error_handlers
 from idprotect.api.fast_get import GetRiskyUserFastPath
 from idprotect.api.headers import GraphHeadersMiddleware
@@ -18,10 +18,11 @@ from idprotect.api.openapi import install_openapi
 from idprotect.api.paths import CanonicalPathMiddleware
 from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
+from idprotect.issuer import endpoints as issuer_endpoints
+from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.point_reads import PointReader
-from idprotect.trust import build_verifier, fetch_json_over_http
 
 # Where the Graph routers answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
@@ -66,7 +67,7 @@ def create_app(
         app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
     app.include_router(batch.router)
     app.include_router(admin.router)
-    app.include_router(issuer.router)
+    app.router.routes.extend(issuer_endpoints.routes())
     app.include_router(home.router)
     install_error_handlers(app)
     install_openapi(app)

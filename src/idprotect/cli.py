@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
-from idprotect.cli_identity import register as register_identity_commands
 from idprotect.cli_options import (
     DbUrl,
     Port,
@@ -25,8 +24,10 @@ from idprotect.cli_options import (
     seconds,
 )
 from idprotect.cli_startup import Commands, check_port, shown_url, tls_files
+from idprotect.cli_tenants import register as register_tenant_commands
 from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
+from idprotect.issuer.cli import register as register_issuer_commands
 from idprotect.odata.options import MAX_TOP
 from idprotect.serving import uvicorn_options
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, HttpParser, Settings
@@ -285,7 +286,8 @@ def db_upgrade(db: DbUrl = DEFAULT_DATABASE_URL) -> None:
     console.print("Database schema is up to date.")
 
 
-register_identity_commands(app)
+register_issuer_commands(app)
+register_tenant_commands(app)
 
 
 def main() -> None:

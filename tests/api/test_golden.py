@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from idprotect.identity import app_token, unregistered_app
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.service import app_token
 from idprotect.seeding.demo import load_demo_tenant
 from idprotect.store.engine import Database
 from tests.conftest import FakeClock, make_client

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from idprotect.auth.issuer import SigningKey
-from idprotect.identity import signing_key
+from idprotect.issuer.keys import SigningKey
+from idprotect.issuer.service import signing_key
 from idprotect.store.engine import Database
 from tests.auth.issuers import KEY_ALGORITHMS, TestIssuer, new_key
 from tests.conftest import FakeClock, make_client

@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from idprotect.auth.issuer import SigningKey, mint_token
+from idprotect.issuer.keys import SigningKey, mint_token
 
 GRAPH = "https://graph.microsoft.com"
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from idprotect.identity import signing_key
+from idprotect.issuer.service import signing_key
 from idprotect.store.engine import Database
 from tests.auth.issuers import (
     KEY_ALGORITHMS,

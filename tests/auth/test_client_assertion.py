@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from idprotect.auth.client_assertion import JWT_BEARER, new_certificate
 from idprotect.cli import app as cli
-from idprotect.identity import register_app, register_certificate_app
+from idprotect.issuer.client_assertion import JWT_BEARER, new_certificate
+from idprotect.issuer.service import register_app, register_certificate_app
 from idprotect.store.engine import Database
 from tests.auth.issuers import forged
 from tests.auth.jose import value_id

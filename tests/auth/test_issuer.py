@@ -10,7 +10,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from idprotect.identity import register_app, rotate_signing_keys
+from idprotect.issuer.service import register_app, rotate_signing_keys
 from idprotect.store.engine import Database
 from tests.auth.conftest import secure_client
 from tests.auth.issuers import TestIssuer

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from idprotect.auth.issuer import SigningKey
+from idprotect.issuer.keys import SigningKey
 from tests.auth.issuers import claims, sign_builtin
 from tests.auth.jose import value_id
 from tests.auth.tokens import (

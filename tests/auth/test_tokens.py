@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
-from idprotect.auth.issuer import SigningKey
+from idprotect.issuer.keys import SigningKey
 from idprotect.store.engine import Database
 from tests.auth.issuers import TestIssuer, claims, ec_key, public_jwk, rsa_key, sign_builtin
 from tests.auth.jose import value_id

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from idprotect.auth.roles import ROLE_NAMES
-from idprotect.identity import app_token, unregistered_app, user_token
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.service import app_token, user_token
 from idprotect.store.engine import Database
 from tests.api.expect import graph_error
 from tests.factories import detection

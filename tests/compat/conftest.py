@@ -16,7 +16,8 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from idprotect.identity import app_token, unregistered_app
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.service import app_token
 from idprotect.store.engine import Database, make_engine
 from tests.compat.loop import Loop
 from tests.system.server import ServerProcess

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from idprotect.auth.principal import DEMO_TENANT_ID
-from idprotect.identity import app_token, unregistered_app
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.service import app_token
 from idprotect.store.engine import Database, make_engine
 from tests.hypothesis_passes import fresh_seed
 from tests.system.server import ServerProcess

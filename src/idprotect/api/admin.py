@@ -19,7 +19,7 @@ from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.tenants import Licence
 from idprotect.errors import BadRequest, Forbidden, NotFound
 from idprotect.fixtures import DetectionFixture, Fixtures, UserFixture, load_fixtures
-from idprotect.identity import find_app, register_app
+from idprotect.issuer.service import find_app, register_app
 
 router = APIRouter(prefix="/_admin/tenants/{tenant_id}")
 

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from idprotect.errors import ServiceUnavailable
+from idprotect.issuer.registry import SqlIdentityStore
 from idprotect.store.group_commit import GroupCommit
-from idprotect.store.identity import SqlIdentityStore
 from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 

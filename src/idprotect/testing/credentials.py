@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from idprotect.auth.client_assertion import load_certificate, thumbprints
+from idprotect.issuer.client_assertion import load_certificate, thumbprints
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

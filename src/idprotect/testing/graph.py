@@ -19,15 +19,15 @@ import httpx
 from fastapi import FastAPI
 
 from idprotect.app import create_app
-from idprotect.auth.client_assertion import new_certificate
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES
 from idprotect.domain.clock import Clock, utc_now
-from idprotect.identity import (
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.client_assertion import new_certificate
+from idprotect.issuer.service import (
     app_token,
     register_app,
     register_certificate_app,
-    unregistered_app,
     user_token,
 )
 from idprotect.settings import Settings

@@ -17,8 +17,9 @@ from typing import Any, Protocol
 import httpx
 import pytest
 
-from idprotect.auth.client_assertion import load_certificate, new_certificate, thumbprints
-from idprotect.identity import app_token, register_certificate_app, unregistered_app
+from idprotect.issuer.apps import unregistered_app
+from idprotect.issuer.client_assertion import load_certificate, new_certificate, thumbprints
+from idprotect.issuer.service import app_token, register_certificate_app
 from idprotect.store.engine import Database
 from idprotect.testing import MockGraph, mock_graph
 from tests.compat.conftest import READ_WRITE, Tenant

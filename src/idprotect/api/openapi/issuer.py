@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from idprotect.api.issuer import GRAPH_SCOPES
 from idprotect.api.openapi.common import Operation, Paths, json_body, path_id
 from idprotect.api.openapi.schemas import JsonSchema
+from idprotect.issuer.grant import GRAPH_SCOPES
 
 _ENTRA_ERROR = {
     "type": "object",

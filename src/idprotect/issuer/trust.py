@@ -17,7 +17,7 @@ from idprotect.auth.keysets import (
 )
 from idprotect.auth.verifier import TokenVerifier, VerifierSettings
 from idprotect.domain.clock import Clock, utc_now
-from idprotect.identity import builtin_key_source
+from idprotect.issuer.service import builtin_key_source
 from idprotect.settings import Settings
 from idprotect.store.engine import Database
 

@@ -1,31 +1,23 @@
 """The built-in issuer at work: signing keys in the database, app registrations, tokens.
 
-Composes auth/ (token shapes, secrets) with store/ (where keys and apps live); the CLI and the
-issuer routes both call these functions.
+Composes the plain records and rules (keys.py, apps.py, claims.py, grant.py) with the
+Database; the endpoints, the CLI, /_admin and the testing helpers all call these functions.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from idprotect.auth.client_assertion import load_certificate
-from idprotect.auth.issuer import (
-    AppRegistration,
-    SigningKey,
-    app_token_claims,
-    generate_signing_key,
-    hash_secret,
-    mint_token,
-    new_client_secret,
-    secret_matches,
-    user_token_claims,
-)
 from idprotect.auth.keysets import KeySource
 from idprotect.domain.clock import Clock
+from idprotect.issuer.apps import AppRegistration, hash_secret, new_app, new_client_secret
+from idprotect.issuer.claims import TOKEN_LIFETIME, app_token_claims, user_token_claims
+from idprotect.issuer.client_assertion import load_certificate
+from idprotect.issuer.grant import UNKNOWN, Refusal, client_assertion, refuse_client, refuse_request
+from idprotect.issuer.keys import SigningKey, generate_signing_key, mint_token
 from idprotect.store.engine import Database
 
 
@@ -89,7 +81,7 @@ def register_app(
 ) -> tuple[AppRegistration, str]:
     """A new app registration; returns it with its client secret (shown once)."""
     secret = client_secret or new_client_secret()
-    app = _new_app(tenant_id, display_name, roles, client_id, secret_hash=hash_secret(secret))
+    app = new_app(tenant_id, display_name, roles, client_id, secret_hash=hash_secret(secret))
     _add_app(database, app)
     return app, secret
 
@@ -107,29 +99,9 @@ def register_certificate_app(
     uploaded in the portal: it signs in with client assertions, not a secret."""
     certificate = load_certificate(certificate_pem)  # ValueError if it is none, or not RSA
     public_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
-    app = _new_app(tenant_id, display_name, roles, client_id, certificate_pem=public_pem)
+    app = new_app(tenant_id, display_name, roles, client_id, certificate_pem=public_pem)
     _add_app(database, app)
     return app
-
-
-def _new_app(
-    tenant_id: str,
-    display_name: str,
-    roles: frozenset[str],
-    client_id: str | None,
-    *,
-    secret_hash: str = "",
-    certificate_pem: str | None = None,
-) -> AppRegistration:
-    return AppRegistration(
-        tenant_id=tenant_id,
-        client_id=client_id or str(uuid.uuid4()),
-        object_id=str(uuid.uuid4()),
-        display_name=display_name,
-        app_roles=roles,
-        secret_hash=secret_hash,
-        certificate_pem=certificate_pem,
-    )
 
 
 def _add_app(database: Database, app: AppRegistration) -> None:
@@ -137,23 +109,6 @@ def _add_app(database: Database, app: AppRegistration) -> None:
         store.ensure_tenant(app.tenant_id)
     with database.identity(write=True) as identity:
         identity.add_app(app)
-
-
-def unregistered_app(tenant_id: str, client_id: str) -> AppRegistration:
-    """An app that `idprotect token --app` names without registering it: no secret, no roles.
-
-    Its service principal's object id is derived from the tenant and client id, so tokens
-    minted for it again carry the same `oid`.
-    """
-    object_id = uuid.uuid5(uuid.NAMESPACE_URL, f"idprotect:{tenant_id}:{client_id}")
-    return AppRegistration(
-        tenant_id=tenant_id,
-        client_id=client_id,
-        object_id=str(object_id),
-        display_name=client_id,
-        app_roles=frozenset(),
-        secret_hash="",
-    )
 
 
 def list_apps(database: Database, tenant_id: str | None) -> list[AppRegistration]:
@@ -167,11 +122,28 @@ def find_app(database: Database, tenant_id: str, client_id: str) -> AppRegistrat
         return identity.get_app(tenant_id, client_id)
 
 
-def authenticate_app(
-    database: Database, tenant_id: str, client_id: str, secret: str
-) -> AppRegistration | None:
-    app = find_app(database, tenant_id, client_id)
-    return app if app is not None and secret_matches(secret, app.secret_hash) else None
+def grant_token(
+    database: Database,
+    tenant_id: str,
+    *,
+    form: dict[str, str],
+    credentials: tuple[str, str],
+    audiences: tuple[str, ...],
+    now: datetime,
+) -> str | Refusal:
+    """The client-credentials grant: a token for the app that `credentials` (client id and
+    secret) or the form's client assertion authenticate, or Entra's refusal. Blocking: it reads
+    the app, hashes the secret or checks the assertion's signature, and signs."""
+    client_id, secret = credentials
+    refusal = refuse_request(form, client_id)
+    app = find_app(database, tenant_id, client_id) if refusal is None else None
+    refusal = refusal or refuse_client(
+        tenant_id, client_id, app, secret=secret, assertion=client_assertion(form),
+        audiences=audiences, now=now,
+    )  # fmt: skip
+    if refusal is not None or app is None:
+        return refusal or UNKNOWN
+    return app_token(database, app, now=now, lifetime=TOKEN_LIFETIME)
 
 
 def app_token(

@@ -1,4 +1,5 @@
-"""SqlIdentityStore: the built-in issuer's signing keys and the tenants' app registrations."""
+"""SqlIdentityStore: the SQL of the built-in issuer's signing keys and the tenants' app
+registrations (tables in store/tables.py; Database.identity() opens one)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from idprotect.auth.issuer import AppRegistration, SigningKey
+from idprotect.issuer.apps import AppRegistration
+from idprotect.issuer.keys import SigningKey
 from idprotect.store.tables import app_registrations, signing_keys
 
 # The key that signs (not rotated out) first, then the newest.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from idprotect.auth.issuer import AppRegistration, generate_signing_key
+from idprotect.issuer.apps import AppRegistration
+from idprotect.issuer.keys import generate_signing_key
 from idprotect.store.engine import Database
 
 A, B = "tenant-a", "tenant-b"

@@ -1,15 +1,16 @@
-"""Commands of the built-in issuer and tenants: token, keys rotate, app create, tenant set."""
+"""Commands of the built-in issuer: token, keys rotate and list, app create and list."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from idprotect.auth.client_assertion import load_certificate, thumbprints
 from idprotect.auth.principal import DEMO_TENANT_ID
-from idprotect.cli_lists import app_list, keys_list, tenant_list
+from idprotect.cli_lists import Row, show
 from idprotect.cli_options import (
+    AsJson,
     DbUrl,
     TenantId,
     app_roles,
@@ -19,22 +20,37 @@ from idprotect.cli_options import (
     open_database,
     parse_duration,
     scopes,
+    tenant_id,
 )
 from idprotect.domain.clock import utc_now
-from idprotect.domain.tenants import DEFAULT_LICENCE, Licence
-from idprotect.identity import (
+from idprotect.domain.tenants import DEFAULT_LICENCE
+from idprotect.issuer.apps import AppRegistration, unregistered_app
+from idprotect.issuer.client_assertion import load_certificate, thumbprints
+from idprotect.issuer.keys import SigningKey
+from idprotect.issuer.service import (
     app_token,
     find_app,
+    list_apps,
+    list_signing_keys,
     register_app,
     register_certificate_app,
     rotate_signing_keys,
-    unregistered_app,
     user_token,
 )
 from idprotect.settings import DEFAULT_DATABASE_URL
 from idprotect.store.engine import Database
 
 _NAME_LENGTH = 256  # app_registrations.display_name
+
+AnyTenant = Annotated[
+    str | None,
+    typer.Option(
+        "--tenant",
+        metavar="GUID",
+        callback=tenant_id,
+        help="Only this tenant's [default: every tenant's].",
+    ),
+]
 
 
 def token(
@@ -140,6 +156,37 @@ def keys_rotate(
     )
 
 
+def keys_list(as_json: AsJson = False, db: DbUrl = DEFAULT_DATABASE_URL) -> None:
+    """List the signing keys: which one signs, until when the others verify."""
+    now, database = utc_now(), open_database(db)
+    try:
+        keys, signer = list_signing_keys(database, now)
+    finally:
+        database.dispose()
+    rows = [_key_row(key, signer, now) for key in keys]
+    columns = {"KID": "kid", "CREATED": "created", "VALID UNTIL": "valid_until", "STATE": "state"}
+    show(rows, columns, as_json=as_json, none="No signing key yet: the first token makes one.")
+
+
+def _key_row(key: SigningKey, signer: str | None, now: datetime) -> Row:
+    if key.kid == signer:
+        state = "signs"
+    elif key.retired_at is None or key.retired_at > now:
+        state = "verifies"
+    else:
+        state = "expired"
+    return {
+        "kid": key.kid,
+        "created": _instant(key.created_at),
+        "valid_until": _instant(key.retired_at) if key.retired_at else None,
+        "state": state,
+    }
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def display_name(name: str) -> str:
     if not name.strip() or len(name) > _NAME_LENGTH:
         raise typer.BadParameter(f"a display name has 1 to {_NAME_LENGTH} characters.")
@@ -197,19 +244,28 @@ def app_create(
         print(f"thumbprint={thumbprints(load_certificate(certificate)).sha1_hex}")
 
 
-def tenant_set(
-    licence: Annotated[Licence, typer.Option(help="The licence.")],
-    db: DbUrl = DEFAULT_DATABASE_URL,
-    tenant: TenantId = DEMO_TENANT_ID,
+def app_list(
+    tenant: AnyTenant = None, as_json: AsJson = False, db: DbUrl = DEFAULT_DATABASE_URL
 ) -> None:
-    """Create a tenant if needed and set its licence."""
+    """List app registrations: client id, name, credential and granted roles (never a secret)."""
     database = open_database(db)
     try:
-        with database.unit_of_work(write=True) as store:
-            store.set_tenant_licence(tenant, licence)
+        apps = list_apps(database, tenant)
     finally:
         database.dispose()
-    typer.echo(f"Tenant {tenant}: licence {licence.value}.", err=True)
+    columns = {"TENANT": "tenant_id", "CLIENT ID": "client_id", "NAME": "display_name"}
+    columns |= {"CREDENTIAL": "credential", "ROLES": "roles"}
+    show([_app_row(app) for app in apps], columns, as_json=as_json, none="No app registrations.")
+
+
+def _app_row(app: AppRegistration) -> Row:
+    return {
+        "tenant_id": app.tenant_id,
+        "client_id": app.client_id,
+        "display_name": app.display_name,
+        "credential": "certificate" if app.certificate_pem else "secret",
+        "roles": sorted(app.app_roles),
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -222,10 +278,6 @@ def register(app: typer.Typer) -> None:
     apps.command("create")(app_create)
     apps.command("list")(app_list)
     app.add_typer(apps, name="app")
-    tenants = _group("Tenants and their licences.")
-    tenants.command("set")(tenant_set)
-    tenants.command("list")(tenant_list)
-    app.add_typer(tenants, name="tenant")
 
 
 def _group(help: str) -> typer.Typer:

@@ -1,0 +1,59 @@
+"""Tenant commands: tenant set (a tenant and its licence) and tenant list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.cli_lists import Row, show
+from idprotect.cli_options import AsJson, DbUrl, TenantId, open_database
+from idprotect.domain.tenants import Licence, TenantSummary
+from idprotect.settings import DEFAULT_DATABASE_URL
+
+
+def tenant_set(
+    licence: Annotated[Licence, typer.Option(help="The licence.")],
+    db: DbUrl = DEFAULT_DATABASE_URL,
+    tenant: TenantId = DEMO_TENANT_ID,
+) -> None:
+    """Create a tenant if needed and set its licence."""
+    database = open_database(db)
+    try:
+        with database.unit_of_work(write=True) as store:
+            store.set_tenant_licence(tenant, licence)
+    finally:
+        database.dispose()
+    typer.echo(f"Tenant {tenant}: licence {licence.value}.", err=True)
+
+
+def tenant_list(as_json: AsJson = False, db: DbUrl = DEFAULT_DATABASE_URL) -> None:
+    """List tenants: licence, risky users (as Graph lists them) and those at risk now."""
+    database = open_database(db)
+    try:
+        with database.unit_of_work() as store:
+            tenants = store.list_tenants()
+    finally:
+        database.dispose()
+    columns = {"TENANT": "tenant_id", "LICENCE": "licence"}
+    columns |= {"RISKY USERS": "risky_users", "AT RISK": "at_risk"}
+    show([_tenant_row(t) for t in tenants], columns, as_json=as_json, none="No tenants.")
+
+
+def _tenant_row(tenant: TenantSummary) -> Row:
+    return {
+        "tenant_id": tenant.tenant_id,
+        "licence": tenant.licence.value,
+        "risky_users": tenant.risky_users,
+        "at_risk": tenant.at_risk,
+    }
+
+
+def register(app: typer.Typer) -> None:
+    tenants = typer.Typer(
+        help="Tenants and their licences.", no_args_is_help=True, rich_markup_mode=None
+    )
+    tenants.command("set")(tenant_set)
+    tenants.command("list")(tenant_list)
+    app.add_typer(tenants, name="tenant")
