@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
 
 from idprotect.app import create_app
 from idprotect.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.auth.principal import DEMO_TENANT_ID, LOCAL_ADMIN_OBJECT_ID
 from idprotect.odata.skiptoken import TokenBinding, encode_skiptoken

@@ -105,7 +105,7 @@ def test_seed_wants_exactly_one_source(tmp_path: Path) -> None:
 
 
 def test_token_prints_a_bearer_token_the_service_accepts(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
+    from starlette.testclient import TestClient
 
     from idprotect.app import create_app
     from idprotect.settings import Settings

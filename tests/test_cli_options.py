@@ -7,8 +7,8 @@ from pathlib import Path
 
 import jwt
 import pytest
-from fastapi.testclient import TestClient
 from httpx import Response
+from starlette.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from idprotect.app import create_app

@@ -1,30 +1,26 @@
-"""create_app(settings): routers, middleware, error handlers and lifespan. No logic."""
+"""create_app(settings): the operation table, the other routes, the services, the lifespan.
+No logic: the pipeline every request goes through is api/pipeline.py."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from starlette.routing import Router
 
-from idprotect import __version__
 from idprotect.api import admin, batch, home, risk_detections, risky_users
-from idprotect.api.errors import install_error_handlers
-from idprotect.api.fast_get import GetRiskyUserFastPath
-from idprotect.api.headers import GraphHeadersMiddleware
-from idprotect.api.limits import RequestLimits, RequestLimitsMiddleware
-from idprotect.api.openapi import install_openapi
-from idprotect.api.paths import CanonicalPathMiddleware
+from idprotect.api.deps import Services
+from idprotect.api.limits import RequestLimits
+from idprotect.api.openapi import openapi_routes
+from idprotect.api.pipeline import Service
+from idprotect.api.routing import Operation
 from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.issuer import endpoints as issuer_endpoints
 from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
-from idprotect.store.point_reads import PointReader
 
-# Where the Graph routers answer: v1.0 and beta under the identityProtection singleton, and
+# Where the Graph operations answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
 GRAPH_ROOTS = ("/v1.0/identityProtection", "/beta/identityProtection", "/beta")
 
@@ -35,50 +31,37 @@ def create_app(
     clock: Clock = utc_now,
     database: Database | None = None,
     fetch_json: FetchJson = fetch_json_over_http,
-) -> FastAPI:
+) -> Service:
     owned = database is None
     db = database or Database(
         make_engine(settings.database_url, busy_timeout=settings.busy_timeout_seconds)
     )
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owned:
-            db.dispose()
-
-    app = FastAPI(
-        title="idprotect",
-        version=__version__,
-        description="A Microsoft Graph-compatible Identity Protection service.",
-        lifespan=lifespan,
-        redirect_slashes=False,
-        docs_url=None,  # install_openapi serves Swagger UI from packaged files
-        redoc_url=None,
+    state = Services(
+        settings=settings,
+        clock=clock,
+        database=db,
+        verifier=build_verifier(settings, db, clock, fetch_json),
     )
-    app.state.settings = settings
-    app.state.clock = clock
-    app.state.database = db
-    app.state.verifier = build_verifier(settings, db, clock, fetch_json)
-    app.state.known_tenants = set()
-    for prefix in GRAPH_ROOTS:
-        documented = prefix != "/beta"  # the legacy root paths repeat the same operations
-        app.include_router(risky_users.router, prefix=prefix, include_in_schema=documented)
-        app.include_router(risk_detections.router, prefix=prefix, include_in_schema=documented)
-    app.include_router(batch.router)
-    app.include_router(admin.router)
-    app.router.routes.extend(issuer_endpoints.routes())
-    app.include_router(home.router)
-    install_error_handlers(app)
-    install_openapi(app)
-    app.add_middleware(CanonicalPathMiddleware)
-    app.add_middleware(GraphHeadersMiddleware)
-    if settings.fast_get:
-        # Ahead of the two above, behind the limits; FastAPI's error and telemetry layers wrap it.
-        app.state.point_reader = PointReader(db.engine)
-        app.add_middleware(GetRiskyUserFastPath)
-    app.add_middleware(RequestLimitsMiddleware, limits=_request_limits(settings))  # outermost
-    return app
+    other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()])
+    return Service(
+        state=state,
+        operations=operations(),
+        other_routes=other_routes,
+        limits=_request_limits(settings),
+        on_shutdown=db.dispose if owned else lambda: None,
+    )
+
+
+def operations() -> list[Operation]:
+    """Every operation the service answers, at its full path."""
+    graph = [*risky_users.OPERATIONS, *risk_detections.OPERATIONS]
+    at_roots = [
+        # The legacy root paths repeat the same operations: documented once.
+        operation.under(root, documented=root != "/beta")
+        for root in GRAPH_ROOTS
+        for operation in graph
+    ]
+    return [*at_roots, *batch.OPERATIONS, *admin.OPERATIONS, *home.OPERATIONS]
 
 
 def _request_limits(settings: Settings) -> RequestLimits:
@@ -91,6 +74,6 @@ def _request_limits(settings: Settings) -> RequestLimits:
     )
 
 
-def app_from_environ() -> FastAPI:
+def app_from_environ() -> Service:
     """The app of a server worker process, whose settings the CLI passed in the environment."""
     return create_app(Settings.from_environ(os.environ))

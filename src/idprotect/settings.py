@@ -47,9 +47,6 @@ class Settings:
     strict_actions: bool = False
     # Page size when a request gives no $top (riskyUsers, history and riskDetections).
     default_page_size: int = 20
-    # Answer `GET …/riskyUsers/{id}` ahead of the routers (api/fast_get.py); off, every request
-    # takes the normal path. The answers are the same either way.
-    fast_get: bool = True
     # How long a request waits for a database lock before it answers 503 ServiceUnavailable
     # (SQLite's busy timeout, PostgreSQL's lock_timeout).
     busy_timeout_seconds: float = 30.0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from tests.api.expect import bad_request, graph_error, odata_json
 from tests.factories import V1, new_id, risky_user

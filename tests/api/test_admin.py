@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from tests.api.expect import bad_request, graph_error, odata_json
 from tests.factories import (

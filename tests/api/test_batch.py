@@ -8,9 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from idprotect.api.batch import METHODS
 from idprotect.store.engine import Database

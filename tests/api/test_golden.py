@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.issuer.apps import unregistered_app
 from idprotect.issuer.service import app_token

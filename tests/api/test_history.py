@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.domain.clock import MAX_TICKS
 from tests.api.expect import BASE, HISTORY_ITEM_FIELDS, graph_error, odata_json

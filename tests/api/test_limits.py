@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 from starlette.types import Message
 
+from idprotect.api.pipeline import Service
 from idprotect.app import create_app
 from idprotect.settings import Settings
 from idprotect.store.engine import Database
@@ -32,12 +32,12 @@ DISMISS = f"{V1}/riskyUsers/dismiss"
 
 
 @pytest.fixture
-def app(sqlite_database: Database, clock: FakeClock) -> FastAPI:
+def app(sqlite_database: Database, clock: FakeClock) -> Service:
     return create_app(Settings(auth="off", **LIMITS), clock=clock, database=sqlite_database)
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: Service) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
 
@@ -57,7 +57,7 @@ def padded(body: dict[str, Any], size: int) -> bytes:
 class Exchange:
     """One request sent straight to the ASGI app, its body in the given messages."""
 
-    def __init__(self, app: FastAPI, *, path: str, headers: dict[str, str]) -> None:
+    def __init__(self, app: Service, *, path: str, headers: dict[str, str]) -> None:
         self.app = app
         self.scope = {
             "type": "http",
@@ -148,7 +148,7 @@ def test_a_body_at_the_limit_is_served(client: TestClient) -> None:
     assert response.status_code == 204, response.text
 
 
-def test_a_content_length_over_the_limit_is_413_before_the_body_is_read(app: FastAPI) -> None:
+def test_a_content_length_over_the_limit_is_413_before_the_body_is_read(app: Service) -> None:
     headers = {"content-type": "application/json", "content-length": "50000000"}
 
     exchange = Exchange(app, path=DISMISS, headers=headers).run([chunk(b"{" * 65536)])
@@ -157,7 +157,7 @@ def test_a_content_length_over_the_limit_is_413_before_the_body_is_read(app: Fas
     assert exchange.received == 0
 
 
-def test_a_chunked_body_is_refused_once_it_passes_the_limit(app: FastAPI) -> None:
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(app: Service) -> None:
     headers = {"content-type": "application/json", "transfer-encoding": "chunked"}
     messages = [chunk(b" " * 1000) for _ in range(10)]
 
@@ -200,7 +200,7 @@ def test_a_batch_over_the_limit_is_413(client: TestClient) -> None:
     assert response.status_code == 413, response.text
 
 
-def test_a_body_slower_than_the_timeout_is_408(app: FastAPI) -> None:
+def test_a_body_slower_than_the_timeout_is_408(app: Service) -> None:
     headers = {"content-type": "application/json", "content-length": "100"}
 
     exchange = Exchange(app, path=DISMISS, headers=headers).run([chunk(b"{")] * 5, delay=0.1)
@@ -209,7 +209,7 @@ def test_a_body_slower_than_the_timeout_is_408(app: FastAPI) -> None:
     assert exchange.received <= 3
 
 
-def test_a_client_gone_before_its_body_came_gets_no_answer(app: FastAPI) -> None:
+def test_a_client_gone_before_its_body_came_gets_no_answer(app: Service) -> None:
     headers = {"content-type": "application/json", "content-length": "100"}
 
     exchange = Exchange(app, path=DISMISS, headers=headers).run([chunk(b"{")])

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database, make_engine
 from tests.api.expect import bad_request, odata_json

@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from tests.api.expect import BASE, RISKY_USER_FIELDS, bad_request, graph_error, odata_json
 from tests.factories import (

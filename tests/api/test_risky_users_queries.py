@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database
 from tests.api.expect import BASE, ODATA_JSON, bad_request, odata_json

@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
 
 from idprotect.api.errors import error_body
 from idprotect.errors import BadRequest
@@ -288,21 +288,29 @@ def test_every_pooled_connection_in_use_is_503_with_retry_after(
         engine.dispose()
 
 
-def test_a_failure_outside_every_middleware_is_a_graph_500(
-    sqlite_database: Database, clock: FakeClock
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "idprotect.api.pipeline.canonical_path",  # the pipeline itself, before routing
+        "idprotect.api.deps.caller",  # the caller step
+        "idprotect.domain.risky_users.list_risky_users",  # the operation, in its unit of work
+    ],
+)
+def test_an_unexpected_failure_anywhere_is_a_graph_500(
+    sqlite_database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, broken: str
 ) -> None:
-    app = make_client(sqlite_database, clock).app
-
-    @app.middleware("http")  # outermost: ahead of the request ids and their error handling
-    async def broken(request: Any, call_next: Any) -> Any:
+    def bug(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
+    monkeypatch.setattr(broken, bug)
+    app = make_client(sqlite_database, clock).app
     response = TestClient(app, raise_server_exceptions=False).get(f"{V1}/riskyUsers")
 
     body = response.json()
     assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
     assert body["error"]["code"] == "InternalServerError"
     assert body["error"]["message"] == "An internal server error occurred."
+    assert response.headers["request-id"] == body["error"]["innerError"]["request-id"]
 
 
 def test_an_error_message_quoting_a_lone_surrogate_is_still_json() -> None:

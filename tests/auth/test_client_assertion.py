@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from idprotect.cli import app as cli

@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.issuer.service import register_app, rotate_signing_keys
 from idprotect.store.engine import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.issuer.keys import SigningKey
 from tests.auth.issuers import claims, sign_builtin

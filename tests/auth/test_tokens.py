@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.issuer.keys import SigningKey
 from idprotect.store.engine import Database

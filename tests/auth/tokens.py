@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from idprotect.auth.roles import ROLE_NAMES
 from idprotect.issuer.apps import unregistered_app

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy.pool.base import _ConnectionFairy
 
 from idprotect.domain.enums import RiskDetail, RiskState
 from idprotect.domain.paging import PageRequest
@@ -61,19 +61,37 @@ def _plan(database: Database, statement: str, parameters: Any) -> str:
         return "\n".join(row[0] for row in found)
 
 
+class _Recorder:
+    """A DBAPI cursor that notes each statement it runs."""
+
+    def __init__(self, cursor: Any, statements: list[tuple[str, Any]]) -> None:
+        self._cursor = cursor
+        self._statements = statements
+
+    def execute(self, statement: str, parameters: Any = ()) -> Any:
+        recorded = tuple(parameters) if isinstance(parameters, list) else parameters
+        self._statements.append((statement, recorded))
+        return self._cursor.execute(statement, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
 @contextmanager
 def _captured(database: Database) -> Iterator[list[tuple[str, Any]]]:
-    """Every statement the engine sends while the block runs, with its parameters."""
+    """Every statement sent on a pooled connection's cursor while the block runs (whether
+    through SQLAlchemy's execution or a statement compiled once), with its parameters."""
     statements: list[tuple[str, Any]] = []
+    original = _ConnectionFairy.cursor
 
-    def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, parameters))
+    def cursor(self: _ConnectionFairy, *args: Any, **kwargs: Any) -> Any:
+        return _Recorder(original(self, *args, **kwargs), statements)
 
-    event.listen(database.engine, "before_cursor_execute", record)
+    _ConnectionFairy.cursor = cursor  # type: ignore[method-assign]
     try:
         yield statements
     finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+        _ConnectionFairy.cursor = original  # type: ignore[method-assign]
 
 
 USER_CASES = [

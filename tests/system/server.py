@@ -51,8 +51,13 @@ class ServerProcess:
         command = [sys.executable, "-m", "idprotect", "serve", "--auth", self.auth]
         command += ["--db", self.db_url, "--port", str(self.port), "--no-access-log", *self.extra]
         with self.log_path.open("ab") as log:
+            # A session of its own: with --workers, a kill takes the workers with it.
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ}
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ},
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -70,7 +75,7 @@ class ServerProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, as in a crash."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self) -> None:

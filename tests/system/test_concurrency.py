@@ -1,5 +1,5 @@
-"""Two server processes on one database serialize actions on the same users, and date them in
-the order they happened."""
+"""Server processes on one database (two servers, or the workers of one) serialize actions on
+the same users, and date them in the order they happened."""
 
 from __future__ import annotations
 
@@ -44,37 +44,46 @@ def _history(client: httpx.Client, user_id: str) -> list[dict[str, object]]:
 def test_two_processes_acting_on_the_same_users_serialize(
     database_url: str, tmp_path: Path
 ) -> None:
-    users = [new_id() for _ in range(USERS)]
     first = ServerProcess(database_url, tmp_path).start()
     second = ServerProcess(database_url, tmp_path).start()
-    failures: list[str] = []
     try:
-        body = {"value": [detection(userId=uid) for uid in users]}
-        seeded = httpx.post(f"{first.base_url}/_admin/tenants/{TENANT}/riskDetections", json=body)
-        assert seeded.status_code == 201
-        threads = [
-            threading.Thread(
-                target=_hammer, args=(first.base_url, "confirmCompromised", users, failures)
-            ),
-            threading.Thread(target=_hammer, args=(second.base_url, "dismiss", users, failures)),
-            threading.Thread(
-                target=_hammer, args=(second.base_url, "confirmCompromised", users[::-1], failures)
-            ),
-            threading.Thread(
-                target=_hammer, args=(first.base_url, "dismiss", users[::-1], failures)
-            ),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        with httpx.Client(base_url=first.base_url, timeout=30) as client:
-            histories = {uid: _history(client, uid) for uid in users}
-            detections = client.get("/v1.0/identityProtection/riskDetections?$top=500").json()
-            current = {uid: client.get(f"{RISKY_USERS}/{uid}").json() for uid in users}
+        _hammer_and_check(first.base_url, second.base_url)
     finally:
         first.stop()
         second.stop()
+
+
+def test_the_workers_of_one_server_serialize(database_url: str, tmp_path: Path) -> None:
+    """`serve --workers 2`, on SQLite as on PostgreSQL: each connection may land on either
+    worker, so the four clients below meet in both processes."""
+    server = ServerProcess(database_url, tmp_path, "--workers", "2").start()
+    try:
+        _hammer_and_check(server.base_url, server.base_url)
+    finally:
+        server.stop()
+
+
+def _hammer_and_check(first: str, second: str) -> None:
+    users = [new_id() for _ in range(USERS)]
+    failures: list[str] = []
+    body = {"value": [detection(userId=uid) for uid in users]}
+    seeded = httpx.post(f"{first}/_admin/tenants/{TENANT}/riskDetections", json=body)
+    assert seeded.status_code == 201
+    clients = [
+        (first, "confirmCompromised", users),
+        (second, "dismiss", users),
+        (second, "confirmCompromised", users[::-1]),
+        (first, "dismiss", users[::-1]),
+    ]
+    threads = [threading.Thread(target=_hammer, args=(*c, failures)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with httpx.Client(base_url=first, timeout=30) as client:
+        histories = {uid: _history(client, uid) for uid in users}
+        detections = client.get("/v1.0/identityProtection/riskDetections?$top=500").json()
+        current = {uid: client.get(f"{RISKY_USERS}/{uid}").json() for uid in users}
 
     assert failures == []
     compromised_detections = dict.fromkeys(users, 0)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
+from starlette.responses import Response
 
 from idprotect.api import wire
-from idprotect.api.deps import AppSettings, Db, Now, Root, require
+from idprotect.api.pipeline import Call
+from idprotect.api.routing import Operation, Runs
 from idprotect.auth.permissions import ADMINISTER
-from idprotect.auth.principal import Principal
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.tenants import Licence
@@ -21,25 +21,21 @@ from idprotect.errors import BadRequest, Forbidden, NotFound
 from idprotect.fixtures import DetectionFixture, Fixtures, UserFixture, load_fixtures
 from idprotect.issuer.service import find_app, register_app
 
-router = APIRouter(prefix="/_admin/tenants/{tenant_id}")
-
-Admin = Annotated[Principal, Depends(require(ADMINISTER))]
+ROOT = "/_admin/tenants/{tenant_id}"
 M = TypeVar("M", bound=BaseModel)
 _TENANT_ID_MAX = 64  # the length of the tenant_id columns
 
 
-def _tenant_id(tenant_id: str, caller: Admin, settings: AppSettings) -> str:
+def _tenant_id(call: Call) -> str:
     """The tenant of the path, which the caller administers; else a Graph 400 or 403."""
+    tenant_id = call.params["tenant_id"]
     if not 1 <= len(tenant_id) <= _TENANT_ID_MAX or "\x00" in tenant_id:
         raise BadRequest(
             f"The tenant id must have from 1 to {_TENANT_ID_MAX} characters and no NUL character."
         )
-    if settings.auth == "on" and tenant_id != caller.tenant_id:
+    if call.services.settings.auth == "on" and tenant_id != call.principal.tenant_id:
         raise Forbidden("The token's tenant does not administer this tenant.")
     return tenant_id
-
-
-TenantId = Annotated[str, Depends(_tenant_id)]
 
 
 class DetectionBatch(BaseModel):
@@ -50,14 +46,16 @@ class UserBatch(BaseModel):
     value: list[UserFixture] = Field(min_length=1, max_length=10_000)
 
 
-def _body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
-    """A dependency: the JSON body validated against `model`; failures are a Graph 400."""
+def _body(model: type[M]) -> Callable[[Call], tuple[str, M]]:
+    """What an operation prepares: the tenant, then the JSON body validated against `model`;
+    failures are a Graph 400."""
 
-    async def parse(request: Request) -> M:
+    def parse(call: Call) -> tuple[str, M]:
+        tenant_id = _tenant_id(call)
         try:
             # Strict: a value of the wrong JSON type (a number for a date) is refused, never
             # converted; the published schema says exactly what is accepted.
-            return model.model_validate_json(await request.body(), strict=True)
+            return tenant_id, model.model_validate_json(call.body, strict=True)
         except ValidationError as exc:
             first = exc.errors()[0]
             if first["type"] == "json_invalid":
@@ -68,59 +66,53 @@ def _body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     return parse
 
 
+def _input(call: Call, model: type[M]) -> tuple[str, M]:
+    """What `_body(model)` prepared."""
+    prepared = call.input
+    assert isinstance(prepared, tuple)
+    tenant_id, body = prepared
+    assert isinstance(tenant_id, str)
+    assert isinstance(body, model)
+    return tenant_id, body
+
+
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-@router.post("/riskDetections", status_code=201)
-def add_risk_detections(
-    tenant_id: TenantId,
-    batch: Annotated[DetectionBatch, Depends(_body(DetectionBatch))],
-    db: Db,
-    now: Now,
-    root: Root,
-) -> Response:
+def add_risk_detections(call: Call) -> Response:
     """Record detections (`{"value": [...]}`); answers them as Graph will show them."""
+    tenant_id, batch = _input(call, DetectionBatch)
     reports = [d.to_report() for d in batch.value]
-    with db.unit_of_work(write=True) as store:
-        created = ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, clock=now)
-    return _json({"value": [wire.risk_detection(d, root) for d in created]}, status=201)
+    created = ingest_risk_detections(
+        call.store, tenant_id=tenant_id, reports=reports, clock=call.services.clock
+    )
+    return _json({"value": [wire.risk_detection(d, call.root) for d in created]}, status=201)
 
 
-@router.post("/users", status_code=204)
-def add_users(
-    tenant_id: TenantId,
-    batch: Annotated[UserBatch, Depends(_body(UserBatch))],
-    db: Db,
-    now: Now,
-) -> Response:
+def add_users(call: Call) -> Response:
     """Create or update directory users (`{"value": [...]}`), with optional risk states."""
-    with db.unit_of_work(write=True) as store:
-        load_fixtures(store, tenant_id=tenant_id, fixtures=Fixtures(users=batch.value), clock=now)
+    tenant_id, batch = _input(call, UserBatch)
+    fixtures = Fixtures(users=batch.value)
+    load_fixtures(call.store, tenant_id=tenant_id, fixtures=fixtures, clock=call.services.clock)
     return Response(status_code=204)
 
 
-@router.delete("/users/{user_id}", status_code=204)
-def delete_user(tenant_id: TenantId, user_id: str, db: Db) -> Response:
+def delete_user(call: Call) -> Response:
     """Mark a directory user deleted: still listed (isDeleted true), refused by actions."""
+    tenant_id, user_id = call.input, call.params["user_id"]
+    assert isinstance(tenant_id, str)
     uid = normalize_object_id(user_id)
-    with db.unit_of_work(write=True) as store:
-        if uid not in store.lock_users(tenant_id, [uid]):
-            raise NotFound(f"The user '{user_id}' was not found.")
-        store.set_users_deleted(tenant_id, [uid], True)
+    if uid not in call.store.lock_users(tenant_id, [uid]):
+        raise NotFound(f"The user '{user_id}' was not found.")
+    call.store.set_users_deleted(tenant_id, [uid], True)
     return Response(status_code=204)
 
 
-@router.post("/fixtures", status_code=204)
-def add_fixtures(
-    tenant_id: TenantId,
-    fixtures: Annotated[Fixtures, Depends(_body(Fixtures))],
-    db: Db,
-    now: Now,
-) -> Response:
+def add_fixtures(call: Call) -> Response:
     """Load a fixtures document (the format of `idprotect seed --file`) into the tenant."""
-    with db.unit_of_work(write=True) as store:
-        load_fixtures(store, tenant_id=tenant_id, fixtures=fixtures, clock=now)
+    tenant_id, fixtures = _input(call, Fixtures)
+    load_fixtures(call.store, tenant_id=tenant_id, fixtures=fixtures, clock=call.services.clock)
     return Response(status_code=204)
 
 
@@ -128,15 +120,10 @@ class TenantUpdate(BaseModel):
     licence: Licence
 
 
-@router.put("", status_code=204)
-def update_tenant(
-    tenant_id: TenantId,
-    update: Annotated[TenantUpdate, Depends(_body(TenantUpdate))],
-    db: Db,
-) -> Response:
+def update_tenant(call: Call) -> Response:
     """Create the tenant if needed and set its licence (P2, P1 or Free)."""
-    with db.unit_of_work(write=True) as store:
-        store.set_tenant_licence(tenant_id, update.licence)
+    tenant_id, update = _input(call, TenantUpdate)
+    call.store.set_tenant_licence(tenant_id, update.licence)
     return Response(status_code=204)
 
 
@@ -149,17 +136,14 @@ class ApplicationRequest(BaseModel):
     client_secret: str | None = Field(default=None, min_length=16, max_length=256)
 
 
-@router.post("/applications", status_code=201)
-def add_application(
-    tenant_id: TenantId,
-    request: Annotated[ApplicationRequest, Depends(_body(ApplicationRequest))],
-    db: Db,
-) -> Response:
+def add_application(call: Call) -> Response:
     """Register an app for the client-credentials grant; answers its secret, once."""
-    if request.client_id and find_app(db, tenant_id, request.client_id):
+    tenant_id, request = _input(call, ApplicationRequest)
+    database = call.services.database
+    if request.client_id and find_app(database, tenant_id, request.client_id):
         raise BadRequest(f"An application with clientId '{request.client_id}' already exists.")
     app, secret = register_app(
-        db,
+        database,
         tenant_id=tenant_id,
         display_name=request.display_name,
         roles=frozenset(request.roles),
@@ -176,3 +160,30 @@ def add_application(
         },
         status=201,
     )
+
+
+def _admin(
+    method: str,
+    path: str,
+    answer: Callable[[Call], Response],
+    *,
+    runs: Runs = Runs.WRITE,
+    prepare: Callable[[Call], object],
+) -> Operation:
+    return Operation(method, ROOT + path, answer, runs, ADMINISTER, prepare=prepare)
+
+
+OPERATIONS = (
+    _admin("POST", "/riskDetections", add_risk_detections, prepare=_body(DetectionBatch)),
+    _admin("POST", "/users", add_users, prepare=_body(UserBatch)),
+    _admin("DELETE", "/users/{user_id}", delete_user, prepare=_tenant_id),
+    _admin("POST", "/fixtures", add_fixtures, prepare=_body(Fixtures)),
+    _admin("PUT", "", update_tenant, prepare=_body(TenantUpdate)),
+    _admin(
+        "POST",
+        "/applications",
+        add_application,
+        runs=Runs.THREAD,
+        prepare=_body(ApplicationRequest),
+    ),
+)

@@ -9,12 +9,15 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Message, Scope
 
 from idprotect.api import wire
-from idprotect.api.deps import Caller
+from idprotect.api.deps import header
 from idprotect.api.errors import error_response
+from idprotect.api.pipeline import Call
+from idprotect.api.routing import Operation, Runs
 from idprotect.errors import BadRequest, FailedDependency
 
 MAX_REQUESTS = 20
@@ -42,8 +45,6 @@ _SPELLING = {
     "retry-after": "Retry-After",
 }
 
-router = APIRouter()
-
 
 @dataclass(frozen=True, slots=True)
 class SubRequest:
@@ -69,24 +70,22 @@ class SubResponse:
     body: bytes = b""
 
 
-@router.post("/v1.0/$batch")
-@router.post("/beta/$batch")
-async def batch(request: Request, _: Caller) -> Response:
-    if request.scope.get("state", {}).get("in_batch"):
+async def batch(call: Call) -> Response:
+    if call.scope.get("state", {}).get("in_batch"):
         raise BadRequest("A batch request cannot contain another batch request.")
-    requests = parse_batch(await _payload(request))
+    requests = parse_batch(_payload(call))
     answered: dict[str, SubResponse] = {}
     for sub in execution_order(requests):
-        answered[sub.key] = await _answer(request, sub, answered)
+        answered[sub.key] = await _answer(call, sub, answered)
     items = [_response_item(sub.id, answered[sub.key]) for sub in requests]
     return wire.odata_response({"responses": items})
 
 
-async def _payload(request: Request) -> object:
-    if not _is_json(request.headers.get("content-type", "")):
+def _payload(call: Call) -> object:
+    if not _is_json(header(call.scope, b"content-type") or ""):
         raise BadRequest(_MALFORMED)
     try:
-        return orjson.loads(await request.body())
+        return orjson.loads(call.body)
     except orjson.JSONDecodeError:
         raise BadRequest(_MALFORMED) from None
 
@@ -214,17 +213,17 @@ def execution_order(requests: list[SubRequest]) -> list[SubRequest]:
     return order
 
 
-async def _answer(outer: Request, sub: SubRequest, answered: dict[str, SubResponse]) -> SubResponse:
+async def _answer(outer: Call, sub: SubRequest, answered: dict[str, SubResponse]) -> SubResponse:
     failed = [n for n in sub.depends_on if answered[n.casefold()].status >= 400]
     if not failed:
         return await _run(outer, sub)
     error = FailedDependency(f"The request depends on request '{failed[0]}', which failed.")
-    response = error_response(outer, error)
+    response = error_response(Request(outer.scope), error)
     return SubResponse(response.status_code, list(response.headers.items()), bytes(response.body))
 
 
-async def _run(outer: Request, sub: SubRequest) -> SubResponse:
-    """Sends `sub` through the whole app (middleware, routing, error mapping) in-process."""
+async def _run(outer: Call, sub: SubRequest) -> SubResponse:
+    """Sends `sub` through the whole pipeline (limits, routing, caller, errors) in-process."""
     answer = SubResponse()
     messages: list[Message] = [{"type": "http.request", "body": sub.body, "more_body": False}]
 
@@ -243,10 +242,11 @@ async def _run(outer: Request, sub: SubRequest) -> SubResponse:
     return answer
 
 
-def _scope(outer: Request, sub: SubRequest) -> Scope:
-    version = outer.scope["path"].rsplit("/", 2)[-2]  # the segment before `$batch`
+def _scope(outer: Call, sub: SubRequest) -> Scope:
+    version = outer.path.rsplit("/", 2)[-2]  # the segment before `$batch`
     path = f"/{version}{unquote(sub.path)}"
-    forwarded = {name: outer.headers[name] for name in _FORWARDED if name in outer.headers}
+    given = ((name, header(outer.scope, name.encode())) for name in _FORWARDED)
+    forwarded = {name: value for name, value in given if value is not None}
     headers = {**sub.headers, **forwarded}
     if sub.body:
         headers["content-length"] = str(len(sub.body))
@@ -254,7 +254,7 @@ def _scope(outer: Request, sub: SubRequest) -> Scope:
         "type": "http",
         "asgi": outer.scope.get("asgi", {"version": "3.0"}),
         "http_version": outer.scope.get("http_version", "1.1"),
-        "scheme": outer.url.scheme,
+        "scheme": outer.scope.get("scheme", "http"),
         "server": outer.scope.get("server"),
         "client": outer.scope.get("client"),
         "root_path": outer.scope.get("root_path", ""),
@@ -287,3 +287,8 @@ def _response_item(request_id: str, answer: SubResponse) -> dict[str, Any]:
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";")[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+OPERATIONS = tuple(
+    Operation("POST", f"/{version}/$batch", batch, Runs.LOOP) for version in ("v1.0", "beta")
+)

@@ -1,20 +1,22 @@
-"""Request dependencies: the one door into storage, the caller, and the parsed request."""
+"""What every operation needs, worked out once per request: the app's services, the one door
+into storage (units of work, and where they run), the caller, the Graph root and the query."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated, Any, cast
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import Scope
 
 from idprotect.api.paths import VERSIONS
 from idprotect.api.wire import GraphRoot
-from idprotect.auth.permissions import Requirement, authorize
 from idprotect.auth.principal import Principal, local_security_administrator
 from idprotect.auth.verifier import TokenVerifier
 from idprotect.domain.clock import Clock
@@ -23,61 +25,99 @@ from idprotect.domain.paging import PageRequest
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.risky_users import MAX_ACTION_IDS
 from idprotect.errors import BadRequest
-from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
+from idprotect.odata.collections import Collection
 from idprotect.odata.options import QueryOptions, Target, parse_query_options
 from idprotect.odata.skiptoken import TokenBinding
 from idprotect.settings import Settings
-from idprotect.store.engine import Database
-from idprotect.store.point_reads import PointReader
+from idprotect.store.engine import Database, ReadDeferred
+
+T = TypeVar("T")
 
 _UNREADABLE = (
     "Unable to read JSON request payload. Please ensure Content-Type header is set and "
     "payload is of valid JSON format."
 )
+# Threads for work that blocks: units of work that write or may wait, token verification that
+# may fetch keys. One pool per process, made on first use; as many threads as PostgreSQL
+# connections (store/engine.py), so that no thread waits for a pooled connection.
+DATABASE_THREADS = 16
+_threads: ThreadPoolExecutor | None = None
+_threads_made = threading.Lock()
 
 
-# Dependencies that only read the request are `async def`: FastAPI would run a plain `def` in
-# the thread pool, one thread hop each. Only work that may block (the database, a key fetch)
-# goes to the pool.
+@dataclass(slots=True)
+class Services:
+    """The app's state, shared by its requests (`app.state`)."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+    verifier: TokenVerifier
+    # Tenants whose row is known to exist (a tenant first seen in a token is created).
+    known_tenants: set[str] = field(default_factory=set)
 
 
-async def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+async def in_thread(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` on a database thread; the event loop serves other requests meanwhile."""
+    global _threads
+    if _threads is None:
+        with _threads_made:
+            if _threads is None:
+                _threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="idprotect-db")
+    return await asyncio.get_running_loop().run_in_executor(_threads, work, *args)
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def read(database: Database, work: Callable[[RiskStore], T]) -> T:
+    """`work` in a read-only unit of work: on this thread when that is quick (a SQLite file,
+    within the time budget, never waiting for a lock); otherwise again from the start, on a
+    database thread. `work` must only read: it may run twice."""
+    if database.reads_quickly:
+        try:
+            with database.quick_unit_of_work() as store:
+                return work(store)
+        except ReadDeferred:
+            pass
+    return await in_thread(_unit_of_work, database, work, False)
 
 
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+async def write(database: Database, work: Callable[[RiskStore], T]) -> T:
+    """`work` in a write unit of work on a database thread, committed before this returns."""
+    return await in_thread(_unit_of_work, database, work, True)
 
 
-async def _graph_root(request: Request) -> GraphRoot:
-    return graph_root(request)
+def _unit_of_work(database: Database, work: Callable[[RiskStore], T], writes: bool) -> T:
+    with database.unit_of_work(write=writes) as store:
+        return work(store)
 
 
-def graph_root(request: Request) -> GraphRoot:
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header `name` (lower case), without building a headers object."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def graph_root(scope: Scope) -> GraphRoot:
     # The path's first segments as routed: no need to parse the whole URL again.
-    segments = request.scope["path"].split("/", 3)
+    segments = scope["path"].split("/", 3)
     version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
     legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
-    headers = request.headers
-    prefer = headers.get("prefer", "").lower()
+    prefer = (header(scope, b"prefer") or "").lower()
     return GraphRoot(
-        base_url=_base_url(request.scope, headers.get("host")),
+        base_url=base_url(scope),
         version=version,
         set_prefix="" if legacy_root else "identityProtection/",
         include_unknown_enum_members="include-unknown-enum-members" in prefer,
     )
 
 
-def _base_url(scope: Scope, host: str | None) -> str:
+def base_url(scope: Scope) -> str:
+    """The URL the service answers at, as the request names it, without a trailing slash."""
     server = scope.get("server")
     root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    host = header(scope, b"host")
     return _base_url_of(scope.get("scheme", "http"), tuple(server or ()), host, root_path)
 
 
@@ -98,24 +138,15 @@ def _base_url_of(scheme: str, server: tuple[Any, ...], host: str | None, root_pa
 
 
 def query_options(
-    collection: Collection, target: Target = Target.COLLECTION
-) -> Callable[..., Awaitable[QueryOptions]]:
-    """A dependency parsing the request's query options for `collection`."""
-
-    async def parse(
-        request: Request, root: Annotated[GraphRoot, Depends(_graph_root)]
-    ) -> QueryOptions:
-        return _parse_options(request, root, collection, target)
-
-    return parse
-
-
-def _parse_options(
-    request: Request, root: GraphRoot, collection: Collection, target: Target
+    scope: Scope, root: GraphRoot, collection: Collection, target: Target
 ) -> QueryOptions:
-    # The root comes from the request's cached dependency: it is built once per request.
+    """The request's query options for `collection`, checked."""
+    try:
+        query = scope["query_string"].decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The query string is not valid UTF-8.") from None
     return parse_query_options(
-        request.url.query,
+        query,
         collection,
         target=target,
         version=root.version,
@@ -132,111 +163,65 @@ class ListRequest:
     page: PageRequest
 
 
-def list_request(collection: Collection) -> Callable[..., ListRequest]:
-    """A dependency giving the caller's list request on `collection` (after authorization)."""
-
-    def build(
-        request: Request,
-        root: Annotated[GraphRoot, Depends(_graph_root)],
-        caller: Annotated[Principal, Depends(_caller)],
-        database: Annotated[Database, Depends(_database)],
-        settings: Annotated[Settings, Depends(_settings)],
-    ) -> ListRequest:
-        options = _parse_options(request, root, collection, Target.COLLECTION)
-        key, tenant = database.skiptoken_key(), caller.tenant_id
-        binding = options.binding(key, tenant, parent=_parent_key(request))
-        return ListRequest(options, binding, options.page(settings.default_page_size, binding))
-
-    return build
+async def list_request(
+    services: Services, options: QueryOptions, caller: Principal, params: dict[str, str]
+) -> ListRequest:
+    """The caller's list request: its $skiptoken must have been written for this list of
+    this tenant (and of the parent the path names, for a nested collection)."""
+    database = services.database
+    key = database.cached_skiptoken_key()
+    if key is None:
+        key = await in_thread(database.skiptoken_key)
+    binding = options.binding(key, caller.tenant_id, parent=_parent_key(params))
+    return ListRequest(options, binding, options.page(services.settings.default_page_size, binding))
 
 
-def _parent_key(request: Request) -> str:
-    """The entity a nested collection belongs to, named by its route's path parameters
-    (`user_id=…` for a user's history; empty for a top-level collection). Ids are compared as
-    the service finds them: GUIDs in any case."""
-    params = request.path_params
+def _parent_key(params: dict[str, str]) -> str:
+    """The entity a nested collection belongs to, named by its path parameters (`user_id=…`
+    for a user's history; empty for a top-level collection). Ids are compared as the service
+    finds them: GUIDs in any case."""
     return ",".join(f"{name}={normalize_object_id(params[name])}" for name in sorted(params))
 
 
-async def _caller(request: Request) -> Principal:
-    """The verified caller; under `--auth off`, the local Security Administrator."""
-    principal = cached_caller(request)
-    if principal is None:
-        header = request.headers.get("authorization")
-        principal = await run_in_threadpool(_verified_caller, request.app.state, header)
-    return principal
-
-
-def cached_caller(request: Request) -> Principal | None:
-    """The caller, when known without leaving the event loop: `--auth off`, or a token verified
-    before whose tenant exists. None when finding out may block (a new token, a new tenant)."""
-    state = request.app.state
-    if state.settings.auth == "off":
+async def caller(services: Services, scope: Scope) -> Principal:
+    """The verified caller; under `--auth off`, the local Security Administrator. A token
+    seen before is known at once; a new one is verified on a thread (it may fetch keys)."""
+    if services.settings.auth == "off":
         return local_security_administrator()
-    verifier: TokenVerifier = state.verifier
-    principal = verifier.cached_principal(request.headers.get("authorization"))
-    if principal is None or principal.tenant_id not in state.known_tenants:
-        return None
+    authorization = header(scope, b"authorization")
+    principal = services.verifier.cached_principal(authorization)
+    if principal is None or principal.tenant_id not in services.known_tenants:
+        principal = await in_thread(_verified_caller, services, authorization)
     return principal
 
 
-def _verified_caller(state: Any, header: str | None) -> Principal:
-    verifier: TokenVerifier = state.verifier
-    principal = verifier.principal_from_header(header)
-    _ensure_tenant(state, principal.tenant_id)
+def _verified_caller(services: Services, authorization: str | None) -> Principal:
+    principal = services.verifier.principal_from_header(authorization)
+    _ensure_tenant(services, principal.tenant_id)
     return principal
 
 
-def _ensure_tenant(state: Any, tenant_id: str) -> None:
+def _ensure_tenant(services: Services, tenant_id: str) -> None:
     """A tenant first seen in a valid token comes into being (empty, default licence)."""
-    known: set[str] = state.known_tenants
-    if tenant_id in known:
+    if tenant_id in services.known_tenants:
         return
-    database: Database = state.database
-    with database.unit_of_work(write=True) as store:
+    with services.database.unit_of_work(write=True) as store:
         store.ensure_tenant(tenant_id)
-    known.add(tenant_id)
+    services.known_tenants.add(tenant_id)
 
 
-Caller = Annotated[Principal, Depends(_caller)]
-
-
-async def prefetched_risky_user(request: Request, tenant_id: str, user_id: str) -> RiskStore:
-    """A store that answers `get_risky_user` (the tenant's licence and the user) from one
-    statement: on the event loop for a SQLite file, in the thread pool otherwise."""
-    reader: PointReader = request.app.state.point_reader
-    key = normalize_object_id(user_id)  # the id the service asks its store for
-    if reader.on_loop:
-        prefetched = reader.risky_user(tenant_id, key)
-    else:
-        prefetched = await run_in_threadpool(reader.risky_user, tenant_id, key)
-    # It answers only what get_risky_user asks; any other question raises.
-    return cast(RiskStore, prefetched)
-
-
-def require(requirement: Requirement) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency giving the caller, once they hold what `requirement` asks for."""
-
-    async def authorized(caller: Annotated[Principal, Depends(_caller)]) -> Principal:
-        authorize(caller, requirement)
-        return caller
-
-    return authorized
-
-
-async def _action_user_ids(request: Request) -> list[str]:
-    """The `userIds` of an action body, checked before anything changes."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+def json_body(scope: Scope, body: bytes) -> object:
+    """A JSON request body (Content-Type JSON, not empty, well-formed), parsed."""
+    content_type = header(scope, b"content-type") or ""
+    media_type = content_type.split(";")[0].strip().lower()
     if not (media_type == "application/json" or media_type.endswith("+json")):
         raise BadRequest(_UNREADABLE)
-    raw = await request.body()
-    if not raw.strip():
+    if not body.strip():
         raise BadRequest("Empty Payload. JSON content expected.")
     try:
-        body = orjson.loads(raw)
+        return orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest(_UNREADABLE) from None
-    return parse_user_ids(body, action=request.url.path.rsplit("/", 1)[-1])
 
 
 def parse_user_ids(body: object, *, action: str) -> list[str]:
@@ -264,19 +249,3 @@ def parse_user_ids(body: object, *, action: str) -> list[str]:
         if not isinstance(user_id, str) or not user_id.strip():
             raise BadRequest(f"userIds[{index}] must be a non-empty string.")
     return user_ids
-
-
-Db = Annotated[Database, Depends(_database)]
-AppSettings = Annotated[Settings, Depends(_settings)]
-Now = Annotated[Clock, Depends(_clock)]
-Root = Annotated[GraphRoot, Depends(_graph_root)]
-RiskyUsersList = Annotated[ListRequest, Depends(list_request(RISKY_USERS))]
-RiskyUserOptions = Annotated[QueryOptions, Depends(query_options(RISKY_USERS, Target.ENTITY))]
-RiskyUsersCount = Annotated[QueryOptions, Depends(query_options(RISKY_USERS, Target.COUNT))]
-HistoryList = Annotated[ListRequest, Depends(list_request(HISTORY))]
-HistoryItemOptions = Annotated[QueryOptions, Depends(query_options(HISTORY, Target.ENTITY))]
-RiskDetectionsList = Annotated[ListRequest, Depends(list_request(RISK_DETECTIONS))]
-RiskDetectionOptions = Annotated[
-    QueryOptions, Depends(query_options(RISK_DETECTIONS, Target.ENTITY))
-]
-ActionUserIds = Annotated[list[str], Depends(_action_user_ids)]

@@ -6,13 +6,12 @@ import logging
 from datetime import UTC, datetime
 
 import orjson
-from fastapi import FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 from idprotect.api.paths import unknown_segment
 from idprotect.errors import (
-    BadRequest,
     GraphError,
     InternalServerError,
     MethodNotAllowed,
@@ -64,41 +63,19 @@ def error_headers(error: GraphError) -> dict[str, str]:
     return headers
 
 
-async def _on_graph_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GraphError)
-    return error_response(request, exc)
-
-
-async def _on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+def http_error(exc: HTTPException, path: str) -> GraphError:
+    """A Starlette routing error (of the routes beside the operation table) as a Graph error."""
     if exc.status_code == 405:
         # Starlette's router names the methods the path does answer.
-        return error_response(request, MethodNotAllowed(dict(exc.headers or {}).get("Allow", "")))
+        return MethodNotAllowed(dict(exc.headers or {}).get("Allow", ""))
     if exc.status_code == 404:
-        return error_response(request, SegmentNotFound(unknown_segment(request.url.path)))
+        return SegmentNotFound(unknown_segment(path))
     error = GraphError(str(exc.detail))
     error.status = exc.status_code
-    return error_response(request, error)
-
-
-async def _on_validation_error(request: Request, exc: Exception) -> Response:
-    return error_response(request, BadRequest("The request is not valid."))
+    return error
 
 
 def unexpected_error_response(request: Request, exc: Exception) -> Response:
     """A 500 in Graph's shape; the details go to the log, never to the caller."""
     log.error("unexpected error", exc_info=exc)
     return error_response(request, InternalServerError("An internal server error occurred."))
-
-
-async def _on_escaped_error(request: Request, exc: Exception) -> Response:
-    # Only a failure outside GraphHeadersMiddleware gets here, which the server logs itself.
-    return error_response(request, InternalServerError("An internal server error occurred."))
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(GraphError, _on_graph_error)
-    app.add_exception_handler(HTTPException, _on_http_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    # Starlette's outermost layer answers anything that escaped every middleware with this.
-    app.add_exception_handler(Exception, _on_escaped_error)

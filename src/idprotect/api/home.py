@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from starlette.responses import Response
 
 from idprotect import __version__
-from idprotect.api.deps import AppSettings, Db
+from idprotect.api.deps import base_url
+from idprotect.api.pipeline import Call
+from idprotect.api.routing import Caller, Operation, Runs
 from idprotect.auth.principal import DEMO_TENANT_ID
-
-router = APIRouter(include_in_schema=False)
 
 _GRAPH_COLLECTIONS = ("riskyUsers", "riskDetections")
 
 
-@router.get("/")
-def home(request: Request, settings: AppSettings) -> Response:
+def home(call: Call) -> Response:
     """A small map of the service for a person (or a script) who opens its address."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(call.scope)
     document: dict[str, Any] = {
         "service": "idprotect",
         "version": __version__,
@@ -31,7 +30,7 @@ def home(request: Request, settings: AppSettings) -> Response:
         "docs": f"{base}/docs",
         "openapi": f"{base}/openapi.json",
         "health": f"{base}/health",
-        "auth": settings.auth,
+        "auth": call.services.settings.auth,
         # With --auth off every caller acts in the demo tenant; with tokens, in their own.
         "demoTenant": DEMO_TENANT_ID,
         "tokenEndpoint": f"{base}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
@@ -39,12 +38,17 @@ def home(request: Request, settings: AppSettings) -> Response:
     return _json(document)
 
 
-@router.get("/health")
-def health(db: Db) -> Response:
+def health(call: Call) -> Response:
     """200 once the database answers; a Graph-shaped 503 with Retry-After while it does not."""
-    db.check()
+    call.services.database.check()
     return _json({"status": "ok"})
 
 
 def _json(document: dict[str, Any]) -> Response:
     return Response(orjson.dumps(document), media_type="application/json")
+
+
+OPERATIONS = (
+    Operation("GET", "/", home, Runs.LOOP, caller=Caller.NONE, documented=False),
+    Operation("GET", "/health", health, Runs.THREAD, caller=Caller.NONE, documented=False),
+)

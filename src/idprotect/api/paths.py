@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 VERSIONS = ("v1.0", "beta")
 COLLECTIONS = ("riskyUsers", "riskDetections", "history", "tenants", "users")
 ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
@@ -19,7 +17,7 @@ _CANONICAL = {word.lower(): word for word in _WORDS}
 _KEY = re.compile(r"^([^(]+)\('?([^')]*)'?\)$")
 _QUALIFIED = "microsoft.graph."
 # Paths of the service itself (OpenAPI, docs) are routed as they are.
-_UNTOUCHED = ("/openapi.json", "/docs", "/redoc")
+UNTOUCHED = ("/openapi.json", "/docs")
 
 
 def canonical_path(path: str) -> str:
@@ -60,14 +58,6 @@ def unknown_segment(path: str) -> str:
     return segments[-1] if segments else ""
 
 
-class CanonicalPathMiddleware:
-    """Rewrites `scope["path"]` to its canonical form before the router sees it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(_UNTOUCHED):
-            scope = {**scope, "path": canonical_path(scope["path"])}
-            scope["raw_path"] = quote(scope["path"], safe="/$'()!*,;=:@~").encode()
-        await self.app(scope, receive, send)
+def quoted_path(path: str) -> bytes:
+    """The canonical path as a raw request path (`scope["raw_path"]`)."""
+    return quote(path, safe="/$'()!*,;=:@~").encode()

@@ -1,54 +1,74 @@
-"""Routes of the riskDetections collection: list and get."""
+"""Operations of the riskDetections collection: list and get."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, Response
+from starlette.responses import Response
 
 from idprotect.api import wire
-from idprotect.api.deps import Db, RiskDetectionOptions, RiskDetectionsList, Root, require
+from idprotect.api.pipeline import Call
+from idprotect.api.routing import Operation, Query, Runs
 from idprotect.auth.permissions import READ_RISK_EVENTS
-from idprotect.auth.principal import Principal
 from idprotect.domain import detections as service
 from idprotect.errors import BadRequest
-
-router = APIRouter()
-
-Reader = Annotated[Principal, Depends(require(READ_RISK_EVENTS))]
+from idprotect.odata.collections import RISK_DETECTIONS
+from idprotect.odata.options import Target
 
 
-@router.get("/riskDetections")
-def list_risk_detections(
-    request: Request, caller: Reader, root: Root, query: RiskDetectionsList, db: Db
-) -> Response:
-    with db.unit_of_work() as store:
-        page = service.list_risk_detections(store, tenant_id=caller.tenant_id, page=query.page)
+def list_risk_detections(call: Call) -> Response:
+    listing, root = call.listing, call.root
+    assert listing is not None
+    page = service.list_risk_detections(
+        call.store, tenant_id=call.principal.tenant_id, page=listing.page
+    )
     values = [wire.risk_detection(d, root) for d in page.items]
     return wire.collection(
         root,
         "riskDetections",
         values,
         page=page,
-        options=query.options,
-        binding=query.binding,
-        path=request.url.path,
+        options=listing.options,
+        binding=listing.binding,
+        path=call.path,
     )
 
 
-@router.get("/riskDetections/$count", include_in_schema=False)
-def count_risk_detections(caller: Reader) -> Response:
+def count_risk_detections(call: Call) -> Response:
     # Graph declares riskDetections not countable (CSDL Countable=false).
     raise BadRequest("The /$count segment is not supported on riskDetections.")
 
 
-@router.get("/riskDetections/{detection_id}")
-def get_risk_detection(
-    detection_id: str, caller: Reader, root: Root, options: RiskDetectionOptions, db: Db
-) -> Response:
-    with db.unit_of_work() as store:
-        detection = service.get_risk_detection(
-            store, tenant_id=caller.tenant_id, detection_id=detection_id
-        )
-    fields = wire.risk_detection(detection, root)
-    return wire.entity(root, "riskDetections", fields, select=options.select)
+def get_risk_detection(call: Call) -> Response:
+    assert call.options is not None
+    detection = service.get_risk_detection(
+        call.store, tenant_id=call.principal.tenant_id, detection_id=call.params["detection_id"]
+    )
+    fields = wire.risk_detection(detection, call.root)
+    return wire.entity(call.root, "riskDetections", fields, select=call.options.select)
+
+
+OPERATIONS = (
+    Operation(
+        "GET",
+        "/riskDetections",
+        list_risk_detections,
+        Runs.READ,
+        READ_RISK_EVENTS,
+        query=Query(RISK_DETECTIONS, Target.COLLECTION),
+    ),
+    Operation(
+        "GET",
+        "/riskDetections/$count",
+        count_risk_detections,
+        Runs.LOOP,
+        READ_RISK_EVENTS,
+        documented=False,
+    ),
+    Operation(
+        "GET",
+        "/riskDetections/{detection_id}",
+        get_risk_detection,
+        Runs.READ,
+        READ_RISK_EVENTS,
+        query=Query(RISK_DETECTIONS, Target.ENTITY),
+    ),
+)

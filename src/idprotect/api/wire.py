@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import orjson
-from fastapi import Response
+from starlette.responses import Response
 
 from idprotect.domain.enums import EVOLVABLE, RiskEventType
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser
@@ -110,12 +110,9 @@ def _graph_quote(value: str) -> str:
 
 def graph_datetime(moment: datetime) -> str:
     """ISO 8601 in UTC with seven fractional digits and `Z`, as Graph writes DateTimeOffset."""
-    utc = moment.astimezone(UTC)
-    # By hand: strftime's %Y does not pad years before 1000 to four digits, and it is slow.
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}0Z"
-    )
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    # isoformat pads every year to four digits; "+00:00" gives way to the seventh digit and Z.
+    return utc.isoformat(timespec="microseconds")[:26] + "0Z"
 
 
 def _enum(member: StrEnum | None, root: GraphRoot) -> str | None:

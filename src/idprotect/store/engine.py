@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from idprotect.errors import ServiceUnavailable
@@ -20,6 +22,14 @@ from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 
 _WRITE = "idprotect_write"
 _BATCH_BUSY_TIMEOUT_MS = 15 * 60 * 1000
+# How long a read may run on the caller's thread (the event loop) before it is given up and
+# read again on a thread of its own (docs/performance.md); checked every this many steps.
+QUICK_READ_BUDGET_SECONDS = 0.01
+_QUICK_READ_CHECK_STEPS = 5_000
+
+
+class ReadDeferred(Exception):
+    """A quick read gave up (too long, or it would wait for a lock): read on a thread instead."""
 
 
 def make_engine(url: str, *, pool_size: int = 8, busy_timeout: float = 30.0) -> Engine:
@@ -70,7 +80,12 @@ def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:
         # A writer takes the write lock when it begins: two writers never deadlock upgrading
         # a read lock, and a busy writer waits (busy_timeout) instead of failing.
         write = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # On the DBAPI connection: a statement through SQLAlchemy costs more than BEGIN.
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            connection.connection.driver_connection.execute(begin)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:  # raised as SQLAlchemy raises it: busy is OperationalError
+            raise DBAPIError.instance(begin, (), exc, sqlite3.Error) from exc
 
 
 class Database:
@@ -92,6 +107,26 @@ class Database:
             if sqlite_writes
             else None
         )
+        self.quick_reads = _QuickReads.of(engine)
+
+    @property
+    def reads_quickly(self) -> bool:
+        """Whether `quick_unit_of_work` may answer (a SQLite file): a read there takes tens of
+        microseconds, less than handing it to a thread."""
+        return self.quick_reads is not None
+
+    @contextmanager
+    def quick_unit_of_work(self) -> Iterator[SqlRiskStore]:
+        """A read-only unit of work on the calling thread that never waits: it raises
+        ReadDeferred when it would wait for a lock, runs past its time budget, or is in use."""
+        if self.quick_reads is None:
+            raise ReadDeferred()
+        with self.quick_reads.transaction() as connection:
+            yield SqlRiskStore(connection)
+
+    def cached_skiptoken_key(self) -> bytes | None:
+        """The $skiptoken signing key if it was read already (no database work)."""
+        return self._skiptoken_key
 
     def skiptoken_key(self) -> bytes:
         """The deployment's $skiptoken signing key (read once, then kept)."""
@@ -164,4 +199,63 @@ class Database:
             connection.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
+        if self.quick_reads is not None:
+            self.quick_reads.close()
         self.engine.dispose()
+
+
+class _QuickReads:
+    """One connection of its own to a SQLite file, for reads that must not block their thread:
+    its busy timeout is 0 (a read that would wait for a lock fails at once), it is read-only,
+    and a progress handler interrupts a statement that runs past the time budget."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._connection: Connection | None = None
+        self._deadline = float("inf")
+
+    @classmethod
+    def of(cls, engine: Engine) -> _QuickReads | None:
+        url = engine.url
+        if engine.dialect.name != "sqlite":
+            return None
+        in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+        return None if in_memory else cls(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        if not self._lock.acquire(blocking=False):
+            raise ReadDeferred()  # another thread reads quickly: this one takes a thread
+        try:
+            connection = self._connected()
+            self._deadline = time.monotonic() + QUICK_READ_BUDGET_SECONDS
+            try:
+                with connection.begin():
+                    yield connection
+            except OperationalError as exc:  # interrupted, locked, or an I/O error
+                raise ReadDeferred() from exc
+            finally:
+                self._deadline = float("inf")
+        finally:
+            self._lock.release()
+
+    def _connected(self) -> Connection:
+        if self._connection is None:
+            connection = self._engine.connect()
+            driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+            driver.execute("PRAGMA busy_timeout=0")
+            driver.execute("PRAGMA query_only=ON")
+            driver.set_progress_handler(self._past_deadline, _QUICK_READ_CHECK_STEPS)
+            self._connection = connection
+        return self._connection
+
+    def _past_deadline(self) -> bool:
+        return time.monotonic() > self._deadline
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.invalidate()
+                self._connection.close()
+                self._connection = None

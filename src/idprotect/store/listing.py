@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.sql.elements import BindParameter
 
 from idprotect.domain.enums import NONPREMIUM_RISK_EVENT_TYPES, RiskDetail, RiskLevel
 from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser
@@ -19,7 +30,8 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence
 from idprotect.store import rows
-from idprotect.store.query import Columns, Ordering, SortKey, compile_filter
+from idprotect.store.compiled import CompiledSelect
+from idprotect.store.query import Columns, Ordering, Seek, SortKey, compile_filter
 from idprotect.store.tables import risk_detections, risky_user_history, users
 
 T = TypeVar("T")
@@ -95,30 +107,33 @@ _DETECTION_KEYS = {
 HISTORY_ORDERING = Ordering(None, SortKey(_h.ticks, int), descending=True)
 
 
+# Which rows of a table a list walks, with its values as bound parameters: every query names
+# its tenant (and a history its user).
+_TENANT: BindParameter[str] = bindparam("tenant")
+# A tenant's risky users: its users that have ever been risky.
+_RISKY_USERS = (_u.tenant_id == _TENANT, _u.risk_state.is_not(None))
+_USER_HISTORY = (_h.tenant_id == _TENANT, _h.user_id == bindparam("user"))
+_DETECTIONS = (_d.tenant_id == _TENANT,)
+
+
 def list_risky_users(connection: Connection, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
     ordering = risky_users_ordering(page)
-    scope = _risky(tenant_id)
-    listing = Listing(users, scope, RISKY_USER_COLUMNS, ordering)
+    listing = Listing(users, _RISKY_USERS, {"tenant": tenant_id}, RISKY_USER_COLUMNS, ordering)
     return list_page(connection, listing, page, rows.risky_user_from_row)
 
 
 def count_risky_users(connection: Connection, tenant_id: str, filter: Node | None) -> int:
-    where = _risky(tenant_id)
+    where = list(_RISKY_USERS)
     if filter is not None:
         where.append(compile_filter(filter, RISKY_USER_COLUMNS, connection.dialect.name))
-    return count_rows(connection, users, where)
-
-
-def _risky(tenant_id: str) -> list[ColumnElement[bool]]:
-    """A tenant's risky users: its users that have ever been risky."""
-    return [_u.tenant_id == tenant_id, _u.risk_state.is_not(None)]
+    return count_rows(connection, users, where, {"tenant": tenant_id})
 
 
 def list_history(
     connection: Connection, tenant_id: str, user_id: str, page: PageRequest
 ) -> Page[HistoryItem]:
-    scope = [_h.tenant_id == tenant_id, _h.user_id == user_id]
-    listing = Listing(risky_user_history, scope, HISTORY_COLUMNS, HISTORY_ORDERING)
+    values = {"tenant": tenant_id, "user": user_id}
+    listing = Listing(risky_user_history, _USER_HISTORY, values, HISTORY_COLUMNS, HISTORY_ORDERING)
     return list_page(connection, listing, page, rows.history_from_row)
 
 
@@ -127,8 +142,8 @@ def list_risk_detections(
 ) -> Page[RiskDetection]:
     """Newest detection first unless ordered otherwise; ties broken by id."""
     columns = P1_DETECTION_COLUMNS if licence is Licence.P1 else DETECTION_COLUMNS
-    scope = [_d.tenant_id == tenant_id]
-    listing = Listing(risk_detections, scope, columns, detections_ordering(page))
+    ordering = detections_ordering(page)
+    listing = Listing(risk_detections, _DETECTIONS, {"tenant": tenant_id}, columns, ordering)
     return list_page(connection, listing, page, rows.detection_from_row)
 
 
@@ -150,7 +165,8 @@ class Listing:
     """One list request against one table: which rows, how to filter, order and convert them."""
 
     table: Table
-    scope: list[ColumnElement[bool]]  # the tenant (and user): every query names its tenant
+    scope: tuple[ColumnElement[bool], ...]  # with bound parameters: the tenant, the user
+    values: dict[str, Any]  # the scope's parameters
     columns: Columns
     ordering: Ordering
 
@@ -158,16 +174,26 @@ class Listing:
 def list_page(
     connection: Connection, listing: Listing, page: PageRequest, convert: Callable[[Any], T]
 ) -> Page[T]:
-    """`page.limit` rows after `page.after`: a seek on the ordering's index, however deep."""
+    """`page.limit` rows after `page.after`: a seek on the ordering's index, however deep.
+
+    Without a $filter the statement depends only on the list's shape (its scope, ordering and
+    where the seek starts): it is built once and run with the request's values."""
     dialect = connection.dialect.name
-    where = list(listing.scope)
-    if page.filter is not None:
-        where.append(compile_filter(page.filter, listing.columns, dialect))
-    count = count_rows(connection, listing.table, where) if page.count else None
+    values = {**listing.values, "limit": page.limit + 1}
+    seek = None
     if page.after is not None:
-        where.append(listing.ordering.after(page.after))
-    query = select(listing.table).where(*where).order_by(*listing.ordering.order_by(dialect))
-    found = connection.execute(query.limit(page.limit + 1)).all()
+        seek, after_values = listing.ordering.seek(page.after)
+        values.update(after_values)
+    if page.filter is None:
+        where = list(listing.scope)
+        compiled = _page_query(listing.table, listing.scope, listing.ordering, seek, dialect)
+        found = compiled.rows(connection, values)
+    else:
+        where = [*listing.scope, compile_filter(page.filter, listing.columns, dialect)]
+        after = [listing.ordering.after(seek)] if seek is not None else []
+        query = _select(listing.table, [*where, *after], listing.ordering, dialect)
+        found = list(connection.execute(query, values).all())
+    count = count_rows(connection, listing.table, where, values) if page.count else None
     rows = found[: page.limit]
     more = len(found) > page.limit
     return Page(
@@ -177,6 +203,41 @@ def list_page(
     )
 
 
-def count_rows(connection: Connection, table: Table, where: list[ColumnElement[bool]]) -> int:
-    count = connection.execute(select(func.count()).select_from(table).where(*where)).scalar()
+# Statements of lists without a $filter, by their shape (a few dozen at most).
+_PAGE_QUERIES: dict[tuple[object, ...], CompiledSelect] = {}
+
+
+def _page_query(
+    table: Table,
+    scope: tuple[ColumnElement[bool], ...],
+    ordering: Ordering,
+    seek: Seek | None,
+    dialect: str,
+) -> CompiledSelect:
+    # By identity and names: SQL expressions do not compare with `==`.
+    key_column = ordering.key.column if ordering.key is not None else None
+    shape = (table.name, id(scope), id(key_column), ordering.descending, seek, dialect)
+    query = _PAGE_QUERIES.get(shape)
+    if query is None:
+        after = [ordering.after(seek)] if seek is not None else []
+        query = CompiledSelect(_select(table, [*scope, *after], ordering, dialect))
+        _PAGE_QUERIES[shape] = query
+    return query
+
+
+def _select(
+    table: Table, where: list[ColumnElement[bool]], ordering: Ordering, dialect: str
+) -> Select[Any]:
+    order = ordering.order_by(dialect)
+    return select(table).where(*where).order_by(*order).limit(bindparam("limit"))
+
+
+def count_rows(
+    connection: Connection,
+    table: Table,
+    where: list[ColumnElement[bool]],
+    values: dict[str, Any],
+) -> int:
+    query = select(func.count()).select_from(table).where(*where)
+    count = connection.execute(query, values).scalar()
     return int(count or 0)

@@ -16,9 +16,10 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, true, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, false, not_, or_, true, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from idprotect.domain.paging import Position
@@ -138,6 +139,11 @@ class SortKey:
     kind: type  # str, int or datetime: what a token's value must decode to
     nullable: bool = False
 
+    @property
+    def name(self) -> str:
+        """The column's name in a row."""
+        return str(self.column.key)
+
 
 @dataclass(frozen=True, slots=True)
 class Ordering:
@@ -163,20 +169,31 @@ class Ordering:
 
     def position(self, row: Any) -> Position:
         keys = [self.tiebreak] if self.key is None else [self.key, self.tiebreak]
-        return tuple(_token_value(row._mapping[key.column]) for key in keys)
+        return tuple(_token_value(getattr(row, key.name)) for key in keys)
 
-    def after(self, position: Position) -> ColumnElement[bool]:
-        """Rows that come after `position` in this ordering."""
+    def seek(self, position: Position) -> tuple[Seek, dict[str, Any]]:
+        """Where rows after `position` start: the shape of the clause (`after`) and the
+        values of its parameters (`after_key`, `after_id`)."""
         if self.key is None:
             (last_id,) = _decode(position, [self.tiebreak])
-            return self._beyond(self.tiebreak.column, last_id)
+            return Seek.ID, {"after_id": last_id}
         value, last_id = _decode(position, [self.key, self.tiebreak])
-        key, tiebreak = self.key.column, self.tiebreak.column
-        if value is None:  # among the NULLs: first when ascending, last when descending
-            nulls = and_(key.is_(None), self._beyond(tiebreak, last_id))
+        if value is None:
+            return Seek.NULL_KEY, {"after_id": last_id}
+        return Seek.KEY, {"after_key": value, "after_id": last_id}
+
+    def after(self, seek: Seek) -> ColumnElement[bool]:
+        """Rows that come after a position of shape `seek`; its values are parameters, so
+        that a statement is built once per shape."""
+        last_id = bindparam("after_id", type_=self.tiebreak.column.type)
+        if seek is Seek.ID or self.key is None:
+            return self._beyond(self.tiebreak.column, last_id)
+        key = self.key.column
+        if seek is Seek.NULL_KEY:  # among the NULLs: first when ascending, last when descending
+            nulls = and_(key.is_(None), self._beyond(self.tiebreak.column, last_id))
             return nulls if self.descending else or_(nulls, key.is_not(None))
-        pair = tuple_(key, tiebreak)
-        bound = tuple_(literal(value, key.type), literal(last_id, tiebreak.type))
+        pair = tuple_(key, self.tiebreak.column)
+        bound = tuple_(bindparam("after_key", type_=key.type), last_id)
         beyond = pair < bound if self.descending else pair > bound
         if self.key.nullable and self.descending:
             return or_(beyond, key.is_(None))
@@ -185,6 +202,14 @@ class Ordering:
     def _beyond(self, column: Expression, value: Any) -> ColumnElement[bool]:
         beyond: ColumnElement[bool] = column < value if self.descending else column > value
         return beyond
+
+
+class Seek(Enum):
+    """The shapes of a keyset position: an id alone, or a key's value (or NULL) and an id."""
+
+    ID = "id"
+    KEY = "key"
+    NULL_KEY = "null key"
 
 
 def _token_value(value: Any) -> str | int | None:

@@ -15,8 +15,8 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence, TenantSummary
 from idprotect.store import action_statements as sql
-from idprotect.store import bulk, listing, rows
-from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
+from idprotect.store import bulk, listing, reads, rows
+from idprotect.store.tables import risk_detections, tenants, users
 
 _CHUNK = 500
 # Every row of one executemany carries the same columns: users without risk say so.
@@ -46,8 +46,8 @@ class SqlRiskStore:
         self.connection.execute(self._insert_ignoring_existing(tenants), {"id": tenant_id})
 
     def tenant_licence(self, tenant_id: str) -> Licence | None:
-        licence = self.connection.execute(sql.LICENCE, {"tenant": tenant_id}).scalar()
-        return Licence(licence) if licence is not None else None
+        row = reads.LICENCE.first(self.connection, {"tenant": tenant_id})
+        return Licence(row.licence) if row is not None and row.licence is not None else None
 
     def set_tenant_licence(self, tenant_id: str, licence: Licence) -> None:
         self.ensure_tenant(tenant_id)
@@ -190,13 +190,8 @@ class SqlRiskStore:
     def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
         if not _storable(user_id):
             return None
-        row = self.connection.execute(
-            select(users).where(
-                users.c.tenant_id == tenant_id,
-                users.c.id == user_id,
-                users.c.risk_state.is_not(None),
-            )
-        ).first()
+        key = {"tenant": tenant_id, "id": user_id}
+        row = reads.RISKY_USER.first(self.connection, key)
         return rows.risky_user_from_row(row) if row else None
 
     def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
@@ -225,12 +220,8 @@ class SqlRiskStore:
         return listing.list_history(self.connection, tenant_id, user_id, page)
 
     def get_history_item(self, tenant_id: str, user_id: str, ticks: int) -> HistoryItem | None:
-        h = risky_user_history.c
-        row = self.connection.execute(
-            select(risky_user_history).where(
-                h.tenant_id == tenant_id, h.user_id == user_id, h.ticks == ticks
-            )
-        ).first()
+        key = {"tenant": tenant_id, "user": user_id, "ticks": ticks}
+        row = reads.HISTORY_ITEM.first(self.connection, key)
         return rows.history_from_row(row) if row else None
 
     # Risk detections.
@@ -277,10 +268,8 @@ class SqlRiskStore:
     def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:
         if not _storable(detection_id):
             return None
-        d = risk_detections.c
-        row = self.connection.execute(
-            select(risk_detections).where(d.tenant_id == tenant_id, d.id == detection_id)
-        ).first()
+        key = {"tenant": tenant_id, "id": detection_id}
+        row = reads.RISK_DETECTION.first(self.connection, key)
         return rows.detection_from_row(row) if row else None
 
     def list_risk_detections(

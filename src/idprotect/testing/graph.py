@@ -16,8 +16,8 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import httpx
-from fastapi import FastAPI
 
+from idprotect.api.pipeline import Service
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES
@@ -92,9 +92,7 @@ class MockGraph:
             self.database = Database(make_engine(url))
             exits.callback(self.database.dispose)
             settings = dataclasses.replace(self._settings, database_url=url)
-            self.app: FastAPI = create_app(settings, clock=self._clock, database=self.database)
-            # Built now, not by whichever of two threads (in-process, served) calls first.
-            self.app.middleware_stack = self.app.build_middleware_stack()
+            self.app: Service = create_app(settings, clock=self._clock, database=self.database)
             self.transport = AppTransport(self.app, raise_app_exceptions=self._raise_app_exceptions)
             exits.callback(self.transport.close)
             exits.enter_context(routed(self.hosts, self.transport, self.serve))

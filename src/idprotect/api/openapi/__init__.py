@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from idprotect import __version__
@@ -38,24 +39,49 @@ docs/auth.md. `/_admin` (not Graph) needs the app role `IdentityProtection.Admin
 
 
 _ASSETS = "/docs/assets"
+_SWAGGER_UI = f"""<!DOCTYPE html>
+<html>
+<head>
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link type="text/css" rel="stylesheet" href="{_ASSETS}/swagger-ui.css">
+<link rel="shortcut icon" href="{_ASSETS}/favicon-32x32.png">
+<title>idprotect - Swagger UI</title>
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{_ASSETS}/swagger-ui-bundle.js"></script>
+<script>
+SwaggerUIBundle({{
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  showCommonExtensions: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+}});
+</script>
+</body>
+</html>
+"""
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Serve this document at /openapi.json instead of FastAPI's own, and Swagger UI at /docs
-    from the files the swagger-ui-bundle package ships: the page works offline."""
-    document = openapi_document()
-    app.openapi = lambda: document  # type: ignore[method-assign]
-    app.mount(_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+def openapi_routes() -> list[BaseRoute]:
+    """This document at /openapi.json, and Swagger UI at /docs from the files the
+    swagger-ui-bundle package ships: the page works offline."""
+    document = orjson.dumps(openapi_document())
 
-    @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="idprotect - Swagger UI",
-            swagger_js_url=f"{_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{_ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{_ASSETS}/favicon-32x32.png",
-        )
+    async def serve_document(_: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    async def swagger_ui(_: Request) -> HTMLResponse:
+        return HTMLResponse(_SWAGGER_UI)
+
+    return [
+        Route("/openapi.json", serve_document, methods=["GET"]),
+        Route("/docs", swagger_ui, methods=["GET"]),
+        Mount(_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui"),
+    ]
 
 
 def openapi_document() -> dict[str, Any]:
