@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import sqlite3
@@ -316,3 +317,37 @@ def test_an_unexpected_failure_anywhere_is_a_graph_500(
 def test_an_error_message_quoting_a_lone_surrogate_is_still_json() -> None:
     body = json.loads(error_body(BadRequest("The id 'a\ud800b' is not valid."), "r", "c"))
     assert body["error"]["message"] == "The id 'a\\ud800b' is not valid."
+
+
+@pytest.mark.parametrize("query", [b"$top=\xff", b"$filter=userDisplayName eq '\xc3'", b"\xfe"])
+def test_a_query_string_that_is_not_utf8_is_a_graph_400(
+    sqlite_database: Database, clock: FakeClock, query: bytes
+) -> None:
+    """Raw bytes in a request target (HTTP allows them; clients should not send them)."""
+    app = make_client(sqlite_database, clock).app
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    path = f"{V1}/riskyUsers"
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "headers": [(b"host", b"testserver")],
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "root_path": "",
+    }
+    asyncio.run(app(scope, receive, send))
+
+    body = json.loads(sent[1]["body"])
+    assert sent[0]["status"] == 400
+    assert body["error"]["code"] == "BadRequest"
+    assert body["error"]["message"] == "The query string is not valid UTF-8."

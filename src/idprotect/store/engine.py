@@ -21,6 +21,7 @@ from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
 
 _WRITE = "idprotect_write"
+_QUICK = "idprotect_quick"  # the quick reads' connection: SQLite's transactions are begun by hand
 _BATCH_BUSY_TIMEOUT_MS = 15 * 60 * 1000
 # How long a read may run on the caller's thread (the event loop) before it is given up and
 # read again on a thread of its own (docs/performance.md); checked every this many steps.
@@ -79,7 +80,10 @@ def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(connection: Connection) -> None:
         # A writer takes the write lock when it begins: two writers never deadlock upgrading
         # a read lock, and a busy writer waits (busy_timeout) instead of failing.
-        write = connection.get_execution_options().get(_WRITE, False)
+        options = connection.get_execution_options()
+        if options.get(_QUICK, False):
+            return
+        write = options.get(_WRITE, False)
         # On the DBAPI connection: a statement through SQLAlchemy costs more than BEGIN.
         begin = "BEGIN IMMEDIATE" if write else "BEGIN"
         try:
@@ -213,6 +217,7 @@ class _QuickReads:
         self._engine = engine
         self._lock = threading.Lock()
         self._connection: Connection | None = None
+        self._driver: sqlite3.Connection | None = None
         self._deadline = float("inf")
 
     @classmethod
@@ -228,34 +233,51 @@ class _QuickReads:
         if not self._lock.acquire(blocking=False):
             raise ReadDeferred()  # another thread reads quickly: this one takes a thread
         try:
-            connection = self._connected()
+            connection, driver = self._connected()
             self._deadline = time.monotonic() + QUICK_READ_BUDGET_SECONDS
+            # The snapshot is SQLite's transaction, begun and ended on the driver: SQLAlchemy's
+            # own begin and commit cost more than the read (docs/performance.md).
+            driver.execute("BEGIN")
             try:
-                with connection.begin():
-                    yield connection
+                yield connection
             except OperationalError as exc:  # interrupted, locked, or an I/O error
+                self._discard()
+                raise ReadDeferred() from exc
+            except sqlite3.Error as exc:
+                self._discard()
                 raise ReadDeferred() from exc
             finally:
                 self._deadline = float("inf")
+                if self._connection is not None and driver.in_transaction:
+                    driver.execute("ROLLBACK")  # a read: ending it so releases the snapshot
         finally:
             self._lock.release()
 
-    def _connected(self) -> Connection:
+    def _connected(self) -> tuple[Connection, sqlite3.Connection]:
         if self._connection is None:
             connection = self._engine.connect()
+            # SQLAlchemy sees one transaction for the connection's life (begun here, never
+            # ended), so that it begins none of its own; `transaction` makes SQLite's.
+            connection.execution_options(**{_QUICK: True})
+            connection.begin()
             driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
             driver.execute("PRAGMA busy_timeout=0")
             driver.execute("PRAGMA query_only=ON")
             driver.set_progress_handler(self._past_deadline, _QUICK_READ_CHECK_STEPS)
-            self._connection = connection
-        return self._connection
+            self._connection, self._driver = connection, driver
+        assert self._driver is not None
+        return self._connection, self._driver
+
+    def _discard(self) -> None:
+        """After a database error: the next read opens a new connection."""
+        if self._connection is not None:
+            self._connection.invalidate()
+            self._connection.close()
+            self._connection = self._driver = None
 
     def _past_deadline(self) -> bool:
         return time.monotonic() > self._deadline
 
     def close(self) -> None:
         with self._lock:
-            if self._connection is not None:
-                self._connection.invalidate()
-                self._connection.close()
-                self._connection = None
+            self._discard()
