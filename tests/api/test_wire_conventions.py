@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
+from idprotect.api.deps import graph_root
 from idprotect.api.errors import error_body
 from idprotect.errors import BadRequest
 from idprotect.store.engine import Database, make_engine
@@ -351,3 +352,29 @@ def test_a_query_string_that_is_not_utf8_is_a_graph_400(
     assert sent[0]["status"] == 400
     assert body["error"]["code"] == "BadRequest"
     assert body["error"]["message"] == "The query string is not valid UTF-8."
+
+
+@pytest.mark.parametrize(
+    ("headers", "included"),
+    [
+        ([("Prefer", "include-unknown-enum-members")], True),
+        ([("Prefer", "Include-Unknown-Enum-Members")], True),
+        ([("Prefer", "odata.maxpagesize=5, include-unknown-enum-members")], True),
+        ([("Prefer", "respond-async"), ("Prefer", "include-unknown-enum-members")], True),
+        ([("Prefer", 'include-unknown-enum-members; x="y"')], True),
+        ([("Prefer", "x-include-unknown-enum-members")], False),
+        ([("Prefer", "include-unknown-enum-members-not")], False),
+        ([("Prefer", "odata.include-annotations=include-unknown-enum-members")], False),
+    ],
+)
+def test_prefer_names_preferences_as_rfc_7240_writes_them(
+    headers: list[tuple[str, str]], included: bool
+) -> None:
+    scope = {
+        "path": f"{V1}/riskyUsers",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in [("host", "x"), *headers]],
+        "scheme": "http",
+        "server": ("x", 80),
+        "root_path": "",
+    }
+    assert graph_root(scope).include_unknown_enum_members is included

@@ -104,13 +104,28 @@ def graph_root(scope: Scope) -> GraphRoot:
     segments = scope["path"].split("/", 3)
     version = segments[1] if len(segments) > 1 and segments[1] in VERSIONS else "v1.0"
     legacy_root = len(segments) > 2 and segments[2] != "identityProtection"
-    prefer = (header(scope, b"prefer") or "").lower()
     return GraphRoot(
         base_url=base_url(scope),
         version=version,
         set_prefix="" if legacy_root else "identityProtection/",
-        include_unknown_enum_members="include-unknown-enum-members" in prefer,
+        include_unknown_enum_members=_INCLUDE_UNKNOWN in preferences(scope),
     )
+
+
+_INCLUDE_UNKNOWN = "include-unknown-enum-members"
+
+
+def preferences(scope: Scope) -> frozenset[str]:
+    """The preferences a request names (RFC 7240): every Prefer header, each preference's
+    token in lower case, without its value or parameters."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    names = (
+        item.split(";", 1)[0].split("=", 1)[0].strip().lower()
+        for key, value in headers
+        if key == b"prefer"
+        for item in value.decode("latin-1").split(",")
+    )
+    return frozenset(name for name in names if name)
 
 
 def base_url(scope: Scope) -> str:
