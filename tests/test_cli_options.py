@@ -83,6 +83,29 @@ def test_a_tenant_id_that_is_not_a_guid_is_refused(
     assert not db.exists()  # refused before the database was opened
 
 
+@pytest.mark.parametrize("user", ["alice", "", f"{USER}x", f"{USER}\n", "x" * 200])
+def test_a_user_that_is_not_an_object_id_is_refused(user: str, tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    scopes = ["--scopes", "IdentityRiskyUser.Read.All"]
+
+    result = runner.invoke(app, ["token", "--db", f"sqlite:///{db}", "--user", user, *scopes])
+
+    refused(
+        result,
+        f"Invalid value for '--user': {user!r} is not an object id "
+        "(a GUID such as 8f5c0a4e-1b2d-4c3e-9f60-7a8b9c0d1e2f).",
+    )
+    assert not db.exists()  # refused before the database was opened
+
+
+def test_a_user_object_id_is_kept_in_lower_case(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+
+    claims, _ = minted(token(url, "--user", USER.upper(), "--scopes", "IdentityRiskyUser.Read.All"))
+
+    assert claims["oid"] == USER
+
+
 def test_a_token_for_a_tenant_unknown_here_warns_and_the_server_creates_it(
     tmp_path: Path,
 ) -> None:

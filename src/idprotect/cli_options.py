@@ -43,6 +43,17 @@ def tenant_id(value: str | None) -> str | None:
     return value.lower()
 
 
+def object_id(value: str | None) -> str | None:
+    """A user's object id is a GUID, as Entra's are; kept in lower case, as tokens carry it."""
+    if value is None:
+        return None
+    if not is_guid(value):
+        raise typer.BadParameter(
+            f"{value!r} is not an object id (a GUID such as 8f5c0a4e-1b2d-4c3e-9f60-7a8b9c0d1e2f)."
+        )
+    return value.lower()
+
+
 DbUrl = Annotated[
     str,
     typer.Option(

@@ -17,6 +17,7 @@ from idprotect.cli_options import (
     directory_roles,
     grace,
     lifetime,
+    object_id,
     open_database,
     parse_duration,
     scopes,
@@ -58,7 +59,8 @@ def token(
         str | None, typer.Option("--app", metavar="CLIENT_ID", help="An app-only token.")
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--user", metavar="OBJECT_ID", help="A delegated token.")
+        str | None,
+        typer.Option("--user", metavar="OBJECT_ID", callback=object_id, help="A delegated token."),
     ] = None,
     granted_scopes: Annotated[
         frozenset[str] | None,
