@@ -24,6 +24,7 @@ from idprotect.store.engine import Database
 from idprotect.testing import MockGraph, mock_graph
 from tests.compat.conftest import READ_WRITE, Tenant
 from tests.compat.integrations.cloud import PUBLIC_CLOUD, Cloud
+from tests.factories import detection
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,6 @@ class Environment(Protocol):
     def register_certificate_app(self) -> CertificateApp: ...
     def add_risky_users(self, count: int, **fields: Any) -> list[str]: ...
     def risky_user(self, user_id: str) -> dict[str, Any]: ...
-
-
-def detection(**fields: Any) -> dict[str, Any]:
-    user_id = str(uuid.uuid4())
-    return {
-        "userId": user_id,
-        "userDisplayName": f"User {user_id[:8]}",
-        "userPrincipalName": f"user.{user_id[:8]}@contoso.com",
-        "riskEventType": "unfamiliarFeatures",
-        "riskLevel": "high",
-        **fields,
-    }
 
 
 def _write(directory: Path, key_pem: str, certificate_pem: str) -> str:
@@ -87,7 +76,9 @@ class InProcess:
         return CertificateApp(app.client_id, app.private_key_pem, app.certificate_pem, path)
 
     def add_risky_users(self, count: int, **fields: Any) -> list[str]:
-        created = self.graph.add_risk_detections(*(detection(**fields) for _ in range(count)))
+        created = self.graph.add_risk_detections(
+            *(detection(**{"riskLevel": "high", **fields}) for _ in range(count))
+        )
         return [d["userId"] for d in created]
 
     def risky_user(self, user_id: str) -> dict[str, Any]:
@@ -123,7 +114,9 @@ class Served:
         return CertificateApp(app.client_id, key_pem, certificate_pem, path)
 
     def add_risky_users(self, count: int, **fields: Any) -> list[str]:
-        created = self._tenant.add_risk_detections(*(detection(**fields) for _ in range(count)))
+        created = self._tenant.add_risk_detections(
+            *(detection(**{"riskLevel": "high", **fields}) for _ in range(count))
+        )
         return [d["userId"] for d in created]
 
     def risky_user(self, user_id: str) -> dict[str, Any]:
