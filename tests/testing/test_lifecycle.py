@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import time
 
 import anyio
 import httpx
 import pytest
 import requests
 
+from idprotect.settings import Settings
 from idprotect.testing import MockGraph, SeedingError, current_graph, mock_graph
 from tests.testing import integration
 
@@ -124,6 +127,25 @@ def test_seed_in_process_check_over_http_and_back():
     assert base_url.startswith("http://127.0.0.1:")
     assert served.status_code == 204
     assert in_process.json()["riskState"] == "confirmedCompromised"
+
+
+def test_served_over_http_with_the_limits_of_serve():
+    """The served copy bounds a request head as `idprotect serve` does: a client that sends
+    nothing is cut off after the header timeout, a URL over the limit is a Graph 414."""
+    settings = Settings(header_timeout_seconds=0.3)
+    with mock_graph(settings=settings) as graph:
+        base_url = graph.serve()
+        port = int(base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as idle:
+            started = time.monotonic()
+            closed = idle.recv(1024) == b""
+            waited = time.monotonic() - started
+        too_long = httpx.get(f"{base_url}/v1.0/identityProtection/riskyUsers?x={'a' * 17000}")
+
+    assert closed
+    assert waited < 4
+    assert too_long.status_code == 414
+    assert too_long.json()["error"]["code"] == "RequestUriTooLong"
 
 
 def test_served_over_https_with_the_development_ca():

@@ -154,7 +154,9 @@ class MockGraph:
         with self._servers_lock:
             if tls not in self._servers:
                 files = development_certificate(self._directory / "tls") if tls else None
-                self._servers[tls] = ThreadedServer(self.app, tls=files).start()
+                self._servers[tls] = ThreadedServer(
+                    self.app, settings=self.app.state.settings, tls=files
+                ).start()
             return self._servers[tls].base_url
 
     @property

@@ -5,17 +5,27 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from idprotect.serving import uvicorn_options
+from idprotect.settings import Settings
 from idprotect.tls import TlsFiles
+
+_NO_OPTIONS: dict[str, Any] = {}
 
 
 class ThreadedServer:
-    """uvicorn on a free port of 127.0.0.1, in a daemon thread; `stop()` ends it."""
+    """uvicorn on a free port of 127.0.0.1, in a daemon thread; `stop()` ends it.
 
-    def __init__(self, app: ASGIApp, *, tls: TlsFiles | None = None) -> None:
+    With `settings`, it bounds what a client may send as `idprotect serve` does (the request
+    head's deadline and size, serving.py)."""
+
+    def __init__(
+        self, app: ASGIApp, *, settings: Settings | None = None, tls: TlsFiles | None = None
+    ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -32,6 +42,7 @@ class ThreadedServer:
             forwarded_allow_ips="127.0.0.1",
             ssl_certfile=str(tls.certfile) if tls else None,
             ssl_keyfile=str(tls.keyfile) if tls and tls.keyfile else None,
+            **(uvicorn_options(settings) if settings is not None else _NO_OPTIONS),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
