@@ -12,6 +12,7 @@ from idprotect.domain.enums import RiskLevel, RiskState
 from idprotect.domain.models import RiskDetection, RiskyUser
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.transitions import aggregate_level
+from idprotect.store.encodings import RISK_LEVELS
 from idprotect.store.engine import Database
 from idprotect.store.tables import risk_detections, risky_user_history, users
 
@@ -71,12 +72,34 @@ def assert_consistent(tenant: Tenant) -> None:
 
 def rows_digest(database: Database, tenant_id: str) -> str:
     """A SHA-256 of every row of the tenant's users, detections and history, in key order: the
-    same on SQLite and PostgreSQL (values as SQLAlchemy gives them back)."""
+    same on SQLite and PostgreSQL (values as SQLAlchemy gives them back), each row laid out as
+    migration 0005 stored it (its columns in that order, a user's riskLevel rank at the end),
+    so that a digest taken then still names the same rows."""
     digest = hashlib.sha256()
     with database.unit_of_work() as store:
         for table in (users, risk_detections, risky_user_history):
             key = list(table.primary_key.columns)
-            query = select(table).where(table.c.tenant_id == tenant_id).order_by(*key)
+            columns = [table.c[name] for name in _LAYOUT_0005[table.name]]
+            query = select(*columns).where(table.c.tenant_id == tenant_id).order_by(*key)
             for row in store.connection.execute(query):
-                digest.update(repr(tuple(row)).encode())
+                values = tuple(row)
+                if table is users:
+                    level = row.risk_level
+                    values += (None if level is None else RISK_LEVELS.index(level),)
+                digest.update(repr(values).encode())
     return digest.hexdigest()
+
+
+_LAYOUT_0005 = {
+    "users": [c.name for c in users.c],
+    "risky_user_history": [c.name for c in risky_user_history.c],
+    "risk_detections": [
+        *(
+            c.name
+            for c in risk_detections.c
+            if c.name not in ("mitre_technique_id", "additional_info")
+        ),
+        "additional_info",
+        "mitre_technique_id",
+    ],
+}

@@ -32,7 +32,7 @@ _MAX_WORKERS = 3
 @dataclass(frozen=True, slots=True)
 class _Job:
     shape: TenantShape
-    tenant_id: str
+    tenant_key: int  # what the rows store for the tenant
     dialect: str
     chunk_users: int
 
@@ -56,9 +56,9 @@ def generate_tenant(
     builds the indexes at its end (store/loading.py), `index_progress` gets (built, to build).
     """
     shape = TenantShape(users=users, now=now, detections_per_user=detections_per_user, seed=seed)
-    job = _Job(shape, tenant_id, database.engine.dialect.name, CHUNK_USERS)
     with database.unit_of_work(write=True) as store:
-        store.ensure_tenant(tenant_id)
+        tenant_key = store.tenant_key(tenant_id)
+    job = _Job(shape, tenant_key, database.engine.dialect.name, CHUNK_USERS)
     saved = 0
     # The workers are gone before the load ends, which may build the indexes (on every CPU).
     load = bulk_load(database, users=users, index_progress=index_progress)
@@ -76,7 +76,7 @@ def _rows(job: _Job, start: int) -> tuple[int, BulkRows]:
     chunk = build_chunk(job.shape, start, stop)
     rows = prepare_rows(
         job.dialect,
-        job.tenant_id,
+        job.tenant_key,
         users=chunk.users,
         detections=chunk.detections,
         history_items=chunk.history_items,

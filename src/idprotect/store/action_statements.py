@@ -12,14 +12,8 @@ from idprotect.store.tables import risk_detections, risky_user_history, tenants,
 
 _u, _h, _d = users.c, risky_user_history.c, risk_detections.c
 ACTIVE = sorted(state.value for state in ACTIVE_DETECTION_STATES)
-# A user's risk columns, as `rows.user_risk_values` names them.
-RISK_COLUMNS = (
-    "risk_level",
-    "risk_state",
-    "risk_detail",
-    "risk_last_updated_at",
-    "risk_level_rank",
-)
+# A user's risk columns, as `rows.risk_values` names them.
+RISK_COLUMNS = ("risk_level", "risk_state", "risk_detail", "risk_last_updated_at")
 
 LICENCE = select(tenants.c.licence).where(tenants.c.id == bindparam("tenant"))
 # What `rows.user_from_row` reads, in id order: concurrent writers lock rows in the same order.
@@ -30,7 +24,7 @@ LOCK_USERS = (
         _u.user_principal_name,
         _u.is_deleted,
         _u.is_processing,
-        *(_u[name] for name in RISK_COLUMNS if name != "risk_level_rank"),
+        *(_u[name] for name in RISK_COLUMNS),
     )
     .where(_u.tenant_id == bindparam("tenant"), _u.id.in_(bindparam("ids", expanding=True)))
     .order_by(_u.id)

@@ -1,29 +1,49 @@
 """Bulk inserts of new rows for large tenants: plain tuples straight to the driver, or COPY.
 
 The Core inserts in repository.py run SQLAlchemy's per-value processing, which is most of the
-time of a million-row load. Here each row is one tuple in the order of its column list, and
-datetimes are converted once, into what `tables.UtcDateTime` stores on each dialect. Enum
-members give their `_value_` (a plain attribute; `.value` is a slower descriptor).
+time of a million-row load. Here each row is one tuple in the order of its column list, every
+value already in the form its column stores (encodings.py): the tenant's key, enum codes, and
+moments as SQLite's integers or PostgreSQL's naive UTC, each converted once; on SQLite flags
+are 0 and 1 too, which its driver binds as they are (a bool, like None, goes through its adapter
+look-up first: a tenth of a load's time in the writer). Enum members are looked up by
+themselves (a StrEnum hashes as its value).
+
+A detection's additionalInfo travels as its text, last in its tuple: the writer swaps it for
+the key of its row in detection_infos, which only the database knows (`save_infos`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.domain.models import HistoryItem, Location, RiskDetection, User
-from idprotect.store.rows import RISK_LEVEL_RANKS
+from idprotect.store.encodings import (
+    ACTIVITY_TYPES,
+    RISK_DETAILS,
+    RISK_LEVELS,
+    RISK_STATES,
+    TIMING_TYPES,
+    TOKEN_ISSUER_TYPES,
+    codes_of,
+    info_digest,
+    to_micros,
+    utc,
+)
+from idprotect.store.tables import detection_infos
 
 Stored = Callable[[datetime], Any]
+Flag = Callable[[bool], Any]
 
 USER_COLUMNS = (
     "tenant_id", "id", "display_name", "user_principal_name", "is_deleted", "is_processing",
-    "risk_level", "risk_state", "risk_detail", "risk_last_updated_at", "risk_level_rank",
+    "risk_level", "risk_state", "risk_detail", "risk_last_updated_at",
 )  # fmt: skip
 HISTORY_COLUMNS = (
     "tenant_id", "user_id", "ticks", "display_name", "user_principal_name", "is_deleted",
@@ -35,11 +55,14 @@ DETECTION_COLUMNS = (
     "risk_level", "risk_state", "risk_detail", "activity", "activity_at", "detected_at",
     "last_updated_at", "detection_timing_type", "source", "token_issuer_type", "ip_address",
     "city", "state", "country_or_region", "latitude", "longitude", "altitude", "has_location",
-    "request_id", "correlation_id", "additional_info", "mitre_technique_id",
+    "request_id", "correlation_id", "mitre_technique_id", "additional_info",
 )  # fmt: skip
 
+_LEVEL, _STATE, _DETAIL = codes_of(RISK_LEVELS), codes_of(RISK_STATES), codes_of(RISK_DETAILS)
+_ACTIVITY, _TIMING = codes_of(ACTIVITY_TYPES), codes_of(TIMING_TYPES)
+_ISSUER = codes_of(TOKEN_ISSUER_TYPES)
 _NO_LOCATION = Location()
-_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +77,21 @@ class BulkRows:
 
 def prepare_rows(
     dialect: str,
-    tenant_id: str,
+    tenant_key: int,
     *,
     users: Sequence[User],
     detections: Sequence[RiskDetection],
     history_items: Sequence[HistoryItem],
 ) -> BulkRows:
-    """The rows of new users, detections and history items, for a database of `dialect`."""
-    stored = _sqlite_datetime if dialect == "sqlite" else _naive_utc
+    """The rows of new users, detections and history items of the tenant whose key is
+    `tenant_key` (SqlRiskStore.tenant_key), for a database of `dialect`."""
+    sqlite = dialect == "sqlite"
+    stored, flag = (to_micros, int) if sqlite else (_naive_utc, bool)
     return BulkRows(
         dialect=dialect,
-        users=[_user_row(tenant_id, u, stored) for u in users],
-        detections=_detection_rows(tenant_id, detections, stored),
-        history_items=_history_rows(tenant_id, history_items, stored),
+        users=[_user_row(tenant_key, u, stored, flag) for u in users],
+        detections=_detection_rows(tenant_key, detections, stored, flag),
+        history_items=_history_rows(tenant_key, history_items, stored, flag),
     )
 
 
@@ -74,10 +99,9 @@ def insert_rows(connection: Connection, rows: BulkRows) -> None:
     """Insert rows that must be new: a row that exists already fails the unit of work."""
     if rows.dialect != connection.dialect.name:
         raise ValueError(f"rows prepared for {rows.dialect}, not {connection.dialect.name}")
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     batches = (
         ("users", USER_COLUMNS, rows.users),
-        ("risk_detections", DETECTION_COLUMNS, rows.detections),
+        ("risk_detections", DETECTION_COLUMNS, _with_info_keys(connection, rows.detections)),
         ("risky_user_history", HISTORY_COLUMNS, rows.history_items),
     )
     for table, columns, values in batches:
@@ -86,9 +110,48 @@ def insert_rows(connection: Connection, rows: BulkRows) -> None:
         if connection.dialect.name == "postgresql":
             _copy(connection, table, columns, values)
         else:
-            marks = ", ".join([mark] * len(columns))
+            marks = ", ".join(["?"] * len(columns))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             connection.exec_driver_sql(sql, values)
+
+
+def save_infos(connection: Connection, texts: Collection[str]) -> dict[str, int]:
+    """The key of each additionalInfo text in detection_infos, its row written if new.
+
+    Rows are written only for texts not found: an insert that conflicts would still draw a
+    key from PostgreSQL's sequence. Two writers adding one text at once meet at its digest.
+    """
+    by_digest = {info_digest(text): text for text in texts}
+    keys = _info_keys(connection, by_digest)
+    missing = {digest: text for digest, text in by_digest.items() if text not in keys}
+    if missing:
+        postgres = connection.dialect.name == "postgresql"
+        insert = (postgresql.insert if postgres else sqlite.insert)(detection_infos)
+        rows = [{"digest": digest, "text": text} for digest, text in missing.items()]
+        connection.execute(insert.on_conflict_do_nothing(), rows)
+        keys.update(_info_keys(connection, missing))
+    return keys
+
+
+def _info_keys(connection: Connection, by_digest: dict[bytes, str]) -> dict[str, int]:
+    i = detection_infos.c
+    digests = list(by_digest)
+    found: dict[str, int] = {}
+    for start in range(0, len(digests), _CHUNK):
+        query = select(i.digest, i.key).where(i.digest.in_(digests[start : start + _CHUNK]))
+        found.update((by_digest[digest], key) for digest, key in connection.execute(query))
+    return found
+
+
+def _with_info_keys(connection: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Detection rows with the key of their additionalInfo in place of its text."""
+    texts = {row[-1] for row in rows}
+    texts.discard(None)
+    if not texts:
+        return rows
+    keys: dict[str | None, int | None] = {None: None}
+    keys.update(save_infos(connection, texts))
+    return [(*row[:-1], keys[row[-1]]) for row in rows]
 
 
 def _copy(
@@ -104,38 +167,25 @@ def _copy(
             copy.write_row(row)
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is UTC:
-        return moment
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime given where an aware UTC datetime is required")
-    return moment.astimezone(UTC)
-
-
-def _sqlite_datetime(moment: datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text: naive UTC, always with six fractional digits."""
-    m = _utc(moment)  # the fields formatted take half the time of isoformat(" ")[:26]
-    return _SQLITE_DATETIME % (m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond)
-
-
 def _naive_utc(moment: datetime) -> datetime:
-    return _utc(moment).replace(tzinfo=None)
+    return utc(moment).replace(tzinfo=None)
 
 
-def _user_row(tenant_id: str, user: User, stored: Stored) -> tuple[Any, ...]:
+def _user_row(tenant_key: int, user: User, stored: Stored, flag: Flag) -> tuple[Any, ...]:
     risk = user.risk
     if risk is None:
-        return (tenant_id, user.id, user.display_name, user.user_principal_name,
-                user.is_deleted, user.is_processing, None, None, None, None, None)  # fmt: skip
+        return (tenant_key, user.id, user.display_name, user.user_principal_name,
+                flag(user.is_deleted), flag(user.is_processing),
+                None, None, None, None)  # fmt: skip
     return (
-        tenant_id, user.id, user.display_name, user.user_principal_name, user.is_deleted,
-        user.is_processing, risk.level._value_, risk.state._value_, risk.detail._value_,
-        stored(risk.last_updated), RISK_LEVEL_RANKS[risk.level],
+        tenant_key, user.id, user.display_name, user.user_principal_name, flag(user.is_deleted),
+        flag(user.is_processing), _LEVEL[risk.level], _STATE[risk.state], _DETAIL[risk.detail],
+        stored(risk.last_updated),
     )  # fmt: skip
 
 
 def _history_rows(
-    tenant_id: str, items: Sequence[HistoryItem], stored: Stored
+    tenant_key: int, items: Sequence[HistoryItem], stored: Stored, flag: Flag
 ) -> list[tuple[Any, ...]]:
     encoded: dict[tuple[str, ...], str] = {}  # few distinct lists of event types
     found = []
@@ -145,17 +195,17 @@ def _history_rows(
         if types not in encoded:
             encoded[types] = json.dumps(list(types))
         found.append((
-            tenant_id, item.user_id, item.ticks, user.display_name, user.user_principal_name,
-            user.is_deleted, user.is_processing, risk.level._value_, risk.state._value_,
-            risk.detail._value_, stored(risk.last_updated),
-            activity.detail._value_ if activity.detail else None, encoded[types],
+            tenant_key, item.user_id, item.ticks, user.display_name, user.user_principal_name,
+            flag(user.is_deleted), flag(user.is_processing), _LEVEL[risk.level], _STATE[risk.state],
+            _DETAIL[risk.detail], stored(risk.last_updated),
+            _DETAIL[activity.detail] if activity.detail else None, encoded[types],
             item.initiated_by,
         ))  # fmt: skip
     return found
 
 
 def _detection_rows(
-    tenant_id: str, detections: Sequence[RiskDetection], stored: Stored
+    tenant_key: int, detections: Sequence[RiskDetection], stored: Stored, flag: Flag
 ) -> list[tuple[Any, ...]]:
     found = []
     for d in detections:
@@ -165,12 +215,12 @@ def _detection_rows(
             detected_at if d.last_updated_at is d.detected_at else stored(d.last_updated_at)
         )
         found.append((
-            tenant_id, d.id, d.user_id, d.user_display_name, d.user_principal_name,
-            d.risk_event_type, d.risk_level._value_, d.risk_state._value_, d.risk_detail._value_,
-            d.activity._value_, stored(d.activity_at), detected_at, last_updated_at,
-            d.detection_timing_type._value_, d.source, d.token_issuer_type._value_, d.ip_address,
-            loc.city, loc.state, loc.country_or_region, loc.latitude, loc.longitude,
-            loc.altitude, d.location is not None, d.request_id, d.correlation_id,
-            d.additional_info, d.mitre_technique_id,
+            tenant_key, d.id, d.user_id, d.user_display_name, d.user_principal_name,
+            d.risk_event_type, _LEVEL[d.risk_level], _STATE[d.risk_state], _DETAIL[d.risk_detail],
+            _ACTIVITY[d.activity], stored(d.activity_at), detected_at, last_updated_at,
+            _TIMING[d.detection_timing_type], d.source, _ISSUER[d.token_issuer_type],
+            d.ip_address, loc.city, loc.state, loc.country_or_region, loc.latitude,
+            loc.longitude, loc.altitude, flag(d.location is not None), d.request_id,
+            d.correlation_id, d.mitre_technique_id, d.additional_info,
         ))  # fmt: skip
     return found

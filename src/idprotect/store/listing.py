@@ -31,6 +31,7 @@ from idprotect.domain.predicates import Node
 from idprotect.domain.tenants import Licence
 from idprotect.store import rows
 from idprotect.store.compiled import CompiledSelect
+from idprotect.store.encodings import RISK_LEVELS
 from idprotect.store.query import Columns, Ordering, Seek, SortKey, compile_filter
 from idprotect.store.tables import risk_detections, risky_user_history, users
 
@@ -93,7 +94,7 @@ P1_DETECTION_COLUMNS: Columns = {
 _USER_ID = SortKey(_u.id, str)
 _USER_KEYS = {
     "riskLastUpdatedDateTime": SortKey(_u.risk_last_updated_at, datetime),
-    "riskLevel": SortKey(_u.risk_level_rank, int),
+    "riskLevel": SortKey(_u.risk_level, int, members=RISK_LEVELS),
     "userPrincipalName": SortKey(_u.user_principal_name, str, nullable=True),
     "userDisplayName": SortKey(_u.display_name, str, nullable=True),
 }
@@ -229,7 +230,8 @@ def _select(
     table: Table, where: list[ColumnElement[bool]], ordering: Ordering, dialect: str
 ) -> Select[Any]:
     order = ordering.order_by(dialect)
-    return select(table).where(*where).order_by(*order).limit(bindparam("limit"))
+    columns = rows.read_columns(table)
+    return select(*columns).where(*where).order_by(*order).limit(bindparam("limit"))
 
 
 def count_rows(

@@ -138,11 +138,20 @@ class SortKey:
     column: Expression
     kind: type  # str, int or datetime: what a token's value must decode to
     nullable: bool = False
+    # An enum column's members in the order it sorts them (their codes, encodings.py): a
+    # token carries a member's position there, an int, as it did when the rank had a column.
+    members: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """The column's name in a row."""
         return str(self.column.key)
+
+    def token(self, value: Any) -> str | int | None:
+        """The value of this key in a $skiptoken."""
+        if self.members and value is not None:
+            return self.members.index(value)
+        return _token_value(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +178,7 @@ class Ordering:
 
     def position(self, row: Any) -> Position:
         keys = [self.tiebreak] if self.key is None else [self.key, self.tiebreak]
-        return tuple(_token_value(getattr(row, key.name)) for key in keys)
+        return tuple(key.token(getattr(row, key.name)) for key in keys)
 
     def seek(self, position: Position) -> tuple[Seek, dict[str, Any]]:
         """Where rows after `position` start: the shape of the clause (`after`) and the
@@ -232,7 +241,10 @@ def _decode_value(value: str | int | None, key: SortKey) -> Any:
     if key.kind is datetime and isinstance(value, str):
         return _parse_moment(value)
     right_kind = isinstance(value, key.kind) and not isinstance(value, bool)
-    if right_kind and (not isinstance(value, str) or _storable(value)):
+    if right_kind and key.members:
+        if isinstance(value, int) and 0 <= value < len(key.members):
+            return key.members[value]
+    elif right_kind and (not isinstance(value, str) or _storable(value)):
         return value
     raise BadRequest(OTHER_COLLECTION)
 

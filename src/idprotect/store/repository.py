@@ -6,7 +6,18 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.domain.enums import RiskDetail, RiskState
@@ -43,7 +54,17 @@ class SqlRiskStore:
         return dialect_insert(table).on_conflict_do_nothing()
 
     def ensure_tenant(self, tenant_id: str) -> None:
-        self.connection.execute(self._insert_ignoring_existing(tenants), {"id": tenant_id})
+        # Inserted only if missing: an insert that conflicts would still draw a key from
+        # PostgreSQL's sequence, and this runs for every ingestion.
+        missing = select(literal(tenant_id)).where(~exists().where(tenants.c.id == tenant_id))
+        insert = self._insert_ignoring_existing(tenants).from_select(["id"], missing)
+        self.connection.execute(insert)
+
+    def tenant_key(self, tenant_id: str) -> int:
+        """The key the bulk tables store for the tenant (made if new): see bulk.prepare_rows."""
+        self.ensure_tenant(tenant_id)
+        query = select(tenants.c.key).where(tenants.c.id == tenant_id)
+        return int(self.connection.execute(query).scalar_one())
 
     def tenant_licence(self, tenant_id: str) -> Licence | None:
         row = reads.LICENCE.first(self.connection, {"tenant": tenant_id})
@@ -62,7 +83,7 @@ class SqlRiskStore:
         query = (
             select(t.id, t.licence, func.count(u.id), func.coalesce(at_risk, 0))
             .select_from(
-                tenants.outerjoin(users, and_(u.tenant_id == t.id, u.risk_state.is_not(None)))
+                tenants.outerjoin(users, and_(u.tenant_id == t.key, u.risk_state.is_not(None)))
             )
             .group_by(t.id, t.licence)
             .order_by(t.id)
@@ -113,6 +134,7 @@ class SqlRiskStore:
     def add_missing_users(self, tenant_id: str, new_users: Sequence[User]) -> None:
         if not new_users:
             return
+        self.ensure_tenant(tenant_id)  # the users' rows name it by its key
         self.connection.execute(
             self._insert_ignoring_existing(users),
             [
@@ -123,7 +145,7 @@ class SqlRiskStore:
                     "user_principal_name": user.user_principal_name,
                     "is_deleted": user.is_deleted,
                     "is_processing": False,
-                    **(rows.user_risk_values(user.risk) if user.risk else _NO_RISK),
+                    **(rows.risk_values(user.risk) if user.risk else _NO_RISK),
                 }
                 for user in new_users
             ],
@@ -140,7 +162,7 @@ class SqlRiskStore:
         """Insert rows that must all be new, fast: for loading large tenants (see bulk.py)."""
         prepared = bulk.prepare_rows(
             self._dialect,
-            tenant_id,
+            self.tenant_key(tenant_id),
             users=users,
             detections=detections,
             history_items=history_items,
@@ -181,7 +203,7 @@ class SqlRiskStore:
         for uid, risk in risks.items():
             by_risk.setdefault(risk, []).append(uid)
         for risk, user_ids in by_risk.items():
-            values = {f"new_{name}": value for name, value in rows.user_risk_values(risk).items()}
+            values = {f"new_{name}": value for name, value in rows.risk_values(risk).items()}
             for chunk in _chunks(sorted(user_ids)):
                 self.connection.execute(
                     sql.SAVE_RISK, {"tenant": tenant_id, "ids": chunk, **values}
@@ -229,7 +251,7 @@ class SqlRiskStore:
         d = risk_detections.c
         found: list[RiskDetection] = []
         for chunk in _chunks(user_ids):
-            query = select(risk_detections).where(
+            query = select(*rows.read_columns(risk_detections)).where(
                 d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(sql.ACTIVE)
             )
             found.extend(rows.detection_from_row(row) for row in self.connection.execute(query))
@@ -245,6 +267,8 @@ class SqlRiskStore:
 
     def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None:
         if detections:
+            infos = {d.additional_info for d in detections if d.additional_info is not None}
+            bulk.save_infos(self.connection, infos)  # first: a detection names its info's row
             self.connection.execute(
                 insert(risk_detections),
                 [rows.detection_values(tenant_id, d) for d in detections],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Column, Row, Table
 
 from idprotect.domain.enums import (
     ActivityType,
@@ -24,6 +24,12 @@ from idprotect.domain.models import (
     UserActivity,
     UserRisk,
 )
+
+
+def read_columns(table: Table) -> list[Column[Any]]:
+    """The columns a read converts: all but the tenant's, which every query names already
+    (reading it back would look its id up once a row)."""
+    return [column for column in table.c if column.name != "tenant_id"]
 
 
 def user_from_row(row: Row[Any]) -> User:
@@ -55,15 +61,6 @@ def _risk_from_row(row: Row[Any]) -> UserRisk:
         detail=RiskDetail(row.risk_detail),
         last_updated=row.risk_last_updated_at,
     )
-
-
-# riskLevel ordinals as Graph's CSDL numbers them: RiskLevel is declared in that order.
-RISK_LEVEL_RANKS: dict[RiskLevel, int] = {level: rank for rank, level in enumerate(RiskLevel)}
-
-
-def user_risk_values(risk: UserRisk) -> dict[str, Any]:
-    """A user's risk columns, with the rank that `$orderby=riskLevel` walks."""
-    return {**risk_values(risk), "risk_level_rank": RISK_LEVEL_RANKS[risk.level]}
 
 
 def risk_values(risk: UserRisk) -> dict[str, Any]:

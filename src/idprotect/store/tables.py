@@ -1,4 +1,8 @@
-"""The schema. Every row carries its tenant id, which leads every key and index."""
+"""The schema. Every row carries its tenant, which leads every key and index.
+
+The bulk tables (users, history, detections) store enums, moments, tenants and additionalInfo
+in the compact forms of encodings.py; their columns still take and give the domain's values.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,28 @@ from sqlalchemy import (
     Dialect,
     Float,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
-    SmallInteger,
     String,
     Table,
     Text,
     TypeDecorator,
     func,
     text,
+)
+
+from idprotect.store.encodings import (
+    ACTIVITY_TYPES,
+    RISK_DETAILS,
+    RISK_LEVELS,
+    RISK_STATES,
+    TIMING_TYPES,
+    TOKEN_ISSUER_TYPES,
+    EnumCode,
+    InfoDigest,
+    KeyOf,
+    Moment,
 )
 
 metadata = MetaData(
@@ -54,30 +72,38 @@ class UtcDateTime(TypeDecorator[datetime]):
 tenants = Table(
     "tenants",
     metadata,
-    Column("id", String(64), primary_key=True),
+    # What the bulk tables store to name a tenant (encodings.KeyOf): a byte or two, not the id.
+    Column("key", Integer, primary_key=True),
+    Column("id", String(64), nullable=False, unique=True),
     Column("display_name", String(256)),
     Column("licence", String(16), nullable=False, server_default=text("'P2'")),
     Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
 )
+# The bulk tables' tenant_id: written and compared as the tenant's id, stored as its key.
+TENANT = KeyOf(tenants.c.key, tenants.c.id, found_by=tenants.c.id, found_as=String(64))
+LEVEL = EnumCode(RISK_LEVELS)
+STATE = EnumCode(RISK_STATES)
+DETAIL = EnumCode(RISK_DETAILS)
 
 # A directory user; the risk_* columns are set once the user has ever been risky, and such a
-# user is what Graph lists as a riskyUser.
+# user is what Graph lists as a riskyUser. Without a rowid: the key is the table's order, and
+# an index entry names its row by (tenant, id), which every index here holds anyway.
 users = Table(
     "users",
     metadata,
-    Column("tenant_id", String(64), primary_key=True),
+    Column("tenant_id", TENANT, primary_key=True),
     Column("id", String(128), primary_key=True),
     Column("display_name", String(256)),
     Column("user_principal_name", String(256)),
     Column("is_deleted", Boolean, nullable=False, server_default=text("false")),
     Column("is_processing", Boolean, nullable=False, server_default=text("false")),
-    Column("risk_level", String(32)),
-    Column("risk_state", String(32)),
-    Column("risk_detail", String(64)),
-    Column("risk_last_updated_at", UtcDateTime()),
-    # riskLevel's ordinal in Graph's enum (low 0 ... none 4), so `$orderby=riskLevel` can
-    # walk an index: written with risk_level, never on its own.
-    Column("risk_level_rank", SmallInteger),
+    # Its code is riskLevel's ordinal in Graph's enum (low 0 ... none 4), so that
+    # `$orderby=riskLevel` walks ix_users_tenant_level.
+    Column("risk_level", LEVEL),
+    Column("risk_state", STATE),
+    Column("risk_detail", DETAIL),
+    Column("risk_last_updated_at", Moment()),
+    sqlite_with_rowid=False,
 )
 Index("ix_users_tenant_risky", users.c.tenant_id, users.c.risk_state, users.c.id)
 # Keyset paging walks these in order: equality filters first, then the sort key, then id.
@@ -99,7 +125,7 @@ Index(
     users.c.id,
 )
 Index("ix_users_tenant_updated", users.c.tenant_id, users.c.risk_last_updated_at, users.c.id)
-Index("ix_users_tenant_rank", users.c.tenant_id, users.c.risk_level_rank, users.c.id)
+Index("ix_users_tenant_level", users.c.tenant_id, users.c.risk_level, users.c.id)
 # Nullable sort keys. OData puts nulls first ascending and last descending: PostgreSQL's index
 # needs NULLS FIRST for that (a backward scan gives the other way); SQLite's indexes order NULLs
 # so already and refuse the words, so migration 0003 writes them on PostgreSQL only.
@@ -114,41 +140,51 @@ Index("ix_users_tenant_name", users.c.tenant_id, users.c.display_name.nulls_firs
 risky_user_history = Table(
     "risky_user_history",
     metadata,
-    Column("tenant_id", String(64), primary_key=True),
+    Column("tenant_id", TENANT, primary_key=True),
     Column("user_id", String(128), primary_key=True),
     Column("ticks", BigInteger, primary_key=True),
     Column("display_name", String(256)),
     Column("user_principal_name", String(256)),
     Column("is_deleted", Boolean, nullable=False),
     Column("is_processing", Boolean, nullable=False),
-    Column("risk_level", String(32), nullable=False),
-    Column("risk_state", String(32), nullable=False),
-    Column("risk_detail", String(64), nullable=False),
-    Column("risk_last_updated_at", UtcDateTime(), nullable=False),
-    Column("activity_detail", String(64)),
+    Column("risk_level", LEVEL, nullable=False),
+    Column("risk_state", STATE, nullable=False),
+    Column("risk_detail", DETAIL, nullable=False),
+    Column("risk_last_updated_at", Moment(), nullable=False),
+    Column("activity_detail", DETAIL),
     Column("activity_risk_event_types", Text, nullable=False),
     Column("initiated_by", String(128)),
+    sqlite_with_rowid=False,  # its one index is its key
+)
+
+# The additionalInfo texts of detections, each once (detections name them by key).
+detection_infos = Table(
+    "detection_infos",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("digest", LargeBinary(32), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
 )
 
 risk_detections = Table(
     "risk_detections",
     metadata,
-    Column("tenant_id", String(64), primary_key=True),
+    Column("tenant_id", TENANT, primary_key=True),
     Column("id", String(128), primary_key=True),
     Column("user_id", String(128), nullable=False),
     Column("user_display_name", String(256)),
     Column("user_principal_name", String(256)),
     Column("risk_event_type", String(128), nullable=False),
-    Column("risk_level", String(32), nullable=False),
-    Column("risk_state", String(32), nullable=False),
-    Column("risk_detail", String(64), nullable=False),
-    Column("activity", String(32), nullable=False),
-    Column("activity_at", UtcDateTime(), nullable=False),
-    Column("detected_at", UtcDateTime(), nullable=False),
-    Column("last_updated_at", UtcDateTime(), nullable=False),
-    Column("detection_timing_type", String(32), nullable=False),
+    Column("risk_level", LEVEL, nullable=False),
+    Column("risk_state", STATE, nullable=False),
+    Column("risk_detail", DETAIL, nullable=False),
+    Column("activity", EnumCode(ACTIVITY_TYPES), nullable=False),
+    Column("activity_at", Moment(), nullable=False),
+    Column("detected_at", Moment(), nullable=False),
+    Column("last_updated_at", Moment(), nullable=False),
+    Column("detection_timing_type", EnumCode(TIMING_TYPES), nullable=False),
     Column("source", String(64)),
-    Column("token_issuer_type", String(64), nullable=False),
+    Column("token_issuer_type", EnumCode(TOKEN_ISSUER_TYPES), nullable=False),
     Column("ip_address", String(64)),
     Column("city", String(128)),
     Column("state", String(128)),
@@ -159,43 +195,49 @@ risk_detections = Table(
     Column("has_location", Boolean, nullable=False, server_default=text("false")),
     Column("request_id", String(64)),
     Column("correlation_id", String(64)),
-    Column("additional_info", Text),
     Column("mitre_technique_id", String(32)),
+    Column(
+        "additional_info",
+        KeyOf(
+            detection_infos.c.key,
+            detection_infos.c.text,
+            found_by=detection_infos.c.digest,
+            found_as=InfoDigest(),
+        ),
+    ),
 )
 # A user's detections (the active ones are filtered on the row): no riskState in the key, which
 # every action that closes detections would rewrite (migration 0004).
 Index("ix_risk_detections_tenant_user", risk_detections.c.tenant_id, risk_detections.c.user_id)
+# The date indexes end with the date: a detection id (64 characters) in each entry took four
+# fifths of it. Detections of one date are few (one ingestion, one action), and a page sorts
+# them by id as it reads them ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY").
 Index(
     "ix_risk_detections_tenant_detected",
     risk_detections.c.tenant_id,
     risk_detections.c.detected_at,
-    risk_detections.c.id,
 )
 Index(
     "ix_risk_detections_tenant_activity",
     risk_detections.c.tenant_id,
     risk_detections.c.activity_at,
-    risk_detections.c.id,
 )
 Index(
     "ix_risk_detections_tenant_last_updated",
     risk_detections.c.tenant_id,
     risk_detections.c.last_updated_at,
-    risk_detections.c.id,
 )
 Index(
     "ix_risk_detections_tenant_level_detected",
     risk_detections.c.tenant_id,
     risk_detections.c.risk_level,
     risk_detections.c.detected_at,
-    risk_detections.c.id,
 )
 Index(
     "ix_risk_detections_tenant_type_detected",
     risk_detections.c.tenant_id,
     risk_detections.c.risk_event_type,
     risk_detections.c.detected_at,
-    risk_detections.c.id,
 )
 
 # Keys of the built-in development issuer. They sign tokens for every tenant (as Entra's keys
