@@ -30,6 +30,7 @@ from idprotect.store.indexes import (
 from idprotect.store.tables import users as users_table
 
 Insert = Callable[[BulkRows], None]
+_SORT_PIECE_KIB = 2 * 1024
 IndexProgress = Callable[[int, int], None]
 
 
@@ -50,6 +51,7 @@ def bulk_load(
         try:
             yield lambda rows: _insert(database, connection, rows)
         finally:
+            _make_durable(connection)  # every commit from here on, and so all before them
             if rebuild:
                 _tune_for_indexing(connection)
                 build_missing_indexes(database, connection, progress=index_progress)
@@ -88,24 +90,35 @@ def _tune_for_loading(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         assert driver is not None
-        # SQLite's default page cache is 2 MB; the load and the index builds reread less
-        # with 256 MB.
-        driver.execute("PRAGMA cache_size=-262144")
+        # A chunk's commit writes the write-ahead log without waiting for the disk.
+        driver.execute("PRAGMA synchronous=NORMAL")
     else:
-        # A crash loses at most the last commits, never consistency. The index builds at the
-        # end commit with the default again, which makes every commit before them durable.
         connection.exec_driver_sql("SET synchronous_commit = off")
+        connection.commit()
+
+
+def _make_durable(connection: Connection) -> None:
+    """Commits wait for the disk again. Until then a crash loses at most the last chunks,
+    never consistency; the first commit after this makes every one before it durable."""
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA synchronous=FULL")
+    else:
+        connection.exec_driver_sql("SET synchronous_commit = on")
         connection.commit()
 
 
 def _tune_for_indexing(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
-        # SQLite sorts in this process: on every CPU, as the load's workers are done.
+        # SQLite sorts in this process: on every CPU, as the load's workers are done. Its
+        # sorter sorts pieces of the page cache's size, on helper threads, and merges them:
+        # with SQLite's own 2 MB the pieces are sorted side by side and each fits the CPU's
+        # caches (a 256 MB cache made one piece, and the index builds took half as long
+        # again at 3,000,000 detections: docs/performance.md, "Seeding").
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
         driver = connection.connection.driver_connection
         assert driver is not None
         driver.execute(f"PRAGMA threads={threads}")
-    else:
-        # (A larger maintenance_work_mem made no difference: PostgreSQL sorts on disk well.)
-        connection.exec_driver_sql("SET synchronous_commit = on")
-        connection.commit()
+        driver.execute(f"PRAGMA cache_size=-{_SORT_PIECE_KIB}")
+    # (On PostgreSQL a larger maintenance_work_mem made no difference: it sorts on disk well.)
