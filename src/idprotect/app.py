@@ -42,7 +42,8 @@ def create_app(
         database=db,
         verifier=build_verifier(settings, db, clock, fetch_json),
     )
-    other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()])
+    # Trailing slashes are not redirected: `/docs/` is Graph's 400, as every unknown path.
+    other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()], redirect_slashes=False)
     return Service(
         state=state,
         operations=operations(),

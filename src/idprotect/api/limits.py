@@ -62,11 +62,18 @@ def refusal_of_head(scope: Scope, limits: RequestLimits, max_body: int) -> Graph
         return RequestUriTooLong(limits.max_target_bytes)
     for name, value in scope["headers"]:
         size += len(name) + len(value)
-        if name == b"content-length" and value.isdigit() and int(value) > max_body:
+        if name == b"content-length" and value.isdigit() and _over(value, max_body):
             return RequestEntityTooLarge(max_body)
     if size > limits.max_head_bytes:
         return RequestHeaderFieldsTooLarge(limits.max_head_bytes)
     return None
+
+
+def _over(digits: bytes, limit: int) -> bool:
+    """Whether a decimal length is over `limit`, measured before int() (which refuses more
+    than 4,300 digits)."""
+    significant = digits.lstrip(b"0")
+    return len(significant) > len(str(limit)) or int(significant or b"0") > limit
 
 
 def _has_body(scope: Scope) -> bool:

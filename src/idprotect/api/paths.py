@@ -14,7 +14,9 @@ COLLECTIONS = ("riskyUsers", "riskDetections", "history", "tenants", "users")
 ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
 _WORDS = (*VERSIONS, *COLLECTIONS, *ACTIONS, "identityProtection", "_admin", "$batch", "$count")
 _CANONICAL = {word.lower(): word for word in _WORDS}
-_KEY = re.compile(r"^([^(]+)\('?([^')]*)'?\)$")
+# An OData key segment, `riskyUsers('id')` or `riskyUsers(id)`: never an empty key, which would
+# leave the collection itself (Graph answers `riskyUsers('')` with 400).
+_KEY = re.compile(r"^([^(]+)\('?([^')]+)'?\)$")
 _QUALIFIED = "microsoft.graph."
 # Paths of the service itself (OpenAPI, docs) are routed as they are.
 UNTOUCHED = ("/openapi.json", "/docs")

@@ -33,13 +33,14 @@ from idprotect.api.deps import ListRequest, Services
 from idprotect.api.errors import error_response, http_error, unexpected_error_response
 from idprotect.api.headers import add_graph_headers, assign_request_ids, graph_headers
 from idprotect.api.limits import RequestLimits, read_body, refusal_of_head
-from idprotect.api.paths import UNTOUCHED, canonical_path, quoted_path
+from idprotect.api.paths import UNTOUCHED, canonical_path, quoted_path, unknown_segment
 from idprotect.api.routing import Caller, MethodNotAllowedHere, Operation, Router, Runs
 from idprotect.api.wire import GraphRoot
 from idprotect.auth.permissions import authorize
 from idprotect.auth.principal import Principal
 from idprotect.domain.ports import RiskStore
 from idprotect.errors import GraphError, MethodNotAllowed
+from idprotect.errors import ResourceNotFoundForSegment as SegmentNotFound
 from idprotect.odata.options import QueryOptions, Target
 
 log = logging.getLogger("idprotect")
@@ -130,7 +131,30 @@ class Service:
             await self._lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, tracked)
+        except Exception as exc:
+            # A failure outside every step's own handling (none is expected): still Graph's 500.
+            if started:
+                raise
+            if "request_id" not in scope.get("state", {}):
+                assign_request_ids(scope)
+            state = scope["state"]
+            ids = (state["request_id"], state["client_request_id"])
+            await _send(tracked, unexpected_error_response(Request(scope), exc), ids)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
+        # Routed without the prefix a proxy serves the app under (as Starlette's routers do);
+        # links keep it (deps.base_url).
+        scope["path"] = _route_path(scope)
         ids = assign_request_ids(scope)
         limit = self._limits.body_limit(scope["path"])
         try:
@@ -173,10 +197,13 @@ class Service:
             match = self.router.match(scope["method"], path)
         except MethodNotAllowedHere as exc:
             raise MethodNotAllowed(exc.allow) from None
-        if match is None:
-            await self.other_routes(scope, _replay(body, receive), send)
-            return None
-        return await self.answer(match.operation, Call(scope, self, match.params, body))
+        if match is not None:
+            return await self.answer(match.operation, Call(scope, self, match.params, body))
+        if scope.get("state", {}).get("in_batch"):
+            # A batch carries Graph requests only: the issuer and the documents are not Graph.
+            raise SegmentNotFound(unknown_segment(path))
+        await self.other_routes(scope, _replay(body, receive), send)
+        return None
 
     async def answer(self, operation: Operation, call: Call) -> Response:
         """Steps 4 to 6 of the pipeline for one operation."""
@@ -236,6 +263,15 @@ async def _send(send: Send, response: Response, ids: tuple[str, str]) -> None:
     start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": response.body})
+
+
+def _route_path(scope: Scope) -> str:
+    """The path without the scope's `root_path`, as Starlette's `get_route_path` has it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
+        return path[len(root) :] or "/"
+    return path
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -42,12 +42,12 @@ class CompiledSelect:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._forms: dict[str, _Form] = {}
+        self._forms: dict[tuple[str, str, str], _Form] = {}
         self._lock = threading.Lock()
 
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[Any]:
         dialect = connection.dialect
-        form = self._forms.get(dialect.name) or self._compile(dialect)
+        form = self._forms.get(_key(dialect)) or self._compile(dialect)
         bound = {**form.defaults, **values}
         for name, process in form.binds:
             if name in bound:
@@ -87,7 +87,7 @@ class CompiledSelect:
             for column, described in zip(columns, description, strict=True)
         )
         with self._lock:
-            self._forms[dialect.name] = replace(self._forms[dialect.name], results=processors)
+            self._forms[_key(dialect)] = replace(self._forms[_key(dialect)], results=processors)
         return processors
 
     def _compile(self, dialect: Dialect) -> _Form:
@@ -111,5 +111,10 @@ class CompiledSelect:
             row=namedtuple("Row", [c.key for c in columns], rename=True),  # type: ignore[misc]
         )
         with self._lock:
-            self._forms[dialect.name] = form
+            self._forms[_key(dialect)] = form
         return form
+
+
+def _key(dialect: Dialect) -> tuple[str, str, str]:
+    """What a statement's SQL depends on: the database, the driver and its parameter style."""
+    return dialect.name, dialect.driver, dialect.paramstyle

@@ -10,9 +10,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import NullPool
 
 from idprotect.errors import ServiceUnavailable
 from idprotect.issuer.registry import SqlIdentityStore
@@ -43,7 +44,13 @@ def make_engine(url: str, *, pool_size: int = 8, busy_timeout: float = 30.0) -> 
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         _limit_postgres_lock_waits(engine, busy_timeout)
         return engine
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+    # As many pooled connections as the database threads that may hold one (api/deps.py).
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
+    )
     _tune_sqlite(engine, busy_timeout)
     return engine
 
@@ -211,14 +218,19 @@ class Database:
 class _QuickReads:
     """One connection of its own to a SQLite file, for reads that must not block their thread:
     its busy timeout is 0 (a read that would wait for a lock fails at once), it is read-only,
-    and a progress handler interrupts a statement that runs past the time budget."""
+    and a progress handler interrupts a statement that runs past the time budget. It comes
+    from an engine of its own, never from the pool the database threads share."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, url: URL) -> None:
+        self._engine = create_engine(
+            url, poolclass=NullPool, connect_args={"check_same_thread": False}
+        )
+        _tune_sqlite(self._engine, busy_timeout=0)
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._driver: sqlite3.Connection | None = None
         self._deadline = float("inf")
+        self._closed = False
 
     @classmethod
     def of(cls, engine: Engine) -> _QuickReads | None:
@@ -226,58 +238,81 @@ class _QuickReads:
         if engine.dialect.name != "sqlite":
             return None
         in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-        return None if in_memory else cls(engine)
+        return None if in_memory else cls(url)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        if not self._lock.acquire(blocking=False):
-            raise ReadDeferred()  # another thread reads quickly: this one takes a thread
+        if self._closed or not self._lock.acquire(blocking=False):
+            raise ReadDeferred()  # closed, or another thread reads quickly: take a thread
         try:
-            connection, driver = self._connected()
-            self._deadline = time.monotonic() + QUICK_READ_BUDGET_SECONDS
-            # The snapshot is SQLite's transaction, begun and ended on the driver: SQLAlchemy's
-            # own begin and commit cost more than the read (docs/performance.md).
-            driver.execute("BEGIN")
             try:
-                yield connection
-            except OperationalError as exc:  # interrupted, locked, or an I/O error
+                connection, driver = self._connected()
+                # The snapshot is SQLite's transaction, begun and ended on the driver:
+                # SQLAlchemy's own begin and commit cost more than the read.
+                driver.execute("BEGIN")
+            except (sqlite3.Error, SQLAlchemyError) as exc:
                 self._discard()
                 raise ReadDeferred() from exc
+            self._deadline = time.monotonic() + QUICK_READ_BUDGET_SECONDS
+            try:
+                yield connection
+            except OperationalError as exc:  # given up for time, locked, or an I/O error
+                self._after_error(exc.orig)
+                raise ReadDeferred() from exc
             except sqlite3.Error as exc:
-                self._discard()
+                self._after_error(exc)
                 raise ReadDeferred() from exc
             finally:
                 self._deadline = float("inf")
-                if self._connection is not None and driver.in_transaction:
-                    driver.execute("ROLLBACK")  # a read: ending it so releases the snapshot
+                self._end(driver)
         finally:
             self._lock.release()
 
     def _connected(self) -> tuple[Connection, sqlite3.Connection]:
-        if self._connection is None:
+        if self._connection is None or self._driver is None:
             connection = self._engine.connect()
             # SQLAlchemy sees one transaction for the connection's life (begun here, never
             # ended), so that it begins none of its own; `transaction` makes SQLite's.
             connection.execution_options(**{_QUICK: True})
             connection.begin()
             driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-            driver.execute("PRAGMA busy_timeout=0")
             driver.execute("PRAGMA query_only=ON")
             driver.set_progress_handler(self._past_deadline, _QUICK_READ_CHECK_STEPS)
             self._connection, self._driver = connection, driver
-        assert self._driver is not None
         return self._connection, self._driver
 
+    def _after_error(self, error: BaseException | None) -> None:
+        """A read given up for time or for a lock leaves the connection as it was; any other
+        error (I/O, a database replaced) costs it: the next read opens a new one."""
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None or code & 0xFF not in _TRANSIENT:
+            self._discard()
+
+    def _end(self, driver: sqlite3.Connection) -> None:
+        """End the read's transaction, which releases its snapshot."""
+        if self._driver is not driver or not driver.in_transaction:
+            return
+        try:
+            driver.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._discard()
+
     def _discard(self) -> None:
-        """After a database error: the next read opens a new connection."""
         if self._connection is not None:
             self._connection.invalidate()
             self._connection.close()
-            self._connection = self._driver = None
+        self._connection = self._driver = None
 
     def _past_deadline(self) -> bool:
         return time.monotonic() > self._deadline
 
     def close(self) -> None:
+        """No quick read after this: each goes to a thread (and the database's own pool)."""
         with self._lock:
+            self._closed = True
             self._discard()
+            self._engine.dispose()
+
+
+# SQLite's result codes for a read given up for time or for a lock: the connection is sound.
+_TRANSIENT = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})
