@@ -187,3 +187,24 @@ def test_after_dispose_reads_take_a_thread_and_leave_no_connection(
     assert database.quick_reads is not None
     assert database.quick_reads._connection is None
     database.dispose()
+
+
+def test_a_failure_to_shut_down_is_reported_to_the_server() -> None:
+    def broken() -> None:
+        raise RuntimeError("the database would not close")
+
+    app = create_app(Settings(auth="off", database_url="sqlite://"))
+    app._on_shutdown = broken
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.failed"]
+    assert "the database would not close" in sent[1]["message"]

@@ -229,7 +229,11 @@ class Service:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self._on_shutdown()
+                try:
+                    self._on_shutdown()
+                except Exception as exc:  # the server logs it and exits all the same
+                    await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+                    return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

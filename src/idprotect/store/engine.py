@@ -44,15 +44,19 @@ def make_engine(url: str, *, pool_size: int = 8, busy_timeout: float = 30.0) -> 
         engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         _limit_postgres_lock_waits(engine, busy_timeout)
         return engine
-    # As many pooled connections as the database threads that may hold one (api/deps.py).
-    engine = create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        connect_args={"check_same_thread": False, "timeout": busy_timeout},
-    )
+    connect_args = {"check_same_thread": False, "timeout": busy_timeout}
+    if _in_memory(parsed):  # one connection, kept by SQLAlchemy's SingletonThreadPool
+        engine = create_engine(url, connect_args=connect_args)
+    else:  # as many pooled connections as the database threads that may hold one (api/deps.py)
+        pool = {"pool_size": pool_size, "max_overflow": pool_size}
+        engine = create_engine(url, connect_args=connect_args, **pool)
     _tune_sqlite(engine, busy_timeout)
     return engine
+
+
+def _in_memory(url: URL) -> bool:
+    """An in-memory SQLite database: each connection of its own would be another database."""
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
 def _limit_postgres_lock_waits(engine: Engine, busy_timeout: float) -> None:
@@ -234,11 +238,9 @@ class _QuickReads:
 
     @classmethod
     def of(cls, engine: Engine) -> _QuickReads | None:
-        url = engine.url
-        if engine.dialect.name != "sqlite":
+        if engine.dialect.name != "sqlite" or _in_memory(engine.url):
             return None
-        in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-        return None if in_memory else cls(url)
+        return cls(engine.url)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
