@@ -11,15 +11,12 @@ import argparse
 import json
 import shutil
 import tempfile
-import threading
-import time
 from pathlib import Path
-
-import httpx
 
 from bench.harness import (
     RISKY,
     bare_server,
+    dismiss_throughput,
     idprotect_server,
     peak_memory_mb,
     seed,
@@ -28,33 +25,6 @@ from bench.harness import (
     wrk_id_script,
     wrk_requests_per_second,
 )
-
-DISMISS_BATCH = 60  # the most ids one action request may carry
-
-
-def dismiss_throughput(base: str, ids: list[str], *, clients: int) -> tuple[float, int]:
-    """Users dismissed per second: `clients` threads posting 60 ids per request."""
-    batches = [ids[i : i + DISMISS_BATCH] for i in range(0, len(ids), DISMISS_BATCH)]
-    shares = [batches[i::clients] for i in range(clients)]
-    failures: list[str] = []
-
-    def run(share: list[list[str]]) -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            for batch in share:
-                response = client.post(f"{RISKY}dismiss", json={"userIds": batch})
-                if response.status_code != 204:
-                    failures.append(response.text)
-
-    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise RuntimeError(f"{len(failures)} dismiss requests failed: {failures[0]}")
-    return len(ids) / elapsed, len(batches)
 
 
 def bare_rps(work: Path, args: argparse.Namespace) -> float:

@@ -248,8 +248,8 @@ DISMISS_BATCH = 60  # the most ids one action request may carry
 def dismiss_throughput(
     base: str, ids: list[str], *, clients: int, headers: dict[str, str] | None = None
 ) -> tuple[float, int]:
-    """Users dismissed per second: `clients` threads posting 60 ids per request (bench_core's,
-    with `headers`, e.g. a bearer token, on every request)."""
+    """Users dismissed per second: `clients` threads posting 60 ids per request, with
+    `headers` (e.g. a bearer token) on every request."""
     batches = [ids[i : i + DISMISS_BATCH] for i in range(0, len(ids), DISMISS_BATCH)]
     shares = [batches[i::clients] for i in range(clients)]
     failures: list[str] = []

@@ -131,26 +131,20 @@ class Service:
             await self._lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        sender = _Sender(send)
         try:
-            await self._handle(scope, receive, tracked)
+            await self._handle(scope, receive, sender)
         except Exception as exc:
             # A failure outside every step's own handling (none is expected): still Graph's 500.
-            if started:
+            if sender.started:
                 raise
             if "request_id" not in scope.get("state", {}):
                 assign_request_ids(scope)
             state = scope["state"]
             ids = (state["request_id"], state["client_request_id"])
-            await _send(tracked, unexpected_error_response(Request(scope), exc), ids)
+            await _send(sender, unexpected_error_response(Request(scope), exc), ids)
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _handle(self, scope: Scope, receive: Receive, send: _Sender) -> None:
         scope["app"] = self
         # Routed without the prefix a proxy serves the app under (as Starlette's routers do);
         # links keep it (deps.base_url).
@@ -167,19 +161,10 @@ class Service:
             return
         if body is None:
             return  # the client went away
-        sent = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal sent
-            if message["type"] == "http.response.start":
-                sent = True
-                add_graph_headers(message, *ids)
-            await send(message)
-
         try:
-            response = await self._respond(scope, body, receive, send_with_headers)
+            response = await self._respond(scope, body, receive, send)
         except Exception as exc:
-            if sent:
+            if send.started:
                 raise
             response = _error_response(scope, exc)
         if response is not None:
@@ -202,7 +187,15 @@ class Service:
         if scope.get("state", {}).get("in_batch"):
             # A batch carries Graph requests only: the issuer and the documents are not Graph.
             raise SegmentNotFound(unknown_segment(path))
-        await self.other_routes(scope, _replay(body, receive), send)
+        state = scope["state"]
+        ids = (state["request_id"], state["client_request_id"])
+
+        async def with_graph_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                add_graph_headers(message, *ids)
+            await send(message)
+
+        await self.other_routes(scope, _replay(body, receive), with_graph_headers)
         return None
 
     async def answer(self, operation: Operation, call: Call) -> Response:
@@ -236,6 +229,22 @@ class Service:
                     return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+class _Sender:
+    """The connection's `send`, knowing whether the response has started (after which an
+    error can no longer be answered)."""
+
+    __slots__ = ("_send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
 
 
 async def _run(operation: Operation, call: Call) -> Response:

@@ -13,7 +13,7 @@ not a user called "dismiss".
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -68,17 +68,7 @@ class Operation:
     documented: bool = True  # in the OpenAPI document (beta's legacy root paths are not)
 
     def under(self, root: str, *, documented: bool = True) -> Operation:
-        return Operation(
-            self.method,
-            root + self.path,
-            self.answer,
-            self.runs,
-            self.requirement,
-            self.caller,
-            self.query,
-            self.prepare,
-            documented and self.documented,
-        )
+        return replace(self, path=root + self.path, documented=documented and self.documented)
 
 
 @dataclass(frozen=True, slots=True)
