@@ -7,7 +7,7 @@ import os
 
 from starlette.routing import Router
 
-from idprotect.api import admin, batch, home, risk_detections, risky_users
+from idprotect.api import admin, batch, home, principals, risk_detections
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
@@ -22,7 +22,6 @@ from idprotect.store.engine import Database, make_engine
 
 # Where the Graph operations answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
-GRAPH_ROOTS = ("/v1.0/identityProtection", "/beta/identityProtection", "/beta")
 
 
 def create_app(
@@ -55,14 +54,8 @@ def create_app(
 
 def operations() -> list[Operation]:
     """Every operation the service answers, at its full path."""
-    graph = [*risky_users.OPERATIONS, *risk_detections.OPERATIONS]
-    at_roots = [
-        # The legacy root paths repeat the same operations: documented once.
-        operation.under(root, documented=root != "/beta")
-        for root in GRAPH_ROOTS
-        for operation in graph
-    ]
-    return [*at_roots, *batch.OPERATIONS, *admin.OPERATIONS, *home.OPERATIONS]
+    graph = [*principals.all_operations(), *risk_detections.all_operations()]
+    return [*graph, *batch.OPERATIONS, *admin.OPERATIONS, *home.OPERATIONS]
 
 
 def _request_limits(settings: Settings) -> RequestLimits:

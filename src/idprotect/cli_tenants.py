@@ -14,18 +14,34 @@ from idprotect.settings import DEFAULT_DATABASE_URL
 
 
 def tenant_set(
-    licence: Annotated[Licence, typer.Option(help="The licence.")],
+    licence: Annotated[Licence | None, typer.Option(help="The Microsoft Entra ID licence.")] = None,
+    workload_identities: Annotated[
+        bool | None,
+        typer.Option(
+            "--workload-identities/--no-workload-identities",
+            help="Whether the tenant has Workload Identities Premium (service principals' "
+            "riskLevel and riskDetail, and their actions).",
+        ),
+    ] = None,
     db: DbUrl = DEFAULT_DATABASE_URL,
     tenant: TenantId = DEMO_TENANT_ID,
 ) -> None:
-    """Create a tenant if needed and set its licence."""
+    """Create a tenant if needed and set its licences (what is given)."""
     database = open_database(db)
     try:
         with database.unit_of_work(write=True) as store:
-            store.set_tenant_licence(tenant, licence)
+            store.set_tenant_licences(
+                tenant, entra=licence, workload_identities=workload_identities
+            )
+            licences = store.tenant_licences(tenant)
     finally:
         database.dispose()
-    typer.echo(f"Tenant {tenant}: licence {licence.value}.", err=True)
+    assert licences is not None
+    workload = "with" if licences.workload_identities else "without"
+    typer.echo(
+        f"Tenant {tenant}: licence {licences.entra.value}, {workload} Workload Identities Premium.",
+        err=True,
+    )
 
 
 def tenant_list(as_json: AsJson = False, db: DbUrl = DEFAULT_DATABASE_URL) -> None:
@@ -36,7 +52,7 @@ def tenant_list(as_json: AsJson = False, db: DbUrl = DEFAULT_DATABASE_URL) -> No
             tenants = store.list_tenants()
     finally:
         database.dispose()
-    columns = {"TENANT": "tenant_id", "LICENCE": "licence"}
+    columns = {"TENANT": "tenant_id", "LICENCE": "licence", "WORKLOAD ID": "workload_identities"}
     columns |= {"RISKY USERS": "risky_users", "AT RISK": "at_risk"}
     show([_tenant_row(t) for t in tenants], columns, as_json=as_json, none="No tenants.")
 
@@ -45,6 +61,7 @@ def _tenant_row(tenant: TenantSummary) -> Row:
     return {
         "tenant_id": tenant.tenant_id,
         "licence": tenant.licence.value,
+        "workload_identities": "Premium" if tenant.workload_identities else "-",
         "risky_users": tenant.risky_users,
         "at_risk": tenant.at_risk,
     }

@@ -1,11 +1,14 @@
-"""The fixtures format (JSON): users, risk detections and set risk states, loaded into a tenant.
+"""The fixtures format (JSON): users, service principals and agents, their risk detections and
+set risk states, loaded into a tenant.
 
 Used by `idprotect seed --file`, the `/_admin` API and the demo tenant. See docs/fixtures.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
@@ -14,6 +17,7 @@ from idprotect.domain.clock import Clock
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import (
     ActivityType,
+    AgentIdentityType,
     RiskDetail,
     RiskDetectionTimingType,
     RiskLevel,
@@ -22,7 +26,17 @@ from idprotect.domain.enums import (
 )
 from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import normalize_object_id
-from idprotect.domain.models import DetectionReport, Location, User, UserActivity, UserRisk
+from idprotect.domain.kinds import AGENT, SERVICE_PRINCIPAL, USER, PrincipalKind
+from idprotect.domain.models import (
+    Activity,
+    Agent,
+    DetectionReport,
+    Location,
+    Principal,
+    Risk,
+    ServicePrincipal,
+    User,
+)
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.tenants import Licence
 
@@ -69,66 +83,143 @@ class SignInLocation(_Model):
         )
 
 
-class DetectionFixture(_Model):
-    """A risk detection to record; `riskState` atRisk (the default) puts its user at risk."""
+class _DetectionFixture(_Model):
+    """What every kind's detection fixture has; `riskState` atRisk (the default) puts its
+    principal at risk."""
 
-    user_id: str = Field(min_length=1, max_length=128)
     risk_event_type: str = Field(min_length=1, max_length=128)
     risk_level: RiskLevel
     id: str | None = Field(default=None, min_length=1, max_length=128)
-    user_display_name: str | None = Field(default=None, max_length=256)
-    user_principal_name: str | None = Field(default=None, max_length=256)
     risk_state: RiskState = RiskState.AT_RISK
     risk_detail: RiskDetail = RiskDetail.NONE
-    activity: ActivityType = ActivityType.SIGNIN
     activity_date_time: AwareDatetime | None = None
     detected_date_time: AwareDatetime | None = None
     detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.REALTIME
     source: str | None = Field(default="IdentityProtection", max_length=64)
+    additional_info: str | None = None
+
+    def to_report(self) -> DetectionReport:
+        raise NotImplementedError
+
+    def _report(self, principal: Principal, details: dict[str, Any]) -> DetectionReport:
+        return DetectionReport(
+            principal=principal,
+            risk_event_type=self.risk_event_type,
+            risk_level=self.risk_level,
+            id=self.id,
+            risk_state=self.risk_state,
+            risk_detail=self.risk_detail,
+            activity_at=self.activity_date_time,
+            detected_at=self.detected_date_time,
+            detection_timing_type=self.detection_timing_type,
+            source=self.source,
+            additional_info=self.additional_info,
+            details=details,
+        )
+
+
+class _SignInFixture(_DetectionFixture):
+    activity: ActivityType = ActivityType.SIGNIN
     token_issuer_type: TokenIssuerType = TokenIssuerType.AZURE_AD
     ip_address: str | None = Field(default=None, max_length=64)
     location: SignInLocation | None = None
     request_id: str | None = Field(default=None, max_length=64)
     correlation_id: str | None = Field(default=None, max_length=64)
-    additional_info: str | None = None
     mitre_technique_id: str | None = Field(default=None, max_length=32)
 
+    def _sign_in(self) -> dict[str, Any]:
+        return {
+            "activity": self.activity,
+            "token_issuer_type": self.token_issuer_type,
+            "ip_address": self.ip_address,
+            "location": self.location.to_domain() if self.location else None,
+            "request_id": self.request_id,
+            "correlation_id": self.correlation_id,
+            "mitre_technique_id": self.mitre_technique_id,
+        }
+
+
+class DetectionFixture(_SignInFixture):
+    """A user's risk detection."""
+
+    user_id: str = Field(min_length=1, max_length=128)
+    user_display_name: str | None = Field(default=None, max_length=256)
+    user_principal_name: str | None = Field(default=None, max_length=256)
+
     def to_report(self) -> DetectionReport:
-        return DetectionReport(
-            user_id=self.user_id,
-            risk_event_type=self.risk_event_type,
-            risk_level=self.risk_level,
-            user_display_name=self.user_display_name,
+        user = User(
+            id=self.user_id,
+            display_name=self.user_display_name,
             user_principal_name=self.user_principal_name,
-            id=self.id,
-            risk_state=self.risk_state,
-            risk_detail=self.risk_detail,
-            activity=self.activity,
-            activity_at=self.activity_date_time,
-            detected_at=self.detected_date_time,
-            detection_timing_type=self.detection_timing_type,
-            source=self.source,
-            token_issuer_type=self.token_issuer_type,
-            ip_address=self.ip_address,
-            location=self.location.to_domain() if self.location else None,
-            request_id=self.request_id,
-            correlation_id=self.correlation_id,
-            additional_info=self.additional_info,
-            mitre_technique_id=self.mitre_technique_id,
         )
+        return self._report(user, self._sign_in())
 
 
-class UserFixture(_Model):
-    """A directory user. Risk fields, when given, set the user's risk after detections load."""
+class ServicePrincipalDetectionFixture(_SignInFixture):
+    """A service principal's risk detection (Graph: all of them are offline)."""
+
+    service_principal_id: str = Field(min_length=1, max_length=128)
+    service_principal_display_name: str | None = Field(default=None, max_length=256)
+    app_id: str | None = Field(default=None, max_length=64)
+    key_ids: list[str] = Field(default_factory=list, max_length=100)
+    activity: ActivityType = ActivityType.SERVICE_PRINCIPAL
+    detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.OFFLINE
+
+    def to_report(self) -> DetectionReport:
+        principal = ServicePrincipal(
+            id=self.service_principal_id,
+            display_name=self.service_principal_display_name,
+            app_id=self.app_id,
+        )
+        return self._report(principal, {**self._sign_in(), "key_ids": tuple(self.key_ids)})
+
+
+class AgentDetectionFixture(_DetectionFixture):
+    """An agent's risk detection (Graph: all of them are offline)."""
+
+    agent_id: str = Field(min_length=1, max_length=128)
+    agent_display_name: str | None = Field(default=None, max_length=256)
+    blueprint_id: str | None = Field(default=None, max_length=64)
+    identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
+    risk_evidence: str | None = None
+    detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.OFFLINE
+
+    def to_report(self) -> DetectionReport:
+        agent = Agent(
+            id=self.agent_id,
+            display_name=self.agent_display_name,
+            blueprint_id=self.blueprint_id,
+            identity_type=self.identity_type,
+        )
+        return self._report(agent, {"risk_evidence": self.risk_evidence})
+
+
+class _PrincipalFixture(_Model):
+    """What every kind's principal fixture has. Risk fields, when given, set its risk after
+    detections load."""
 
     id: str = Field(min_length=1, max_length=128)
-    display_name: str | None = Field(default=None, max_length=256)
-    user_principal_name: str | None = Field(default=None, max_length=256)
     is_deleted: bool = False
     risk_level: RiskLevel | None = None
     risk_state: RiskState | None = None
     risk_detail: RiskDetail = RiskDetail.NONE
     risk_last_updated_date_time: AwareDatetime | None = None
+
+    def to_domain(self) -> Principal:
+        raise NotImplementedError
+
+    def sets_risk(self) -> bool:
+        return self.risk_state is not None or self.risk_level is not None
+
+    def risk_changed_at(self) -> datetime | None:
+        return self.risk_last_updated_date_time
+
+
+class UserFixture(_PrincipalFixture):
+    """A directory user."""
+
+    display_name: str | None = Field(default=None, max_length=256)
+    user_principal_name: str | None = Field(default=None, max_length=256)
 
     def to_domain(self) -> User:
         return User(
@@ -138,54 +229,129 @@ class UserFixture(_Model):
         )
 
 
+class ServicePrincipalFixture(_PrincipalFixture):
+    """A service principal (an application's or a managed identity's)."""
+
+    app_id: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=256)
+    is_enabled: bool = True
+    service_principal_type: str | None = Field(default="Application", max_length=64)
+
+    def to_domain(self) -> ServicePrincipal:
+        return ServicePrincipal(
+            id=normalize_object_id(self.id),
+            app_id=self.app_id,
+            display_name=self.display_name,
+            is_enabled=self.is_enabled,
+            service_principal_type=self.service_principal_type,
+        )
+
+
+class AgentFixture(_PrincipalFixture):
+    """An AI agent's identity: an agent identity, an agent user or a blueprint principal."""
+
+    agent_display_name: str | None = Field(default=None, max_length=256)
+    blueprint_id: str | None = Field(default=None, max_length=64)
+    identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
+    is_enabled: bool = True
+    # Graph names an agent's risk timestamp so; riskLastUpdatedDateTime is refused for agents.
+    risk_last_modified_date_time: AwareDatetime | None = None
+
+    def risk_changed_at(self) -> datetime | None:
+        return self.risk_last_modified_date_time
+
+    def to_domain(self) -> Agent:
+        return Agent(
+            id=normalize_object_id(self.id),
+            display_name=self.agent_display_name,
+            blueprint_id=self.blueprint_id,
+            identity_type=self.identity_type,
+            is_enabled=self.is_enabled,
+        )
+
+
 class Fixtures(_Model):
     tenant_id: str | None = Field(default=None, max_length=64)
     licence: Licence | None = None
+    workload_identities: bool | None = None
     users: list[UserFixture] = Field(default_factory=list)
     risk_detections: list[DetectionFixture] = Field(default_factory=list)
+    service_principals: list[ServicePrincipalFixture] = Field(default_factory=list)
+    service_principal_risk_detections: list[ServicePrincipalDetectionFixture] = Field(
+        default_factory=list
+    )
+    agents: list[AgentFixture] = Field(default_factory=list)
+    agent_risk_detections: list[AgentDetectionFixture] = Field(default_factory=list)
+
+    def by_kind(
+        self,
+    ) -> list[tuple[PrincipalKind, Sequence[_PrincipalFixture], Sequence[_DetectionFixture]]]:
+        return [
+            (USER, self.users, self.risk_detections),
+            (SERVICE_PRINCIPAL, self.service_principals, self.service_principal_risk_detections),
+            (AGENT, self.agents, self.agent_risk_detections),
+        ]
 
 
 def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, clock: Clock) -> None:
-    """Users first, then detections (users become risky), then set risk states, then deletions.
+    """For each kind: principals first, then detections (principals become risky), then set
+    risk states, then deletions.
 
-    Changes the fixtures do not date are dated by `clock`, read once their users are locked.
+    Changes the fixtures do not date are dated by `clock`, read once their principals are
+    locked.
     """
     store.ensure_tenant(tenant_id)
-    if fixtures.licence is not None:
-        store.set_tenant_licence(tenant_id, fixtures.licence)
-    users = [u.to_domain() for u in fixtures.users]
-    store.add_missing_users(tenant_id, users)
-    store.update_user_names(tenant_id, users)
-    if fixtures.risk_detections:
-        reports = [d.to_report() for d in fixtures.risk_detections]
-        ingest_risk_detections(store, tenant_id=tenant_id, reports=reports, clock=clock)
-    _set_risk_states(store, tenant_id=tenant_id, fixtures=fixtures.users, clock=clock)
-    deleted = [normalize_object_id(u.id) for u in fixtures.users if u.is_deleted]
-    store.set_users_deleted(tenant_id, deleted, True)
+    store.set_tenant_licences(
+        tenant_id, entra=fixtures.licence, workload_identities=fixtures.workload_identities
+    )
+    for kind, principals, detections in fixtures.by_kind():
+        _load_kind(store, kind, tenant_id=tenant_id, principals=principals)
+        if detections:
+            reports = [d.to_report() for d in detections]
+            ingest_risk_detections(store, kind, tenant_id=tenant_id, reports=reports, clock=clock)
+        _set_risk_states(store, kind, tenant_id=tenant_id, fixtures=principals, clock=clock)
+        deleted = [normalize_object_id(p.id) for p in principals if p.is_deleted]
+        store.set_deleted(kind, tenant_id, deleted, True)
+
+
+def _load_kind(
+    store: RiskStore,
+    kind: PrincipalKind,
+    *,
+    tenant_id: str,
+    principals: Sequence[_PrincipalFixture],
+) -> None:
+    found = [p.to_domain() for p in principals]
+    store.add_missing_principals(kind, tenant_id, found)
+    store.update_profiles(kind, tenant_id, found)
 
 
 def _set_risk_states(
-    store: RiskStore, *, tenant_id: str, fixtures: list[UserFixture], clock: Clock
+    store: RiskStore,
+    kind: PrincipalKind,
+    *,
+    tenant_id: str,
+    fixtures: Sequence[_PrincipalFixture],
+    clock: Clock,
 ) -> None:
-    wanted = {
-        normalize_object_id(f.id): f for f in fixtures if f.risk_state is not None or f.risk_level
-    }
+    wanted = {normalize_object_id(f.id): f for f in fixtures if f.sets_risk()}
     if not wanted:
         return
-    users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, sorted(wanted))
-    now = time_of_change(clock, users.values(), latest_ticks)
-    changes: dict[str, tuple[User, UserRisk]] = {}
-    for uid, f in wanted.items():
-        risk = UserRisk(
+    found, latest_ticks = store.lock_principals_and_latest_ticks(kind, tenant_id, sorted(wanted))
+    now = time_of_change(clock, found.values(), latest_ticks)
+    changes: dict[str, tuple[Principal, Risk]] = {}
+    for pid, f in wanted.items():
+        risk = Risk(
             level=f.risk_level or RiskLevel.NONE,
             state=f.risk_state or RiskState.AT_RISK,
             detail=f.risk_detail,
-            last_updated=f.risk_last_updated_date_time or now,
+            last_updated=f.risk_changed_at() or now,
         )
-        changes[uid] = (users[uid], risk)
-    activities = {uid: UserActivity(detail=risk.detail) for uid, (_, risk) in changes.items()}
+        changes[pid] = (found[pid], risk)
+    activities = {pid: Activity(detail=risk.detail) for pid, (_, risk) in changes.items()}
     write_history(
         store,
+        kind,
         tenant_id=tenant_id,
         changes=changes,
         activities=activities,

@@ -1,16 +1,18 @@
-"""The `/_admin` extension API (not Graph): tenants' users, detections flowing in, fixtures."""
+"""The `/_admin` extension API (not Graph): tenants' users, service principals and agents,
+detections flowing in, fixtures, licences."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
-from idprotect.api import wire
+from idprotect.api.kinds import AGENTS, SERVICE_PRINCIPALS, USERS, ApiKind
 from idprotect.api.pipeline import Call
 from idprotect.api.routing import Operation, Runs
 from idprotect.auth.permissions import ADMINISTER
@@ -18,11 +20,21 @@ from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.ids import normalize_object_id
 from idprotect.domain.tenants import Licence
 from idprotect.errors import BadRequest, Forbidden, NotFound
-from idprotect.fixtures import DetectionFixture, Fixtures, UserFixture, load_fixtures
+from idprotect.fixtures import (
+    AgentDetectionFixture,
+    AgentFixture,
+    DetectionFixture,
+    Fixtures,
+    ServicePrincipalDetectionFixture,
+    ServicePrincipalFixture,
+    UserFixture,
+    load_fixtures,
+)
 from idprotect.issuer.service import find_app, register_app
 
 ROOT = "/_admin/tenants/{tenant_id}"
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 _TENANT_ID_MAX = 64  # the length of the tenant_id columns
 
 
@@ -38,12 +50,69 @@ def _tenant_id(call: Call) -> str:
     return tenant_id
 
 
-class DetectionBatch(BaseModel):
-    value: list[DetectionFixture] = Field(min_length=1, max_length=10_000)
+_BATCH = 10_000
 
 
-class UserBatch(BaseModel):
-    value: list[UserFixture] = Field(min_length=1, max_length=10_000)
+class Batch(BaseModel, Generic[T]):
+    value: list[T] = Field(min_length=1, max_length=_BATCH)
+
+
+# Named: the OpenAPI document's schemas take these names.
+class UserBatch(Batch[UserFixture]):
+    pass
+
+
+class DetectionBatch(Batch[DetectionFixture]):
+    pass
+
+
+class ServicePrincipalBatch(Batch[ServicePrincipalFixture]):
+    pass
+
+
+class ServicePrincipalDetectionBatch(Batch[ServicePrincipalDetectionFixture]):
+    pass
+
+
+class AgentBatch(Batch[AgentFixture]):
+    pass
+
+
+class AgentDetectionBatch(Batch[AgentDetectionFixture]):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AdminKind:
+    """What /_admin takes in of a principal kind: its collections and their bodies."""
+
+    api: ApiKind
+    principals: str  # the collection of its principals: users
+    principal_batch: type[Batch[Any]]
+    detection_batch: type[Batch[Any]]
+    fixtures_field: str  # the Fixtures field of its principals
+    detections_field: str
+
+
+ADMIN_KINDS = (
+    AdminKind(USERS, "users", UserBatch, DetectionBatch, "users", "risk_detections"),
+    AdminKind(
+        SERVICE_PRINCIPALS,
+        "servicePrincipals",
+        ServicePrincipalBatch,
+        ServicePrincipalDetectionBatch,
+        "service_principals",
+        "service_principal_risk_detections",
+    ),
+    AdminKind(
+        AGENTS,
+        "agents",
+        AgentBatch,
+        AgentDetectionBatch,
+        "agents",
+        "agent_risk_detections",
+    ),
+)
 
 
 def _body(model: type[M]) -> Callable[[Call], tuple[str, M]]:
@@ -80,33 +149,48 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-def add_risk_detections(call: Call) -> Response:
-    """Record detections (`{"value": [...]}`); answers them as Graph will show them."""
-    tenant_id, batch = _input(call, DetectionBatch)
-    reports = [d.to_report() for d in batch.value]
-    created = ingest_risk_detections(
-        call.store, tenant_id=tenant_id, reports=reports, clock=call.services.clock
-    )
-    return _json({"value": [wire.risk_detection(d, call.root) for d in created]}, status=201)
+def _adding_detections(admin: AdminKind) -> Callable[[Call], Response]:
+    def answer(call: Call) -> Response:
+        """Record detections (`{"value": [...]}`); answers them as Graph will show them."""
+        tenant_id, batch = _input(call, admin.detection_batch)
+        reports = [d.to_report() for d in batch.value]
+        created = ingest_risk_detections(
+            call.store,
+            admin.api.kind,
+            tenant_id=tenant_id,
+            reports=reports,
+            clock=call.services.clock,
+        )
+        fields = admin.api.detection_fields
+        return _json({"value": [fields(d, call.root) for d in created]}, status=201)
+
+    return answer
 
 
-def add_users(call: Call) -> Response:
-    """Create or update directory users (`{"value": [...]}`), with optional risk states."""
-    tenant_id, batch = _input(call, UserBatch)
-    fixtures = Fixtures(users=batch.value)
-    load_fixtures(call.store, tenant_id=tenant_id, fixtures=fixtures, clock=call.services.clock)
-    return Response(status_code=204)
+def _adding_principals(admin: AdminKind) -> Callable[[Call], Response]:
+    def answer(call: Call) -> Response:
+        """Create or update principals (`{"value": [...]}`), with optional risk states."""
+        tenant_id, batch = _input(call, admin.principal_batch)
+        fixtures = Fixtures.model_validate({admin.fixtures_field: batch.value})
+        load_fixtures(call.store, tenant_id=tenant_id, fixtures=fixtures, clock=call.services.clock)
+        return Response(status_code=204)
+
+    return answer
 
 
-def delete_user(call: Call) -> Response:
-    """Mark a directory user deleted: still listed (isDeleted true), refused by actions."""
-    tenant_id, user_id = call.input, call.params["user_id"]
-    assert isinstance(tenant_id, str)
-    uid = normalize_object_id(user_id)
-    if uid not in call.store.lock_users(tenant_id, [uid]):
-        raise NotFound(f"The user '{user_id}' was not found.")
-    call.store.set_users_deleted(tenant_id, [uid], True)
-    return Response(status_code=204)
+def _deleting(admin: AdminKind) -> Callable[[Call], Response]:
+    def answer(call: Call) -> Response:
+        """Mark a principal deleted: still listed (isDeleted true), refused by actions."""
+        tenant_id, principal_id = call.input, call.params["id"]
+        assert isinstance(tenant_id, str)
+        kind = admin.api.kind
+        pid = normalize_object_id(principal_id)
+        if pid not in call.store.lock_principals(kind, tenant_id, [pid]):
+            raise NotFound(f"The {kind.plural[:-1]} '{principal_id}' was not found.")
+        call.store.set_deleted(kind, tenant_id, [pid], True)
+        return Response(status_code=204)
+
+    return answer
 
 
 def add_fixtures(call: Call) -> Response:
@@ -117,13 +201,19 @@ def add_fixtures(call: Call) -> Response:
 
 
 class TenantUpdate(BaseModel):
-    licence: Licence
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    licence: Licence | None = None
+    workload_identities: bool | None = None
 
 
 def update_tenant(call: Call) -> Response:
-    """Create the tenant if needed and set its licence (P2, P1 or Free)."""
+    """Create the tenant if needed and set what is given of its licences: Entra ID (P2, P1
+    or Free) and Workload Identities Premium."""
     tenant_id, update = _input(call, TenantUpdate)
-    call.store.set_tenant_licence(tenant_id, update.licence)
+    call.store.set_tenant_licences(
+        tenant_id, entra=update.licence, workload_identities=update.workload_identities
+    )
     return Response(status_code=204)
 
 
@@ -173,10 +263,22 @@ def _admin(
     return Operation(method, ROOT + path, answer, runs, ADMINISTER, prepare=prepare)
 
 
+def _kind_operations(admin: AdminKind) -> list[Operation]:
+    detections = f"/{admin.api.detections_set}"
+    return [
+        _admin("POST", detections, _adding_detections(admin), prepare=_body(admin.detection_batch)),
+        _admin(
+            "POST",
+            f"/{admin.principals}",
+            _adding_principals(admin),
+            prepare=_body(admin.principal_batch),
+        ),
+        _admin("DELETE", f"/{admin.principals}/{{id}}", _deleting(admin), prepare=_tenant_id),
+    ]
+
+
 OPERATIONS = (
-    _admin("POST", "/riskDetections", add_risk_detections, prepare=_body(DetectionBatch)),
-    _admin("POST", "/users", add_users, prepare=_body(UserBatch)),
-    _admin("DELETE", "/users/{user_id}", delete_user, prepare=_tenant_id),
+    *(operation for admin in ADMIN_KINDS for operation in _kind_operations(admin)),
     _admin("POST", "/fixtures", add_fixtures, prepare=_body(Fixtures)),
     _admin("PUT", "", update_tenant, prepare=_body(TenantUpdate)),
     _admin(

@@ -21,9 +21,9 @@ from idprotect.auth.principal import Principal, local_security_administrator
 from idprotect.auth.verifier import TokenVerifier
 from idprotect.domain.clock import Clock
 from idprotect.domain.ids import normalize_object_id
+from idprotect.domain.kinds import MAX_ACTION_IDS
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.ports import RiskStore
-from idprotect.domain.risky_users import MAX_ACTION_IDS
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import Collection
 from idprotect.odata.options import QueryOptions, Target, parse_query_options
@@ -239,28 +239,28 @@ def json_body(scope: Scope, body: bytes) -> object:
         raise BadRequest(_UNREADABLE) from None
 
 
-def parse_user_ids(body: object, *, action: str) -> list[str]:
+def parse_ids(body: object, *, action: str, field: str) -> list[str]:
+    """The ids an action names in its body's `field` (userIds, servicePrincipalIds, ...)."""
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object with a 'userIds' array.")
+        raise BadRequest(f"The request body must be a JSON object with a '{field}' array.")
     for name in body:
-        if name != "userIds" and not name.startswith("@"):
+        if name != field and not name.startswith("@"):
             raise BadRequest(
                 f"The parameter '{name}' in the request payload is not a valid parameter "
                 f"for the operation '{action}'."
             )
-    if "userIds" not in body:
-        raise BadRequest(f"The parameter 'userIds' is required for the operation '{action}'.")
-    user_ids = body["userIds"]
-    if not isinstance(user_ids, list):
-        raise BadRequest("The parameter 'userIds' must be an array of strings.")
-    if not user_ids:
-        raise BadRequest("The parameter 'userIds' must hold at least one id.")
-    if len(user_ids) > MAX_ACTION_IDS:
+    if field not in body:
+        raise BadRequest(f"The parameter '{field}' is required for the operation '{action}'.")
+    ids = body[field]
+    if not isinstance(ids, list):
+        raise BadRequest(f"The parameter '{field}' must be an array of strings.")
+    if not ids:
+        raise BadRequest(f"The parameter '{field}' must hold at least one id.")
+    if len(ids) > MAX_ACTION_IDS:
         raise BadRequest(
-            f"The parameter 'userIds' can hold at most {MAX_ACTION_IDS} ids; "
-            f"{len(user_ids)} were given."
+            f"The parameter '{field}' can hold at most {MAX_ACTION_IDS} ids; {len(ids)} were given."
         )
-    for index, user_id in enumerate(user_ids):
-        if not isinstance(user_id, str) or not user_id.strip():
-            raise BadRequest(f"userIds[{index}] must be a non-empty string.")
-    return user_ids
+    for index, value in enumerate(ids):
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequest(f"{field}[{index}] must be a non-empty string.")
+    return ids

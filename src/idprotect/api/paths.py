@@ -10,7 +10,11 @@ import re
 from urllib.parse import quote
 
 VERSIONS = ("v1.0", "beta")
-COLLECTIONS = ("riskyUsers", "riskDetections", "history", "tenants", "users")
+COLLECTIONS = (
+    "riskyUsers", "riskDetections", "history", "riskyServicePrincipals",
+    "servicePrincipalRiskDetections", "riskyAgents", "agentRiskDetections", "tenants", "users",
+    "servicePrincipals", "agents",
+)  # fmt: skip
 ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
 _WORDS = (*VERSIONS, *COLLECTIONS, *ACTIONS, "identityProtection", "_admin", "$batch", "$count")
 _CANONICAL = {word.lower(): word for word in _WORDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -11,8 +12,20 @@ from urllib.parse import quote_plus
 import orjson
 from starlette.responses import Response
 
-from idprotect.domain.enums import EVOLVABLE, RiskEventType
-from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser
+from idprotect.domain.enums import EVOLVABLE, AgentIdentityType, RiskEventType
+from idprotect.domain.models import (
+    Agent,
+    AgentRiskDetection,
+    Detection,
+    HistoryItem,
+    Principal,
+    Risk,
+    RiskDetection,
+    ServicePrincipal,
+    ServicePrincipalRiskDetection,
+    SignInDetection,
+    User,
+)
 from idprotect.domain.paging import Page
 from idprotect.odata.options import QueryOptions
 from idprotect.odata.select import ALL
@@ -91,7 +104,8 @@ def _project(fields: dict[str, Any], select: Selection) -> dict[str, Any]:
     """The selected fields, in the entity's own order."""
     if not select or select == ALL:
         return fields
-    return {name: value for name, value in fields.items() if name in select}
+    # Annotations stay: @odata.type names the subtype of what is selected.
+    return {name: value for name, value in fields.items() if name in select or name[0] == "@"}
 
 
 def next_link(root: GraphRoot, path: str, options: QueryOptions, skiptoken: str) -> str:
@@ -123,38 +137,102 @@ def _enum(member: StrEnum | None, root: GraphRoot) -> str | None:
     return EVOLVABLE.get((type(member), member), member).value
 
 
-def risky_user(user: RiskyUser, root: GraphRoot) -> dict[str, Any]:
-    risk = user.risk
+def _risk(risk: Risk, root: GraphRoot, updated: str) -> dict[str, Any]:
+    return {
+        updated: graph_datetime(risk.last_updated),
+        "riskLevel": _enum(risk.level, root),
+        "riskState": _enum(risk.state, root),
+        "riskDetail": _enum(risk.detail, root),
+    }
+
+
+def risky_user(user: Principal, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(user, User)
+    assert user.risk is not None
     return {
         "id": user.id,
         "isDeleted": user.is_deleted,
         "isProcessing": user.is_processing,
-        "riskLastUpdatedDateTime": graph_datetime(risk.last_updated),
-        "riskLevel": _enum(risk.level, root),
-        "riskState": _enum(risk.state, root),
-        "riskDetail": _enum(risk.detail, root),
+        **_risk(user.risk, root, "riskLastUpdatedDateTime"),
         "userDisplayName": user.display_name,
         "userPrincipalName": user.user_principal_name,
     }
 
 
-def history_item(item: HistoryItem, root: GraphRoot) -> dict[str, Any]:
-    fields = risky_user(item.user, root)
-    fields["id"] = item.id
-    fields["userId"] = item.user_id
-    fields["initiatedBy"] = item.initiated_by
+def risky_service_principal(principal: Principal, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(principal, ServicePrincipal)
+    assert principal.risk is not None
+    # Beta still serves the deprecated accountEnabled (isEnabled's former name) beside it.
+    enabled = {"isEnabled": principal.is_enabled}
+    if root.version == "beta":
+        enabled = {"accountEnabled": principal.is_enabled, **enabled}
+    return {
+        "id": principal.id,
+        **enabled,
+        "isProcessing": principal.is_processing,
+        **_risk(principal.risk, root, "riskLastUpdatedDateTime"),
+        "displayName": principal.display_name,
+        "appId": principal.app_id,
+        "servicePrincipalType": principal.service_principal_type,
+    }
+
+
+# riskyAgent is abstract: each agent is one of its subtypes, named by @odata.type.
+AGENT_TYPES = {
+    AgentIdentityType.AGENT_IDENTITY: "#microsoft.graph.riskyAgentIdentity",
+    AgentIdentityType.AGENT_USER: "#microsoft.graph.riskyAgentUser",
+    AgentIdentityType.AGENT_IDENTITY_BLUEPRINT_PRINCIPAL: (
+        "#microsoft.graph.riskyAgentIdentityBlueprintPrincipal"
+    ),
+}
+
+
+def risky_agent(agent: Principal, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(agent, Agent)
+    assert agent.risk is not None
+    risk = agent.risk
+    return {
+        "@odata.type": AGENT_TYPES[agent.identity_type],
+        "id": agent.id,
+        "agentDisplayName": agent.display_name,
+        "blueprintId": agent.blueprint_id,
+        "identityType": _enum(agent.identity_type, root),
+        "isDeleted": agent.is_deleted,
+        "isEnabled": agent.is_enabled,
+        "isProcessing": agent.is_processing,
+        "riskLastModifiedDateTime": graph_datetime(risk.last_updated),
+        "riskState": _enum(risk.state, root),
+        "riskLevel": _enum(risk.level, root),
+        "riskDetail": _enum(risk.detail, root),
+    }
+
+
+PrincipalFields = Callable[[Principal, GraphRoot], dict[str, Any]]
+DetectionFields = Callable[[Detection, GraphRoot], dict[str, Any]]
+
+
+def history_item(
+    item: HistoryItem, root: GraphRoot, *, fields: PrincipalFields, id_field: str
+) -> dict[str, Any]:
+    """A history item: the principal as it was (`fields`), its own id, whose it is, who
+    initiated it and what happened."""
+    values = fields(item.principal, root)
+    values["id"] = item.id
+    values[id_field] = item.principal_id
+    values["initiatedBy"] = item.initiated_by
     activity: dict[str, Any] = {
         "detail": _enum(item.activity.detail, root),
         "riskEventTypes": list(item.activity.risk_event_types),
     }
-    if root.version == "beta":
+    if root.version == "beta" and id_field == "userId":
         activity["eventTypes"] = [t for t in item.activity.risk_event_types if t in _RISK_TYPES]
-    fields["activity"] = activity
-    return fields
+    values["activity"] = activity
+    return values
 
 
-def risk_detection(d: RiskDetection, root: GraphRoot) -> dict[str, Any]:
-    fields: dict[str, Any] = {
+def _sign_in_risk(d: SignInDetection, root: GraphRoot) -> dict[str, Any]:
+    """The fields users' and service principals' detections share, in Graph's order."""
+    return {
         "id": d.id,
         "requestId": d.request_id,
         "correlationId": d.correlation_id,
@@ -167,10 +245,17 @@ def risk_detection(d: RiskDetection, root: GraphRoot) -> dict[str, Any]:
         "activity": _enum(d.activity, root),
         "tokenIssuerType": _enum(d.token_issuer_type, root),
         "ipAddress": d.ip_address,
+    }
+
+
+def risk_detection(d: Detection, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(d, RiskDetection)
+    fields: dict[str, Any] = {
+        **_sign_in_risk(d, root),
         "activityDateTime": graph_datetime(d.activity_at),
         "detectedDateTime": graph_datetime(d.detected_at),
         "lastUpdatedDateTime": graph_datetime(d.last_updated_at),
-        "userId": d.user_id,
+        "userId": d.principal_id,
         "userDisplayName": d.user_display_name,
         "userPrincipalName": d.user_principal_name,
         "additionalInfo": d.additional_info,
@@ -186,7 +271,48 @@ def risk_detection(d: RiskDetection, root: GraphRoot) -> dict[str, Any]:
     return fields
 
 
-def _location(d: RiskDetection) -> dict[str, Any] | None:
+def service_principal_risk_detection(d: Detection, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(d, ServicePrincipalRiskDetection)
+    fields: dict[str, Any] = {
+        **_sign_in_risk(d, root),
+        "location": _location(d),
+        "activityDateTime": graph_datetime(d.activity_at),
+        "detectedDateTime": graph_datetime(d.detected_at),
+        "lastUpdatedDateTime": graph_datetime(d.last_updated_at),
+        "servicePrincipalId": d.principal_id,
+        "servicePrincipalDisplayName": d.service_principal_display_name,
+        "appId": d.app_id,
+        "keyIds": list(d.key_ids),
+        "additionalInfo": d.additional_info,
+    }
+    if root.version == "beta":
+        fields["mitreTechniqueId"] = d.mitre_technique_id
+    return fields
+
+
+def agent_risk_detection(d: Detection, root: GraphRoot) -> dict[str, Any]:
+    assert isinstance(d, AgentRiskDetection)
+    return {
+        "id": d.id,
+        "agentId": d.principal_id,
+        "agentDisplayName": d.agent_display_name,
+        "blueprintId": d.blueprint_id,
+        "identityType": _enum(d.identity_type, root),
+        "activityDateTime": graph_datetime(d.activity_at),
+        "detectedDateTime": graph_datetime(d.detected_at),
+        "detectionTimingType": _enum(d.detection_timing_type, root),
+        "lastModifiedDateTime": graph_datetime(d.last_updated_at),
+        "riskDetail": _enum(d.risk_detail, root),
+        "riskLevel": _enum(d.risk_level, root),
+        "riskState": _enum(d.risk_state, root),
+        "riskEventType": d.risk_event_type,
+        "riskEvidence": d.risk_evidence,
+        "additionalInfo": d.additional_info,
+        "source": d.source,
+    }
+
+
+def _location(d: SignInDetection) -> dict[str, Any] | None:
     loc = d.location
     if loc is None:
         return None

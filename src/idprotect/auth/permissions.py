@@ -24,6 +24,23 @@ READ_RISKY_USERS = Requirement(
 WRITE_RISKY_USERS = Requirement(
     permissions=frozenset({"IdentityRiskyUser.ReadWrite.All"}), roles=WRITE_ROLES
 )
+READ_RISKY_SERVICE_PRINCIPALS = Requirement(
+    permissions=frozenset(
+        {"IdentityRiskyServicePrincipal.Read.All", "IdentityRiskyServicePrincipal.ReadWrite.All"}
+    ),
+    roles=READ_ROLES,
+)
+WRITE_RISKY_SERVICE_PRINCIPALS = Requirement(
+    permissions=frozenset({"IdentityRiskyServicePrincipal.ReadWrite.All"}), roles=WRITE_ROLES
+)
+# Graph lists only Read.All for agent reads; ReadWrite.All is accepted too, as for the others.
+READ_RISKY_AGENTS = Requirement(
+    permissions=frozenset({"IdentityRiskyAgent.Read.All", "IdentityRiskyAgent.ReadWrite.All"}),
+    roles=READ_ROLES,
+)
+WRITE_RISKY_AGENTS = Requirement(
+    permissions=frozenset({"IdentityRiskyAgent.ReadWrite.All"}), roles=WRITE_ROLES
+)
 READ_RISK_EVENTS = Requirement(
     permissions=frozenset({"IdentityRiskEvent.Read.All", "IdentityRiskEvent.ReadWrite.All"}),
     roles=READ_ROLES,
@@ -32,7 +49,19 @@ READ_RISK_EVENTS = Requirement(
 ADMINISTER = Requirement(permissions=frozenset({"IdentityProtection.Admin"}), roles=None)
 # Every permission some operation accepts: what a token of the built-in issuer may grant.
 PERMISSIONS = frozenset[str]().union(
-    *(r.permissions for r in (READ_RISKY_USERS, WRITE_RISKY_USERS, READ_RISK_EVENTS, ADMINISTER))
+    *(
+        r.permissions
+        for r in (
+            READ_RISKY_USERS,
+            WRITE_RISKY_USERS,
+            READ_RISKY_SERVICE_PRINCIPALS,
+            WRITE_RISKY_SERVICE_PRINCIPALS,
+            READ_RISKY_AGENTS,
+            WRITE_RISKY_AGENTS,
+            READ_RISK_EVENTS,
+            ADMINISTER,
+        )
+    )
 )
 
 _MISSING_SCOPES = (

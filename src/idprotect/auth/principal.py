@@ -39,6 +39,8 @@ def local_security_administrator(tenant_id: str = DEMO_TENANT_ID) -> Principal:
         scopes=frozenset(
             {
                 "IdentityRiskyUser.ReadWrite.All",
+                "IdentityRiskyServicePrincipal.ReadWrite.All",
+                "IdentityRiskyAgent.ReadWrite.All",
                 "IdentityRiskEvent.Read.All",
                 "IdentityProtection.Admin",
             }

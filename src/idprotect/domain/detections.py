@@ -1,15 +1,18 @@
-"""Risk detections: reading them, and taking new ones in (which is how users become risky)."""
+"""Risk detections of every principal kind: reading them, and taking new ones in (which is how
+principals become risky)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 from idprotect.domain.clock import Clock
 from idprotect.domain.enums import (
+    NONPREMIUM_RISK_EVENT_TYPES,
     SEVERITY,
-    ActivityType,
     RiskDetail,
     RiskDetectionTimingType,
     RiskLevel,
@@ -17,131 +20,155 @@ from idprotect.domain.enums import (
 )
 from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import new_detection_id, normalize_object_id
-from idprotect.domain.models import DetectionReport, RiskDetection, User, UserActivity, UserRisk
+from idprotect.domain.kinds import PrincipalKind
+from idprotect.domain.models import Activity, Detection, DetectionReport, Principal, Risk
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
-from idprotect.domain.tenants import (
-    DEFAULT_LICENCE,
-    Licence,
-    as_seen_with,
-    require_detections_licence,
+from idprotect.domain.tenants import DEFAULT_LICENCES, View
+from idprotect.domain.transitions import (
+    ACTIVE_DETECTION_STATES,
+    AdminAction,
+    risk_after_detections,
 )
-from idprotect.domain.transitions import ACTIVE_DETECTION_STATES, risk_after_detections
 from idprotect.errors import BadRequest, NotFound
 
+D = TypeVar("D", bound=Detection)
 
-def _licence(store: RiskStore, tenant_id: str) -> Licence:
-    licence = store.tenant_licence(tenant_id) or DEFAULT_LICENCE
-    require_detections_licence(licence)
-    return licence
+
+def detections_view(store: RiskStore, kind: PrincipalKind, tenant_id: str) -> View:
+    return kind.detections_view(store.tenant_licences(tenant_id) or DEFAULT_LICENCES)
+
+
+def as_seen(detection: D, kind: PrincipalKind, view: View) -> D:
+    """A detection as the view shows it: LIMITED hides riskLevel and riskDetail, and for users
+    premium riskEventTypes read `generic` (graph-facts 6)."""
+    if view is View.FULL:
+        return detection
+    event_type = detection.risk_event_type
+    if kind.hides_premium_event_types and event_type not in NONPREMIUM_RISK_EVENT_TYPES:
+        event_type = "generic"
+    return replace(
+        detection,
+        risk_level=RiskLevel.HIDDEN,
+        risk_detail=RiskDetail.HIDDEN,
+        risk_event_type=event_type,
+    )
 
 
 def list_risk_detections(
-    store: RiskStore, *, tenant_id: str, page: PageRequest
-) -> Page[RiskDetection]:
-    licence = _licence(store, tenant_id)
-    found = store.list_risk_detections(tenant_id, page, licence=licence)
+    store: RiskStore, kind: PrincipalKind, *, tenant_id: str, page: PageRequest
+) -> Page[Detection]:
+    view = detections_view(store, kind, tenant_id)
+    found = store.list_risk_detections(kind, tenant_id, page, view)
     return Page(
-        items=[as_seen_with(d, licence) for d in found.items],
+        items=[as_seen(d, kind, view) for d in found.items],
         next_after=found.next_after,
         count=found.count,
     )
 
 
-def get_risk_detection(store: RiskStore, *, tenant_id: str, detection_id: str) -> RiskDetection:
-    licence = _licence(store, tenant_id)
-    detection = store.get_risk_detection(tenant_id, detection_id)
+def get_risk_detection(
+    store: RiskStore, kind: PrincipalKind, *, tenant_id: str, detection_id: str
+) -> Detection:
+    view = detections_view(store, kind, tenant_id)
+    detection = store.get_risk_detection(kind, tenant_id, detection_id)
     if detection is None:
-        raise NotFound(f"The riskDetection '{detection_id}' was not found.")
-    return as_seen_with(detection, licence)
+        name = kind.detection_type.__name__
+        raise NotFound(f"The {name[0].lower()}{name[1:]} '{detection_id}' was not found.")
+    return as_seen(detection, kind, view)
 
 
-def action_detection(user: User, risk_event_type: str, now: datetime) -> RiskDetection:
-    """The detection an admin action records (confirmCompromised): user activity, offline."""
-    return RiskDetection(
+def action_detection(
+    kind: PrincipalKind, principal: Principal, action: AdminAction, now: datetime
+) -> Detection:
+    """The detection an admin action records (confirmCompromised): offline, high."""
+    assert action.records_detection is not None
+    return kind.detection_type(
         id=new_detection_id(),
-        user_id=user.id,
-        user_display_name=user.display_name,
-        user_principal_name=user.user_principal_name,
-        risk_event_type=risk_event_type,
+        principal_id=principal.id,
+        risk_event_type=action.records_detection,
         risk_level=RiskLevel.HIGH,
         risk_state=RiskState.CONFIRMED_COMPROMISED,
-        risk_detail=RiskDetail.ADMIN_CONFIRMED_USER_COMPROMISED,
-        activity=ActivityType.USER,
+        risk_detail=action.detail,
         activity_at=now,
         detected_at=now,
         last_updated_at=now,
         detection_timing_type=RiskDetectionTimingType.OFFLINE,
+        **kind.copied(principal),
+        **kind.action_details,
     )
 
 
-def new_detection(report: DetectionReport, user: User, now: datetime) -> RiskDetection:
+def new_detection(
+    kind: PrincipalKind, report: DetectionReport, principal: Principal, now: datetime
+) -> Detection:
     activity_at = report.activity_at or now
-    return RiskDetection(
+    return kind.detection_type(
         id=report.id or new_detection_id(),
-        user_id=user.id,
-        user_display_name=user.display_name,
-        user_principal_name=user.user_principal_name,
+        principal_id=principal.id,
         risk_event_type=report.risk_event_type,
         risk_level=report.risk_level,
         risk_state=report.risk_state,
         risk_detail=report.risk_detail,
-        activity=report.activity,
         activity_at=activity_at,
         detected_at=report.detected_at or max(activity_at, now),
         last_updated_at=now,
         detection_timing_type=report.detection_timing_type,
         source=report.source,
-        token_issuer_type=report.token_issuer_type,
-        ip_address=report.ip_address,
-        location=report.location,
-        request_id=report.request_id,
-        correlation_id=report.correlation_id,
         additional_info=report.additional_info,
-        mitre_technique_id=report.mitre_technique_id,
+        **kind.copied(principal),
+        **report.details,
     )
 
 
 def ingest_risk_detections(
-    store: RiskStore, *, tenant_id: str, reports: Sequence[DetectionReport], clock: Clock
-) -> list[RiskDetection]:
-    """Record detections; users they put at risk become (or stay) risky, with history.
+    store: RiskStore,
+    kind: PrincipalKind,
+    *,
+    tenant_id: str,
+    reports: Sequence[DetectionReport],
+    clock: Clock,
+) -> list[Detection]:
+    """Record detections; principals they put at risk become (or stay) risky, with history.
 
-    Users named for the first time are created in the directory. All-or-nothing, like actions.
-    The time of the change is read from `clock` once the users are locked.
+    Principals named for the first time are created in the directory. All-or-nothing, like
+    actions. The time of the change is read from `clock` once the principals are locked.
     """
-    _check_reports(reports)
-    _check_new_detection_ids(store, tenant_id, reports)
+    _check_reports(kind, reports)
+    _check_new_detection_ids(store, kind, tenant_id, reports)
     store.ensure_tenant(tenant_id)
-    store.add_missing_users(tenant_id, _users_named_by(reports))
-    user_ids = sorted({normalize_object_id(r.user_id) for r in reports})
-    users, latest_ticks = store.lock_users_and_latest_ticks(tenant_id, user_ids)
-    deleted = [uid for uid in user_ids if users[uid].is_deleted]
+    store.add_missing_principals(kind, tenant_id, _principals_named_by(reports))
+    ids = sorted({normalize_object_id(r.principal.id) for r in reports})
+    found, latest_ticks = store.lock_principals_and_latest_ticks(kind, tenant_id, ids)
+    deleted = [pid for pid in ids if found[pid].is_deleted]
     if deleted:
-        raise BadRequest(f"Detections cannot be added for deleted users: {', '.join(deleted)}.")
-    now = time_of_change(clock, users.values(), latest_ticks)
-    created = [new_detection(r, users[normalize_object_id(r.user_id)], now) for r in reports]
-    store.add_detections(tenant_id, created)
+        raise BadRequest(
+            f"Detections cannot be added for deleted {kind.plural}: {', '.join(deleted)}."
+        )
+    now = time_of_change(clock, found.values(), latest_ticks)
+    created = [
+        new_detection(kind, r, found[normalize_object_id(r.principal.id)], now) for r in reports
+    ]
+    store.add_detections(kind, tenant_id, created)
 
     raised: dict[str, list[str]] = defaultdict(list)
     for detection in created:
         if detection.risk_state in ACTIVE_DETECTION_STATES:
-            raised[detection.user_id].append(detection.risk_event_type)
-    levels: dict[str, list[RiskLevel]] = defaultdict(list)
-    for active in store.active_detections(tenant_id, sorted(raised)):
-        levels[active.user_id].append(active.risk_level)
-    changes: dict[str, tuple[User, UserRisk]] = {}
-    for uid in raised:
-        risk = risk_after_detections(users[uid], levels[uid], now)
+            raised[detection.principal_id].append(detection.risk_event_type)
+    levels = store.active_detection_levels(kind, tenant_id, sorted(raised))
+    changes: dict[str, tuple[Principal, Risk]] = {}
+    for pid in raised:
+        risk = risk_after_detections(found[pid], levels.get(pid, []), now)
         if risk is not None:
-            changes[uid] = (users[uid], risk)
+            changes[pid] = (found[pid], risk)
     write_history(
         store,
+        kind,
         tenant_id=tenant_id,
         changes=changes,
         activities={
-            uid: UserActivity(detail=None, risk_event_types=tuple(dict.fromkeys(raised[uid])))
-            for uid in changes
+            pid: Activity(detail=None, risk_event_types=tuple(dict.fromkeys(raised[pid])))
+            for pid in changes
         },
         actor_id=None,
         latest_ticks=latest_ticks,
@@ -149,7 +176,7 @@ def ingest_risk_detections(
     return created
 
 
-def _check_reports(reports: Sequence[DetectionReport]) -> None:
+def _check_reports(kind: PrincipalKind, reports: Sequence[DetectionReport]) -> None:
     if not reports:
         raise BadRequest("At least one risk detection is required.")
     for report in reports:
@@ -158,12 +185,12 @@ def _check_reports(reports: Sequence[DetectionReport]) -> None:
                 f"A detection in state '{report.risk_state}' needs riskLevel low, medium or "
                 f"high, not '{report.risk_level}'."
             )
-        if not report.user_id or not report.risk_event_type:
-            raise BadRequest("Each risk detection needs a userId and a riskEventType.")
+        if not report.principal.id or not report.risk_event_type:
+            raise BadRequest(f"Each risk detection needs a {kind.id_field} and a riskEventType.")
 
 
 def _check_new_detection_ids(
-    store: RiskStore, tenant_id: str, reports: Sequence[DetectionReport]
+    store: RiskStore, kind: PrincipalKind, tenant_id: str, reports: Sequence[DetectionReport]
 ) -> None:
     given = Counter(r.id for r in reports if r.id is not None)
     repeated = sorted(i for i, count in given.items() if count > 1)
@@ -171,22 +198,15 @@ def _check_new_detection_ids(
         raise BadRequest(
             f"These risk detection ids are given more than once: {', '.join(repeated)}."
         )
-    existing = store.existing_detection_ids(tenant_id, sorted(given)) if given else set()
+    existing = store.existing_detection_ids(kind, tenant_id, sorted(given)) if given else set()
     if existing:
         raise BadRequest(f"These risk detection ids already exist: {', '.join(sorted(existing))}.")
 
 
-def _users_named_by(reports: Sequence[DetectionReport]) -> list[User]:
-    users: dict[str, User] = {}
+def _principals_named_by(reports: Sequence[DetectionReport]) -> list[Principal]:
+    named: dict[str, Principal] = {}
     for report in reports:
-        uid = normalize_object_id(report.user_id)
-        users.setdefault(
-            uid,
-            User(
-                id=uid,
-                display_name=report.user_display_name,
-                user_principal_name=report.user_principal_name,
-            ),
-        )
+        pid = normalize_object_id(report.principal.id)
+        named.setdefault(pid, replace(report.principal, id=pid))
     # In id order: concurrent writers lock rows in the same order, so they cannot deadlock.
-    return sorted(users.values(), key=lambda user: user.id)
+    return sorted(named.values(), key=lambda principal: principal.id)

@@ -45,6 +45,11 @@ class RiskDetail(StrEnum):
     ADMIN_DISMISSED_RISK_FOR_SIGN_IN = "adminDismissedRiskForSignIn"
     ADMIN_CONFIRMED_ACCOUNT_SAFE = "adminConfirmedAccountSafe"
     MICROSOFT_REVOKED_SESSIONS = "microsoftRevokedSessions"
+    # Beta's agent members (Graph's beta enum lists them before microsoftRevokedSessions; the
+    # wire carries names, so the order here only keeps stored codes stable).
+    ADMIN_CONFIRMED_AGENT_SAFE = "adminConfirmedAgentSafe"
+    ADMIN_CONFIRMED_AGENT_COMPROMISED = "adminConfirmedAgentCompromised"
+    ADMIN_DISMISSED_RISK_FOR_AGENT = "adminDismissedRiskForAgent"
 
 
 class RiskDetectionTimingType(StrEnum):
@@ -69,6 +74,15 @@ class TokenIssuerType(StrEnum):
     AZURE_AD_BACKUP_AUTH = "AzureADBackupAuth"
     AD_FEDERATION_SERVICES_MFA_ADAPTER = "ADFederationServicesMFAAdapter"
     NPS_EXTENSION = "NPSExtension"
+
+
+class AgentIdentityType(StrEnum):
+    """What kind of identity a risky agent is (beta); its riskyAgent subtype follows from it."""
+
+    AGENT_IDENTITY = "agentIdentity"
+    AGENT_USER = "agentUser"
+    UNKNOWN_FUTURE_VALUE = "unknownFutureValue"
+    AGENT_IDENTITY_BLUEPRINT_PRINCIPAL = "agentIdentityBlueprintPrincipal"
 
 
 class RiskEventType(StrEnum):
@@ -117,6 +131,7 @@ EVOLVABLE: dict[tuple[type[StrEnum], StrEnum], StrEnum] = {
         RiskDetectionTimingType,
         ActivityType,
         TokenIssuerType,
+        AgentIdentityType,
     )
     for member, sentinel in _evolvable(enum_type).items()
 }

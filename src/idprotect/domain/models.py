@@ -1,12 +1,21 @@
-"""The domain objects: directory users with their risk, history items and risk detections."""
+"""The domain objects: principals (users, service principals, agents) with their risk, history
+items and risk detections.
+
+Every principal kind shares what the risk core reads and writes (`Principal`: id, deletion,
+processing, risk) and adds its own descriptive fields; every kind's detections share `Detection`
+and add theirs. The core (transitions, history, detections, principals) never looks past the
+shared part; domain/kinds.py says what each kind adds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, Self
 
 from idprotect.domain.enums import (
     ActivityType,
+    AgentIdentityType,
     RiskDetail,
     RiskDetectionTimingType,
     RiskLevel,
@@ -16,8 +25,8 @@ from idprotect.domain.enums import (
 
 
 @dataclass(frozen=True, slots=True)
-class UserRisk:
-    """The aggregate risk of a user; a user has one once they have ever been risky."""
+class Risk:
+    """The aggregate risk of a principal; a principal has one once it has ever been risky."""
 
     level: RiskLevel
     state: RiskState
@@ -25,33 +34,45 @@ class UserRisk:
     last_updated: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class User:
-    """A directory user. It is a *risky user* (listed by Graph) when `risk` is set."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """A principal of the directory. It is *risky* (listed by Graph) once `risk` is set."""
 
     id: str
-    display_name: str | None = None
-    user_principal_name: str | None = None
     is_deleted: bool = False
     is_processing: bool = False
-    risk: UserRisk | None = None
+    risk: Risk | None = None
+
+    def with_risk(self, risk: Risk) -> Self:
+        return replace(self, risk=risk)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class User(Principal):
+    display_name: str | None = None
+    user_principal_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePrincipal(Principal):
+    app_id: str | None = None
+    display_name: str | None = None
+    is_enabled: bool = True
+    # A string in Graph, not an enum: Application, ManagedIdentity, Legacy, SocialIdp.
+    service_principal_type: str | None = "Application"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Agent(Principal):
+    display_name: str | None = None
+    blueprint_id: str | None = None
+    identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
+    is_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
-class RiskyUser:
-    """A user as the riskyUsers collection shows it."""
-
-    id: str
-    display_name: str | None
-    user_principal_name: str | None
-    is_deleted: bool
-    is_processing: bool
-    risk: UserRisk
-
-
-@dataclass(frozen=True, slots=True)
-class UserActivity:
-    """What caused a history entry (Graph's riskUserActivity)."""
+class Activity:
+    """What caused a history entry (Graph's riskUserActivity, riskServicePrincipalActivity)."""
 
     detail: RiskDetail | None
     risk_event_types: tuple[str, ...] = ()
@@ -59,22 +80,23 @@ class UserActivity:
 
 @dataclass(frozen=True, slots=True)
 class HistoryItem:
-    """One state of a risky user, as written when the state changed.
+    """One state of a risky principal, as written when the state changed.
 
-    `ticks` (.NET ticks, 100 ns since 0001-01-01) orders a user's items and makes the id of every
-    item but the newest: `userId + ticks`; the newest item's id is the user id itself.
+    `ticks` (.NET ticks, 100 ns since 0001-01-01) orders a principal's items and makes the id of
+    every item but the newest: `principalId + ticks`; the newest item's id is the principal id.
+    `principal` is the principal as it was then, its risk included.
     """
 
-    user_id: str
+    principal_id: str
     ticks: int
-    user: RiskyUser
-    activity: UserActivity
+    principal: Principal
+    activity: Activity
     initiated_by: str | None
     is_current: bool = False
 
     @property
     def id(self) -> str:
-        return self.user_id if self.is_current else f"{self.user_id}{self.ticks}"
+        return self.principal_id if self.is_current else f"{self.principal_id}{self.ticks}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,55 +109,83 @@ class Location:
     altitude: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RiskDetection:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Detection:
+    """What every kind's risk detections have: the risk core reads and closes these."""
+
     id: str
-    user_id: str
-    user_display_name: str | None
-    user_principal_name: str | None
+    principal_id: str
     risk_event_type: str
     risk_level: RiskLevel
     risk_state: RiskState
     risk_detail: RiskDetail
-    activity: ActivityType
     activity_at: datetime
     detected_at: datetime
     last_updated_at: datetime
     detection_timing_type: RiskDetectionTimingType
     source: str | None = "IdentityProtection"
+    additional_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignInDetection(Detection):
+    """A detection that may come from a sign-in (users' and service principals')."""
+
+    activity: ActivityType = ActivityType.SIGNIN
     token_issuer_type: TokenIssuerType = TokenIssuerType.AZURE_AD
     ip_address: str | None = None
     location: Location | None = None
     request_id: str | None = None
     correlation_id: str | None = None
-    additional_info: str | None = None
     mitre_technique_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskDetection(SignInDetection):
+    """A user's risk detection (Graph's riskDetection)."""
+
+    user_display_name: str | None = None
+    user_principal_name: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.principal_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServicePrincipalRiskDetection(SignInDetection):
+    service_principal_display_name: str | None = None
+    app_id: str | None = None
+    key_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRiskDetection(Detection):
+    agent_display_name: str | None = None
+    blueprint_id: str | None = None
+    identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
+    risk_evidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DetectionReport:
     """A detection flowing in from outside (the admin API, the CLI, fixtures).
 
-    Fields left as None take the defaults of `detections.new_detection`.
+    `principal` names whom it is about: its id, and for a principal new to the directory what
+    to create it with. `details` are the fields the kind's detections add (ip_address,
+    key_ids, risk_evidence, ...) as its detection class names them. Fields left as None take
+    the defaults of `detections.new_detection`.
     """
 
-    user_id: str
+    principal: Principal
     risk_event_type: str
     risk_level: RiskLevel
-    user_display_name: str | None = None
-    user_principal_name: str | None = None
     id: str | None = None
     risk_state: RiskState = RiskState.AT_RISK
     risk_detail: RiskDetail = RiskDetail.NONE
-    activity: ActivityType = ActivityType.SIGNIN
     activity_at: datetime | None = None
     detected_at: datetime | None = None
     detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.REALTIME
     source: str | None = "IdentityProtection"
-    token_issuer_type: TokenIssuerType = TokenIssuerType.AZURE_AD
-    ip_address: str | None = None
-    location: Location | None = None
-    request_id: str | None = None
-    correlation_id: str | None = None
     additional_info: str | None = None
-    mitre_technique_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)

@@ -120,7 +120,7 @@ def token(
 
 def _warn_of_unknown_tenant(database: Database, tenant: str) -> None:
     with database.unit_of_work() as store:
-        known = store.tenant_licence(tenant) is not None
+        known = store.tenant_licences(tenant) is not None
     if not known:
         _warn(
             f"tenant {tenant} has no data here; it comes into being, with licence "

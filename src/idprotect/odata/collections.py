@@ -8,6 +8,7 @@ from enum import StrEnum
 from idprotect.domain.enums import (
     EVOLVABLE,
     ActivityType,
+    AgentIdentityType,
     RiskDetail,
     RiskDetectionTimingType,
     RiskLevel,
@@ -58,6 +59,7 @@ RISK_DETAIL = _enum("riskDetail", RiskDetail)
 TIMING = _enum("riskDetectionTimingType", RiskDetectionTimingType)
 ACTIVITY = _enum("activityType", ActivityType)
 TOKEN_ISSUER = _enum("tokenIssuerType", TokenIssuerType)
+AGENT_IDENTITY_TYPE = _enum("agentIdentityType", AgentIdentityType)
 
 _RISK: dict[str, PropertyType] = {
     "isDeleted": Boolean(),
@@ -153,4 +155,198 @@ RISK_DETECTIONS = Collection(
     ),
     beta_select=("riskType", "mitreTechniqueId"),
     orderby=("detectedDateTime", "activityDateTime", "lastUpdatedDateTime"),
+)
+
+
+# -- service principals (v1.0 and beta) ---------------------------------------------------------
+_SP_FIELDS = (
+    "id",
+    "isEnabled",
+    "isProcessing",
+    "riskLastUpdatedDateTime",
+    "riskLevel",
+    "riskState",
+    "riskDetail",
+    "displayName",
+    "appId",
+    "servicePrincipalType",
+)
+_SP_RISK: dict[str, PropertyType] = {
+    "appId": String(),
+    "displayName": String(),
+    "isEnabled": Boolean(),
+    "isProcessing": Boolean(),
+    "riskDetail": RISK_DETAIL,
+    "riskLastUpdatedDateTime": DateTimeOffset(),
+    "riskLevel": RISK_LEVEL,
+    "riskState": RISK_STATE,
+    "servicePrincipalType": String(),
+}
+
+RISKY_SERVICE_PRINCIPALS = Collection(
+    name="riskyServicePrincipals",
+    entity_type="microsoft.graph.riskyServicePrincipal",
+    filter=Schema({"id": Guid(), **_SP_RISK}),
+    select=_SP_FIELDS,
+    beta_select=("accountEnabled",),
+    orderby=("riskLastUpdatedDateTime", "displayName"),
+    countable=True,
+)
+
+SERVICE_PRINCIPAL_HISTORY = Collection(
+    name="history",
+    entity_type="microsoft.graph.riskyServicePrincipalHistoryItem",
+    filter=Schema(
+        {
+            **_SP_RISK,
+            "servicePrincipalId": Guid(),
+            "initiatedBy": String(),
+            "activity/detail": RISK_DETAIL,
+        }
+    ),
+    select=(*_SP_FIELDS, "servicePrincipalId", "initiatedBy", "activity"),
+    beta_select=("accountEnabled",),
+)
+
+# Graph's sign-in detection properties, which users' and service principals' detections share.
+_SIGN_IN_FILTER: dict[str, PropertyType] = {
+    "id": String(),
+    "activity": ACTIVITY,
+    "activityDateTime": DateTimeOffset(),
+    "correlationId": String(),
+    "detectedDateTime": DateTimeOffset(),
+    "detectionTimingType": TIMING,
+    "ipAddress": String(),
+    "lastUpdatedDateTime": DateTimeOffset(),
+    "location/city": String(),
+    "location/state": String(),
+    "location/countryOrRegion": String(),
+    "requestId": String(),
+    "riskDetail": RISK_DETAIL,
+    "riskEventType": String(),
+    "riskLevel": RISK_LEVEL,
+    "riskState": RISK_STATE,
+    "source": String(),
+    "tokenIssuerType": TOKEN_ISSUER,
+}
+_SIGN_IN_SELECT = (
+    "id",
+    "requestId",
+    "correlationId",
+    "riskEventType",
+    "riskState",
+    "riskLevel",
+    "riskDetail",
+    "source",
+    "detectionTimingType",
+    "activity",
+    "tokenIssuerType",
+    "ipAddress",
+)
+_DATES = ("detectedDateTime", "activityDateTime", "lastUpdatedDateTime")
+
+SERVICE_PRINCIPAL_RISK_DETECTIONS = Collection(
+    name="servicePrincipalRiskDetections",
+    entity_type="microsoft.graph.servicePrincipalRiskDetection",
+    filter=Schema(
+        {
+            **_SIGN_IN_FILTER,
+            "appId": String(),
+            "servicePrincipalDisplayName": String(),
+            "servicePrincipalId": Guid(),
+        }
+    ),
+    select=(
+        *_SIGN_IN_SELECT,
+        "location",
+        "activityDateTime",
+        "detectedDateTime",
+        "lastUpdatedDateTime",
+        "servicePrincipalId",
+        "servicePrincipalDisplayName",
+        "appId",
+        "keyIds",
+        "additionalInfo",
+    ),
+    beta_select=("mitreTechniqueId",),
+    orderby=_DATES,
+)
+
+# -- agents (beta only) -------------------------------------------------------------------------
+_AGENT_RISK: dict[str, PropertyType] = {
+    "agentDisplayName": String(),
+    "blueprintId": String(),
+    "identityType": AGENT_IDENTITY_TYPE,
+    "isDeleted": Boolean(),
+    "isEnabled": Boolean(),
+    "isProcessing": Boolean(),
+    "riskDetail": RISK_DETAIL,
+    "riskLastModifiedDateTime": DateTimeOffset(),
+    "riskLevel": RISK_LEVEL,
+    "riskState": RISK_STATE,
+}
+
+RISKY_AGENTS = Collection(
+    name="riskyAgents",
+    entity_type="microsoft.graph.riskyAgent",
+    # Graph documents startsWith on the id too: it is a string here, not a Guid.
+    filter=Schema({"id": String(), **_AGENT_RISK}),
+    select=(
+        "id",
+        "agentDisplayName",
+        "blueprintId",
+        "identityType",
+        "isDeleted",
+        "isEnabled",
+        "isProcessing",
+        "riskLastModifiedDateTime",
+        "riskState",
+        "riskLevel",
+        "riskDetail",
+    ),
+    orderby=("riskLastModifiedDateTime", "agentDisplayName"),
+    countable=True,
+)
+
+AGENT_RISK_DETECTIONS = Collection(
+    name="agentRiskDetections",
+    entity_type="microsoft.graph.agentRiskDetection",
+    filter=Schema(
+        {
+            "id": String(),
+            "agentId": String(),
+            "agentDisplayName": String(),
+            "blueprintId": String(),
+            "identityType": AGENT_IDENTITY_TYPE,
+            "activityDateTime": DateTimeOffset(),
+            "detectedDateTime": DateTimeOffset(),
+            "detectionTimingType": TIMING,
+            "lastModifiedDateTime": DateTimeOffset(),
+            "riskDetail": RISK_DETAIL,
+            "riskLevel": RISK_LEVEL,
+            "riskState": RISK_STATE,
+            "riskEventType": String(),
+            "riskEvidence": String(),
+            "source": String(),
+        }
+    ),
+    select=(
+        "id",
+        "agentId",
+        "agentDisplayName",
+        "blueprintId",
+        "identityType",
+        "activityDateTime",
+        "detectedDateTime",
+        "detectionTimingType",
+        "lastModifiedDateTime",
+        "riskDetail",
+        "riskLevel",
+        "riskState",
+        "riskEventType",
+        "riskEvidence",
+        "additionalInfo",
+        "source",
+    ),
+    orderby=("detectedDateTime", "activityDateTime", "lastModifiedDateTime"),
 )

@@ -113,6 +113,51 @@ DETECTION_KINDS = (
     DetectionKind("userReportedSuspiciousActivity", _OFF, _SIGNIN, (3, 6, 1), 2, "EndUserReported"),
 )
 
+_SERVICE_PRINCIPAL = ActivityType.SERVICE_PRINCIPAL
+
+# Workload identity detections (Entra: all offline).
+SERVICE_PRINCIPAL_DETECTION_KINDS = (
+    DetectionKind("suspiciousSignins", _OFF, _SIGNIN, (2, 6, 2), 20),
+    DetectionKind("investigationsThreatIntelligence", _OFF, _SERVICE_PRINCIPAL, (0, 4, 6), 8),
+    DetectionKind("leakedCredentials", _OFF, _SERVICE_PRINCIPAL, (0, 2, 8), 12),
+    DetectionKind("maliciousApplication", _OFF, _SERVICE_PRINCIPAL, (0, 3, 7), 4),
+    DetectionKind("suspiciousApplication", _OFF, _SERVICE_PRINCIPAL, (3, 6, 1), 8),
+    DetectionKind("anomalousServicePrincipalActivity", _OFF, _SERVICE_PRINCIPAL, (4, 5, 1), 10),
+    DetectionKind("suspiciousAPITraffic", _OFF, _SERVICE_PRINCIPAL, (3, 6, 1), 8),
+)
+
+# Agent detections (Entra: all offline); their activity is not part of Graph's shape.
+AGENT_DETECTION_KINDS = (
+    DetectionKind("unfamiliarResourceAccess", _OFF, _USER, (3, 6, 1), 20, "activeDirectory"),
+    DetectionKind("signInSpike", _OFF, _USER, (4, 5, 1), 14, "activeDirectory"),
+    DetectionKind("failedAccessAttempt", _OFF, _USER, (5, 4, 1), 12, "activeDirectory"),
+    DetectionKind("riskyUserSignIn", _OFF, _USER, (2, 5, 3), 8, "activeDirectory"),
+    DetectionKind("threatIntelligenceAccount", _OFF, _USER, (0, 3, 7), 4, "activeDirectory"),
+)
+
+# What each agent detection says happened (riskEvidence).
+AGENT_EVIDENCE = {
+    "unfamiliarResourceAccess": "Agent targeted resources that it does not usually access.",
+    "signInSpike": "Agent signed in far more often than it usually does.",
+    "failedAccessAttempt": "Agent made repeated failed attempts to access resources.",
+    "riskyUserSignIn": "Agent acted on behalf of a user whose sign-in was risky.",
+    "threatIntelligenceAccount": "Threat intelligence associates the agent with an attack.",
+}
+
+APP_NAMES = (
+    "Payroll Sync", "CRM Connector", "Build Pipeline", "Backup Service", "Meeting Bot",
+    "Invoice Reader", "Onboarding Flow", "Data Lake Loader", "Key Rotation Job", "Ticket Bridge",
+    "Marketing Mailer", "Inventory API", "Expense Importer", "Log Shipper", "Badge System",
+    "Travel Booking", "Survey Collector", "Archive Mover", "Report Scheduler", "Chat Relay",
+)  # fmt: skip
+SERVICE_PRINCIPAL_TYPES = ("Application", "Application", "Application", "ManagedIdentity")
+
+AGENT_NAMES = (
+    "Ask HR Agent", "Expense Helper", "IT Helpdesk Agent", "Sales Research Agent",
+    "Contract Reviewer", "Meeting Notes Agent", "Procurement Agent", "Onboarding Buddy",
+    "Security Triage Agent", "Code Review Agent", "Travel Planner", "Knowledge Base Agent",
+)  # fmt: skip
+
 LEVELS = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
 
 # The security analysts who act on risky users in the demo tenant: (object id, name).

@@ -18,13 +18,12 @@ from datetime import datetime, timedelta
 from idprotect.domain.clock import to_ticks
 from idprotect.domain.detections import action_detection
 from idprotect.domain.enums import ActivityType, RiskDetail, RiskState
-from idprotect.domain.history import as_risky_user
-from idprotect.domain.models import HistoryItem, RiskDetection, User, UserActivity, UserRisk
+from idprotect.domain.kinds import USER
+from idprotect.domain.models import Activity, HistoryItem, Risk, RiskDetection, User
 from idprotect.domain.transitions import (
     CONFIRM_COMPROMISED,
     DISMISS,
     aggregate_level,
-    close_detection,
 )
 from idprotect.seeding import sampling
 from idprotect.seeding.catalog import ANALYSTS
@@ -70,7 +69,11 @@ def _add_user(rng: random.Random, chunk: Chunk, shape: TenantShape, index: int) 
     position = (index + rng.random()) / shape.users
     top = int(position * _TOP_BITS)
     name, upn = sampling.person(index)
-    person = User(sampling.guid_of((top << 96) | rng.getrandbits(96)), name, upn)
+    person = User(
+        id=sampling.guid_of((top << 96) | rng.getrandbits(96)),
+        display_name=name,
+        user_principal_name=upn,
+    )
     burst_end = shape.now - _WINDOW * (1 - position)
     count = _detection_count(rng, shape.detections_per_user)
     detections = [
@@ -79,20 +82,19 @@ def _add_user(rng: random.Random, chunk: Chunk, shape: TenantShape, index: int) 
     risk, activity, actor_id = _outcome(rng, detections, shape.now)
     user = User(id=person.id, display_name=name, user_principal_name=upn, risk=risk)
     if risk.state is RiskState.CONFIRMED_COMPROMISED:
-        recorded = action_detection(user, activity.risk_event_types[0], risk.last_updated)
+        recorded = action_detection(USER, user, CONFIRM_COMPROMISED, risk.last_updated)
+        assert isinstance(recorded, RiskDetection)
         detections.append(replace(recorded, id=_detection_id(rng, top)))
     chunk.users.append(user)
     chunk.detections.extend(detections)
     chunk.history_items.append(
-        HistoryItem(
-            user.id, to_ticks(risk.last_updated), as_risky_user(user, risk), activity, actor_id
-        )
+        HistoryItem(user.id, to_ticks(risk.last_updated), user, activity, actor_id)
     )
 
 
 def _outcome(
     rng: random.Random, detections: list[RiskDetection], now: datetime
-) -> tuple[UserRisk, UserActivity, str | None]:
+) -> tuple[Risk, Activity, str | None]:
     """The user's risk, the activity of their (one) history item, and who acted on them.
 
     Dismissed users have every detection closed; confirmed compromised ones keep theirs active
@@ -102,21 +104,19 @@ def _outcome(
     fate = rng.random()
     if fate >= _DISMISSED + _COMPROMISED:
         level = aggregate_level([d.risk_level for d in detections])
-        risk = UserRisk(
-            level=level, state=RiskState.AT_RISK, detail=RiskDetail.NONE, last_updated=last
-        )
+        risk = Risk(level=level, state=RiskState.AT_RISK, detail=RiskDetail.NONE, last_updated=last)
         types = tuple(dict.fromkeys(d.risk_event_type for d in detections))
-        return risk, UserActivity(detail=None, risk_event_types=types), None
+        return risk, Activity(detail=None, risk_event_types=types), None
     actor_id = ANALYSTS[int(rng.random() * len(ANALYSTS))][0]
     acted_at = last + min(now - last, _TRIAGE) * rng.uniform(0.05, 1.0)
     if fate < _DISMISSED:
         assert DISMISS.closes_detections_as is not None
-        detections[:] = [
-            close_detection(d, DISMISS.closes_detections_as, acted_at) for d in detections
-        ]
-        return DISMISS.target(acted_at), UserActivity(detail=DISMISS.detail), actor_id
+        closing = DISMISS.closes_detections_as
+        detections[:] = [replace(d, risk_state=closing[0], risk_detail=closing[1],
+                                 last_updated_at=acted_at) for d in detections]  # fmt: skip
+        return DISMISS.target(acted_at), Activity(detail=DISMISS.detail), actor_id
     assert CONFIRM_COMPROMISED.records_detection is not None
-    activity = UserActivity(
+    activity = Activity(
         detail=CONFIRM_COMPROMISED.detail,
         risk_event_types=(CONFIRM_COMPROMISED.records_detection,),
     )
@@ -139,7 +139,7 @@ def _detection(rng: random.Random, user: User, top: int, detected_at: datetime) 
     signin = kind.activity is ActivityType.SIGNIN
     return RiskDetection(
         id=_detection_id(rng, top),
-        user_id=user.id,
+        principal_id=user.id,
         user_display_name=user.display_name,
         user_principal_name=user.user_principal_name,
         risk_event_type=kind.risk_event_type,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from idprotect.domain.enums import RiskDetectionTimingType, RiskLevel
 from idprotect.domain.models import Location
 from idprotect.seeding.catalog import (
+    AGENT_DETECTION_KINDS,
     CITIES,
     DETECTION_KINDS,
     DOMAIN,
@@ -17,6 +18,7 @@ from idprotect.seeding.catalog import (
     IP_PREFIXES,
     LAST_NAMES,
     LEVELS,
+    SERVICE_PRINCIPAL_DETECTION_KINDS,
     USER_AGENTS,
     DetectionKind,
 )
@@ -24,15 +26,21 @@ from idprotect.seeding.catalog import (
 # How many distinct first.last pairs there are before names take a number.
 NAME_PAIRS = len(FIRST_NAMES) * len(LAST_NAMES)
 
-# Each kind repeated by its weight, each level by its weight for a kind: a draw is one index.
-_KINDS = tuple(itertools.chain.from_iterable([kind] * kind.weight for kind in DETECTION_KINDS))
+
+def weighted(kinds: tuple[DetectionKind, ...]) -> tuple[DetectionKind, ...]:
+    """Each kind repeated by its weight: a draw is one index."""
+    return tuple(itertools.chain.from_iterable([kind] * kind.weight for kind in kinds))
+
+
+_KINDS = weighted(DETECTION_KINDS)
+# Each level repeated by its weight for a kind.
 _LEVELS = {
-    kind.risk_event_type: tuple(
+    kind: tuple(
         itertools.chain.from_iterable(
             [level] * weight for level, weight in zip(LEVELS, kind.level_weights, strict=True)
         )
     )
-    for kind in DETECTION_KINDS
+    for kind in (*DETECTION_KINDS, *SERVICE_PRINCIPAL_DETECTION_KINDS, *AGENT_DETECTION_KINDS)
 }
 # Bits of a version 4 GUID that are fixed: the version nibble and the variant.
 _V4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
@@ -88,12 +96,13 @@ def signin_info(rng: random.Random) -> str:
     return _SIGNIN_INFO[int(rng.random() * len(_SIGNIN_INFO))]
 
 
-def detection_kind(rng: random.Random) -> DetectionKind:
-    return _KINDS[int(rng.random() * len(_KINDS))]
+def detection_kind(rng: random.Random, kinds: tuple[DetectionKind, ...] = _KINDS) -> DetectionKind:
+    """A users' detection kind, or one of `kinds` (made by `weighted`)."""
+    return kinds[int(rng.random() * len(kinds))]
 
 
 def risk_level(rng: random.Random, kind: DetectionKind) -> RiskLevel:
-    levels = _LEVELS[kind.risk_event_type]
+    levels = _LEVELS[kind]
     return levels[int(rng.random() * len(levels))]
 
 

@@ -190,12 +190,14 @@ def _history_rows(
     encoded: dict[tuple[str, ...], str] = {}  # few distinct lists of event types
     found = []
     for item in items:
-        user, risk, activity = item.user, item.user.risk, item.activity
+        user, risk, activity = item.principal, item.principal.risk, item.activity
+        assert isinstance(user, User)
+        assert risk is not None
         types = activity.risk_event_types
         if types not in encoded:
             encoded[types] = json.dumps(list(types))
         found.append((
-            tenant_key, item.user_id, item.ticks, user.display_name, user.user_principal_name,
+            tenant_key, item.principal_id, item.ticks, user.display_name, user.user_principal_name,
             flag(user.is_deleted), flag(user.is_processing), _LEVEL[risk.level], _STATE[risk.state],
             _DETAIL[risk.detail], stored(risk.last_updated),
             _DETAIL[activity.detail] if activity.detail else None, encoded[types],
@@ -215,7 +217,7 @@ def _detection_rows(
             detected_at if d.last_updated_at is d.detected_at else stored(d.last_updated_at)
         )
         found.append((
-            tenant_key, d.id, d.user_id, d.user_display_name, d.user_principal_name,
+            tenant_key, d.id, d.principal_id, d.user_display_name, d.user_principal_name,
             d.risk_event_type, _LEVEL[d.risk_level], _STATE[d.risk_state], _DETAIL[d.risk_detail],
             _ACTIVITY[d.activity], stored(d.activity_at), detected_at, last_updated_at,
             _TIMING[d.detection_timing_type], d.source, _ISSUER[d.token_issuer_type],

@@ -48,10 +48,14 @@ RISK_DETAILS = (
     "unknownFutureValue", "m365DAdminDismissedDetection",
     "adminConfirmedServicePrincipalCompromised", "adminDismissedAllRiskForServicePrincipal",
     "userChangedPasswordOnPremises", "adminDismissedRiskForSignIn", "adminConfirmedAccountSafe",
-    "microsoftRevokedSessions",
+    "microsoftRevokedSessions", "adminConfirmedAgentSafe", "adminConfirmedAgentCompromised",
+    "adminDismissedRiskForAgent",
 )  # fmt: skip
 TIMING_TYPES = ("notDefined", "realtime", "nearRealtime", "offline", "unknownFutureValue")
 ACTIVITY_TYPES = ("signin", "user", "unknownFutureValue", "servicePrincipal")
+AGENT_IDENTITY_TYPES = (
+    "agentIdentity", "agentUser", "unknownFutureValue", "agentIdentityBlueprintPrincipal",
+)  # fmt: skip
 TOKEN_ISSUER_TYPES = (
     "AzureAD", "ADFederationServices", "UnknownFutureValue", "AzureADBackupAuth",
     "ADFederationServicesMFAAdapter", "NPSExtension",

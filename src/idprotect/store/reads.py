@@ -1,31 +1,17 @@
-"""Reads of one entity by its key, built and compiled once (compiled.py): a statement built per
-request costs more than the read itself (docs/performance.md)."""
+"""The tenant's licences, read by key on every request: built and compiled once (compiled.py).
+
+Each kind's reads by key are in store/kinds.py.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
 from idprotect.store.compiled import CompiledSelect
-from idprotect.store.rows import read_columns
-from idprotect.store.tables import risk_detections, risky_user_history, tenants, users
+from idprotect.store.tables import tenants
 
-_u, _h, _d = users.c, risky_user_history.c, risk_detections.c
-
-RISKY_USER = CompiledSelect(
-    select(*read_columns(users)).where(
-        _u.tenant_id == bindparam("tenant"), _u.id == bindparam("id"), _u.risk_state.is_not(None)
+LICENCES = CompiledSelect(
+    select(tenants.c.licence, tenants.c.workload_identities).where(
+        tenants.c.id == bindparam("tenant")
     )
 )
-HISTORY_ITEM = CompiledSelect(
-    select(*read_columns(risky_user_history)).where(
-        _h.tenant_id == bindparam("tenant"),
-        _h.user_id == bindparam("user"),
-        _h.ticks == bindparam("ticks"),
-    )
-)
-RISK_DETECTION = CompiledSelect(
-    select(*read_columns(risk_detections)).where(
-        _d.tenant_id == bindparam("tenant"), _d.id == bindparam("id")
-    )
-)
-LICENCE = CompiledSelect(select(tenants.c.licence).where(tenants.c.id == bindparam("tenant")))

@@ -20,18 +20,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from idprotect.domain.enums import RiskDetail, RiskState
-from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, User, UserRisk
+from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
+from idprotect.domain.kinds import PrincipalKind
+from idprotect.domain.models import Detection, HistoryItem, Principal, Risk, RiskDetection, User
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
-from idprotect.domain.tenants import Licence, TenantSummary
-from idprotect.store import action_statements as sql
+from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
 from idprotect.store import bulk, listing, reads, rows
-from idprotect.store.tables import risk_detections, tenants, users
+from idprotect.store.kinds import stored
+from idprotect.store.tables import tenants, users
 
 _CHUNK = 500
-# Every row of one executemany carries the same columns: users without risk say so.
-_NO_RISK = dict.fromkeys(sql.RISK_COLUMNS)
 
 
 def _storable(value: str) -> bool:
@@ -66,31 +65,49 @@ class SqlRiskStore:
         query = select(tenants.c.key).where(tenants.c.id == tenant_id)
         return int(self.connection.execute(query).scalar_one())
 
-    def tenant_licence(self, tenant_id: str) -> Licence | None:
-        row = reads.LICENCE.first(self.connection, {"tenant": tenant_id})
-        return Licence(row.licence) if row is not None and row.licence is not None else None
+    def tenant_licences(self, tenant_id: str) -> Licences | None:
+        row = reads.LICENCES.first(self.connection, {"tenant": tenant_id})
+        if row is None:
+            return None
+        return Licences(Licence(row.licence), bool(row.workload_identities))
 
-    def set_tenant_licence(self, tenant_id: str, licence: Licence) -> None:
+    def set_tenant_licences(
+        self,
+        tenant_id: str,
+        *,
+        entra: Licence | None = None,
+        workload_identities: bool | None = None,
+    ) -> None:
         self.ensure_tenant(tenant_id)
-        self.connection.execute(
-            update(tenants).where(tenants.c.id == tenant_id).values(licence=licence.value)
-        )
+        values: dict[str, Any] = {}
+        if entra is not None:
+            values["licence"] = entra.value
+        if workload_identities is not None:
+            values["workload_identities"] = workload_identities
+        if values:
+            self.connection.execute(update(tenants).where(tenants.c.id == tenant_id).values(values))
 
     def list_tenants(self) -> list[TenantSummary]:
         """Every tenant (for its operator: the one query across tenants), by id."""
         u, t = users.c, tenants.c
         at_risk = func.sum(case((u.risk_state == RiskState.AT_RISK.value, 1), else_=0))
         query = (
-            select(t.id, t.licence, func.count(u.id), func.coalesce(at_risk, 0))
+            select(
+                t.id, t.licence, func.count(u.id), func.coalesce(at_risk, 0), t.workload_identities
+            )
             .select_from(
                 tenants.outerjoin(users, and_(u.tenant_id == t.key, u.risk_state.is_not(None)))
             )
-            .group_by(t.id, t.licence)
+            .group_by(t.id, t.licence, t.workload_identities)
             .order_by(t.id)
         )
         return [
             TenantSummary(
-                tenant_id=row[0], licence=Licence(row[1]), risky_users=row[2], at_risk=row[3]
+                tenant_id=row[0],
+                licence=Licence(row[1]),
+                risky_users=row[2],
+                at_risk=row[3],
+                workload_identities=bool(row[4]),
             )
             for row in self.connection.execute(query)
         ]
@@ -101,54 +118,50 @@ class SqlRiskStore:
         ).first()
         return found is not None
 
-    # Directory users and their risk.
-    def lock_users(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, User]:
+    # Principals and their risk.
+    def lock_principals(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> dict[str, Principal]:
+        s = stored(kind)
         return {
-            row.id: rows.user_from_row(row)
-            for row in self._lock(sql.LOCK_USERS, tenant_id, user_ids)
+            row.id: rows.principal_from_row(s.shape, row)
+            for row in self._lock(s.statements.lock, tenant_id, ids)
         }
 
-    def lock_users_and_latest_ticks(
-        self, tenant_id: str, user_ids: Sequence[str]
-    ) -> tuple[dict[str, User], dict[str, int]]:
+    def lock_principals_and_latest_ticks(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> tuple[dict[str, Principal], dict[str, int]]:
         if self._dialect == "postgresql":
             # Read committed: a statement that waited for a row lock returns the row as its
             # holder committed it, but reads other tables as they were when it began; so the
-            # history is read by a statement of its own, begun once the users are locked.
+            # history is read by a statement of its own, begun once the principals are locked.
             # SQLite's writers take the database's lock before their first read.
-            found = self.lock_users(tenant_id, user_ids)
-            return found, self.latest_history_ticks(tenant_id, sorted(found))
+            found = self.lock_principals(kind, tenant_id, ids)
+            return found, self.latest_history_ticks(kind, tenant_id, sorted(found))
+        s = stored(kind)
         found = {}
         latest: dict[str, int] = {}
-        for row in self._lock(sql.LOCK_USERS_AND_LATEST_TICKS, tenant_id, user_ids):
-            found[row.id] = rows.user_from_row(row)
+        for row in self._lock(s.statements.lock_with_latest_ticks, tenant_id, ids):
+            found[row.id] = rows.principal_from_row(s.shape, row)
             if row.latest_ticks is not None:
                 latest[row.id] = row.latest_ticks
         return found, latest
 
-    def _lock(self, statement: Any, tenant_id: str, user_ids: Sequence[str]) -> Iterator[Any]:
+    def _lock(self, statement: Any, tenant_id: str, ids: Sequence[str]) -> Iterator[Any]:
         # In id order, chunk after chunk: concurrent writers lock rows in the same order.
-        for chunk in _chunks(sorted(i for i in user_ids if _storable(i))):
+        for chunk in _chunks(sorted(i for i in ids if _storable(i))):
             yield from self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk})
 
-    def add_missing_users(self, tenant_id: str, new_users: Sequence[User]) -> None:
-        if not new_users:
+    def add_missing_principals(
+        self, kind: PrincipalKind, tenant_id: str, principals: Sequence[Principal]
+    ) -> None:
+        if not principals:
             return
-        self.ensure_tenant(tenant_id)  # the users' rows name it by its key
+        self.ensure_tenant(tenant_id)  # the rows name it by its key
+        s = stored(kind)
         self.connection.execute(
-            self._insert_ignoring_existing(users),
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "id": user.id,
-                    "display_name": user.display_name,
-                    "user_principal_name": user.user_principal_name,
-                    "is_deleted": user.is_deleted,
-                    "is_processing": False,
-                    **(rows.risk_values(user.risk) if user.risk else _NO_RISK),
-                }
-                for user in new_users
-            ],
+            self._insert_ignoring_existing(s.principals),
+            [rows.principal_values(s.shape, tenant_id, p) for p in principals],
         )
 
     def bulk_insert(
@@ -159,7 +172,8 @@ class SqlRiskStore:
         detections: Sequence[RiskDetection] = (),
         history_items: Sequence[HistoryItem] = (),
     ) -> None:
-        """Insert rows that must all be new, fast: for loading large tenants (see bulk.py)."""
+        """Insert users' rows that must all be new, fast: for loading large tenants
+        (see bulk.py)."""
         prepared = bulk.prepare_rows(
             self._dialect,
             self.tenant_key(tenant_id),
@@ -173,130 +187,173 @@ class SqlRiskStore:
         """Insert rows made by bulk.prepare_rows (perhaps in another process)."""
         bulk.insert_rows(self.connection, prepared)
 
-    def update_user_names(self, tenant_id: str, named: Sequence[User]) -> None:
-        if not named:
+    def update_profiles(
+        self, kind: PrincipalKind, tenant_id: str, principals: Sequence[Principal]
+    ) -> None:
+        if not principals:
             return
+        s = stored(kind)
+        table = s.principals
+        names = [f.name for f in s.shape.profile]
         statement = (
-            update(users)
-            .where(users.c.tenant_id == bindparam("t"), users.c.id == bindparam("uid"))
-            .values(display_name=bindparam("dn"), user_principal_name=bindparam("upn"))
+            update(table)
+            .where(table.c.tenant_id == bindparam("t"), table.c.id == bindparam("pid"))
+            .values({name: bindparam(f"new_{name}") for name in names})
         )
-        self.connection.execute(
-            statement,
-            [
-                {"t": tenant_id, "uid": u.id, "dn": u.display_name, "upn": u.user_principal_name}
-                for u in named
-            ],
-        )
+        values = [
+            {
+                "t": tenant_id,
+                "pid": p.id,
+                **{f"new_{n}": v for n, v in rows.profile_values(s.shape, p).items()},
+            }
+            for p in principals
+        ]
+        self.connection.execute(statement, values)
 
-    def set_users_deleted(self, tenant_id: str, user_ids: Sequence[str], deleted: bool) -> None:
-        for chunk in _chunks(user_ids):
+    def set_deleted(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str], deleted: bool
+    ) -> None:
+        table = stored(kind).principals
+        for chunk in _chunks(ids):
             self.connection.execute(
-                update(users)
-                .where(users.c.tenant_id == tenant_id, users.c.id.in_(chunk))
+                update(table)
+                .where(table.c.tenant_id == tenant_id, table.c.id.in_(chunk))
                 .values(is_deleted=deleted)
             )
 
-    def save_user_risks(self, tenant_id: str, risks: dict[str, UserRisk]) -> None:
-        # Users given the same risk (all users of one action) are updated in one statement.
-        by_risk: dict[UserRisk, list[str]] = {}
-        for uid, risk in risks.items():
-            by_risk.setdefault(risk, []).append(uid)
-        for risk, user_ids in by_risk.items():
+    def save_risks(self, kind: PrincipalKind, tenant_id: str, risks: dict[str, Risk]) -> None:
+        # Principals given the same risk (all those of one action) change in one statement.
+        by_risk: dict[Risk, list[str]] = {}
+        for pid, risk in risks.items():
+            by_risk.setdefault(risk, []).append(pid)
+        statement = stored(kind).statements.save_risk
+        for risk, ids in by_risk.items():
             values = {f"new_{name}": value for name, value in rows.risk_values(risk).items()}
-            for chunk in _chunks(sorted(user_ids)):
-                self.connection.execute(
-                    sql.SAVE_RISK, {"tenant": tenant_id, "ids": chunk, **values}
-                )
+            for chunk in _chunks(sorted(ids)):
+                self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk, **values})
 
-    def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
-        if not _storable(user_id):
+    def get_risky_principal(
+        self, kind: PrincipalKind, tenant_id: str, principal_id: str
+    ) -> Principal | None:
+        if not _storable(principal_id):
             return None
-        key = {"tenant": tenant_id, "id": user_id}
-        row = reads.RISKY_USER.first(self.connection, key)
-        return rows.risky_user_from_row(row) if row else None
+        s = stored(kind)
+        row = s.reads.risky.first(self.connection, {"tenant": tenant_id, "id": principal_id})
+        return rows.principal_from_row(s.shape, row) if row else None
 
-    def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
-        return listing.list_risky_users(self.connection, tenant_id, page)
+    def list_risky_principals(
+        self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
+    ) -> Page[Principal]:
+        return listing.list_risky_principals(self.connection, stored(kind), tenant_id, page, view)
 
-    def count_risky_users(self, tenant_id: str, filter: Node | None) -> int:
-        return listing.count_risky_users(self.connection, tenant_id, filter)
+    def count_risky_principals(
+        self, kind: PrincipalKind, tenant_id: str, filter: Node | None, view: View
+    ) -> int:
+        return listing.count_risky_principals(
+            self.connection, stored(kind), tenant_id, filter, view
+        )
 
     # History.
-    def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]:
+    def latest_history_ticks(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> dict[str, int]:
+        statement = stored(kind).statements.latest_ticks
         latest: dict[str, int] = {}
-        for chunk in _chunks(user_ids):
-            found = self.connection.execute(
-                sql.LATEST_HISTORY_TICKS, {"tenant": tenant_id, "ids": chunk}
-            )
+        for chunk in _chunks(ids):
+            found = self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk})
             latest.update((row[0], row[1]) for row in found)
         return latest
 
-    def add_history_items(self, tenant_id: str, items: Sequence[HistoryItem]) -> None:
+    def add_history_items(
+        self, kind: PrincipalKind, tenant_id: str, items: Sequence[HistoryItem]
+    ) -> None:
         if items:
+            s = stored(kind)
             self.connection.execute(
-                sql.ADD_HISTORY, [rows.history_values(tenant_id, i) for i in items]
+                s.statements.add_history,
+                [rows.history_values(s.shape, tenant_id, i) for i in items],
             )
 
-    def list_history(self, tenant_id: str, user_id: str, page: PageRequest) -> Page[HistoryItem]:
-        return listing.list_history(self.connection, tenant_id, user_id, page)
+    def list_history(
+        self,
+        kind: PrincipalKind,
+        tenant_id: str,
+        principal_id: str,
+        page: PageRequest,
+        view: View,
+    ) -> Page[HistoryItem]:
+        return listing.list_history(
+            self.connection, stored(kind), tenant_id, principal_id, page, view
+        )
 
-    def get_history_item(self, tenant_id: str, user_id: str, ticks: int) -> HistoryItem | None:
-        key = {"tenant": tenant_id, "user": user_id, "ticks": ticks}
-        row = reads.HISTORY_ITEM.first(self.connection, key)
-        return rows.history_from_row(row) if row else None
+    def get_history_item(
+        self, kind: PrincipalKind, tenant_id: str, principal_id: str, ticks: int
+    ) -> HistoryItem | None:
+        s = stored(kind)
+        key = {"tenant": tenant_id, "id": principal_id, "ticks": ticks}
+        row = s.reads.history_item.first(self.connection, key)
+        return rows.history_from_row(s.shape, row) if row else None
 
     # Risk detections.
-    def active_detections(self, tenant_id: str, user_ids: Sequence[str]) -> list[RiskDetection]:
-        d = risk_detections.c
-        found: list[RiskDetection] = []
-        for chunk in _chunks(user_ids):
-            query = select(*rows.read_columns(risk_detections)).where(
-                d.tenant_id == tenant_id, d.user_id.in_(chunk), d.risk_state.in_(sql.ACTIVE)
-            )
-            found.extend(rows.detection_from_row(row) for row in self.connection.execute(query))
+    def active_detection_levels(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> dict[str, list[RiskLevel]]:
+        statement = stored(kind).statements.active_levels
+        found: dict[str, list[RiskLevel]] = {}
+        for chunk in _chunks(ids):
+            for pid, level in self.connection.execute(
+                statement, {"tenant": tenant_id, "ids": chunk}
+            ):
+                found.setdefault(pid, []).append(RiskLevel(level))
         return found
 
-    def existing_detection_ids(self, tenant_id: str, detection_ids: Sequence[str]) -> set[str]:
-        d = risk_detections.c
+    def existing_detection_ids(
+        self, kind: PrincipalKind, tenant_id: str, detection_ids: Sequence[str]
+    ) -> set[str]:
+        d = stored(kind).detections.c
         found: set[str] = set()
         for chunk in _chunks(detection_ids):
             query = select(d.id).where(d.tenant_id == tenant_id, d.id.in_(chunk))
             found.update(self.connection.scalars(query))
         return found
 
-    def add_detections(self, tenant_id: str, detections: Sequence[RiskDetection]) -> None:
+    def add_detections(
+        self, kind: PrincipalKind, tenant_id: str, detections: Sequence[Detection]
+    ) -> None:
         if detections:
+            s = stored(kind)
             infos = {d.additional_info for d in detections if d.additional_info is not None}
             bulk.save_infos(self.connection, infos)  # first: a detection names its info's row
             self.connection.execute(
-                insert(risk_detections),
-                [rows.detection_values(tenant_id, d) for d in detections],
+                insert(s.detections),
+                [rows.detection_values(s.shape, tenant_id, d) for d in detections],
             )
 
     def close_active_detections(
         self,
+        kind: PrincipalKind,
         tenant_id: str,
-        user_ids: Sequence[str],
+        ids: Sequence[str],
         *,
         closed_as: tuple[RiskState, RiskDetail],
         at: datetime,
     ) -> None:
         state, detail = closed_as
         closing = {"new_state": state.value, "new_detail": detail.value, "new_last_updated_at": at}
-        for chunk in _chunks(user_ids):
-            self.connection.execute(
-                sql.CLOSE_DETECTIONS, {"tenant": tenant_id, "ids": chunk, **closing}
-            )
+        statement = stored(kind).statements.close_detections
+        for chunk in _chunks(ids):
+            self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk, **closing})
 
-    def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:
+    def get_risk_detection(
+        self, kind: PrincipalKind, tenant_id: str, detection_id: str
+    ) -> Detection | None:
         if not _storable(detection_id):
             return None
-        key = {"tenant": tenant_id, "id": detection_id}
-        row = reads.RISK_DETECTION.first(self.connection, key)
-        return rows.detection_from_row(row) if row else None
+        s = stored(kind)
+        row = s.reads.detection.first(self.connection, {"tenant": tenant_id, "id": detection_id})
+        return rows.detection_from_row(s.shape, row) if row else None
 
     def list_risk_detections(
-        self, tenant_id: str, page: PageRequest, *, licence: Licence = Licence.P2
-    ) -> Page[RiskDetection]:
-        return listing.list_risk_detections(self.connection, tenant_id, page, licence)
+        self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
+    ) -> Page[Detection]:
+        return listing.list_risk_detections(self.connection, stored(kind), tenant_id, page, view)

@@ -41,8 +41,14 @@ from idprotect.testing.transport import AppTransport
 from idprotect.tls import development_certificate
 
 GRAPH_HOSTS = ("graph.microsoft.com", "login.microsoftonline.com")
-# What a typical SOAR integration is granted: read and act on risky users, read detections.
-DEFAULT_APP_ROLES = ("IdentityRiskyUser.ReadWrite.All", "IdentityRiskEvent.Read.All")
+# What a typical SOAR integration is granted: read and act on risky users, service principals
+# and agents, read detections.
+DEFAULT_APP_ROLES = (
+    "IdentityRiskyUser.ReadWrite.All",
+    "IdentityRiskyServicePrincipal.ReadWrite.All",
+    "IdentityRiskyAgent.ReadWrite.All",
+    "IdentityRiskEvent.Read.All",
+)
 ADMIN_ROLE = "IdentityProtection.Admin"
 TOKEN_LIFETIME = timedelta(hours=1)
 _ADMIN_CLIENT_ID = "idprotect-testing-admin"

@@ -19,7 +19,7 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
-from idprotect.domain.risky_users import MAX_ACTION_IDS
+from idprotect.domain.kinds import MAX_ACTION_IDS
 
 JsonSchema = dict[str, Any]
 GRAPH = "microsoft.graph."
