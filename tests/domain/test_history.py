@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from idprotect.domain.clock import fixed_clock, to_ticks
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.history import time_of_change
-from idprotect.domain.models import User, UserRisk
+from idprotect.domain.models import User, Risk
 
 NOW = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -15,7 +15,7 @@ US = timedelta(microseconds=1)
 
 def _user(uid: str, last_updated: datetime | None) -> User:
     risk = (
-        UserRisk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, last_updated)
+        Risk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, last_updated)
         if last_updated is not None
         else None
     )

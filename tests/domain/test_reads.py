@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from idprotect.domain import detections, risky_users
+from idprotect.domain import detections, principals
 from idprotect.domain.clock import MAX_TICKS, to_ticks
 from idprotect.domain.enums import (
     ActivityType,
@@ -18,36 +18,49 @@ from idprotect.domain.enums import (
     RiskLevel,
     RiskState,
 )
-from idprotect.domain.models import HistoryItem, RiskDetection, RiskyUser, UserActivity, UserRisk
+from idprotect.domain.kinds import AGENT, SERVICE_PRINCIPAL, USER, PrincipalKind
+from idprotect.domain.models import (
+    Activity,
+    Detection,
+    HistoryItem,
+    Principal,
+    Risk,
+    RiskDetection,
+    ServicePrincipalRiskDetection,
+    User,
+)
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.tenants import (
     Licence,
-    as_seen_with,
-    require_detections_licence,
-    require_risky_users_licence,
+    Licences,
+    View,
+    agents_view,
+    user_detections_view,
+    users_view,
+    workload_view,
 )
 from idprotect.errors import Forbidden, NotFound
 
-USER = "8a1b0000-0000-4000-8000-00000000000a"
+USER_ID = "8a1b0000-0000-4000-8000-00000000000a"
 WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 NOT_LICENSED = "Your tenant is not licensed for this feature."
 PAGE = PageRequest(limit=20)
 
 
-def risky(user_id: str = USER) -> RiskyUser:
-    risk = UserRisk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, WHEN)
-    return RiskyUser(user_id, "U", "u@contoso.com", False, False, risk)
+def risky(user_id: str = USER_ID) -> User:
+    risk = Risk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, WHEN)
+    return User(id=user_id, display_name="U", user_principal_name="u@contoso.com", risk=risk)
 
 
-def item(ticks: int, user_id: str = USER) -> HistoryItem:
-    return HistoryItem(user_id, ticks, risky(user_id), UserActivity(detail=None), None)
+def item(ticks: int, user_id: str = USER_ID) -> HistoryItem:
+    return HistoryItem(user_id, ticks, risky(user_id), Activity(detail=None), None)
 
 
 def detection(event_type: str = "unlikelyTravel") -> RiskDetection:
     return RiskDetection(
         id="d" * 64,
-        user_id=USER,
+        principal_id=USER_ID,
         user_display_name="U",
         user_principal_name="u@contoso.com",
         risk_event_type=event_type,
@@ -62,64 +75,83 @@ def detection(event_type: str = "unlikelyTravel") -> RiskDetection:
     )
 
 
+def licences(entra: Licence, workload_identities: bool = True) -> Licences:
+    return Licences(entra, workload_identities)
+
+
 @dataclass
 class MemoryStore:
-    """The reads of a RiskStore, for one user in tenant "p2" and the same user elsewhere."""
+    """The reads of a RiskStore, for one principal in tenant "p2" and the same one elsewhere."""
 
-    licences: dict[str, Licence] = field(default_factory=dict)
+    licences: dict[str, Licences] = field(default_factory=dict)
     history: list[HistoryItem] = field(default_factory=list)
-    found: list[RiskDetection] = field(default_factory=lambda: [detection()])
-    licence_listed_with: list[Licence] = field(default_factory=list)
+    found: list[Detection] = field(default_factory=lambda: [detection()])
+    listed_with: list[View] = field(default_factory=list)
 
-    def tenant_licence(self, tenant_id: str) -> Licence | None:
+    def tenant_licences(self, tenant_id: str) -> Licences | None:
         return self.licences.get(tenant_id)
 
-    def get_risky_user(self, tenant_id: str, user_id: str) -> RiskyUser | None:
-        return risky() if user_id == USER else None
+    def get_risky_principal(
+        self, kind: PrincipalKind, tenant_id: str, principal_id: str
+    ) -> Principal | None:
+        return risky() if principal_id == USER_ID else None
 
-    def list_risky_users(self, tenant_id: str, page: PageRequest) -> Page[RiskyUser]:
-        return Page(items=[risky()], next_after=(USER,), count=1)
+    def list_risky_principals(
+        self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
+    ) -> Page[Principal]:
+        self.listed_with.append(view)
+        return Page(items=[risky()], next_after=(USER_ID,), count=1)
 
-    def count_risky_users(self, tenant_id: str, filter: object) -> int:
+    def count_risky_principals(
+        self, kind: PrincipalKind, tenant_id: str, filter: object, view: View
+    ) -> int:
         return 1
 
-    def latest_history_ticks(self, tenant_id: str, user_ids: Sequence[str]) -> dict[str, int]:
-        mine = [i.ticks for i in self.history if i.user_id in user_ids]
-        return {USER: max(mine)} if mine else {}
+    def latest_history_ticks(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> dict[str, int]:
+        mine = [i.ticks for i in self.history if i.principal_id in ids]
+        return {USER_ID: max(mine)} if mine else {}
 
-    def list_history(self, tenant_id: str, user_id: str, page: PageRequest) -> Page[HistoryItem]:
+    def list_history(
+        self, kind: PrincipalKind, tenant_id: str, pid: str, page: PageRequest, view: View
+    ) -> Page[HistoryItem]:
         newest_first = sorted(self.history, key=lambda i: -i.ticks)
         return Page(items=newest_first, next_after=(7,), count=len(newest_first))
 
-    def get_history_item(self, tenant_id: str, user_id: str, ticks: int) -> HistoryItem | None:
+    def get_history_item(
+        self, kind: PrincipalKind, tenant_id: str, pid: str, ticks: int
+    ) -> HistoryItem | None:
         return next((i for i in self.history if i.ticks == ticks), None)
 
-    def get_risk_detection(self, tenant_id: str, detection_id: str) -> RiskDetection | None:
+    def get_risk_detection(
+        self, kind: PrincipalKind, tenant_id: str, detection_id: str
+    ) -> Detection | None:
         return next((d for d in self.found if d.id == detection_id), None)
 
     def list_risk_detections(
-        self, tenant_id: str, page: PageRequest, *, licence: Licence = Licence.P2
-    ) -> Page[RiskDetection]:
-        self.licence_listed_with.append(licence)
+        self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
+    ) -> Page[Detection]:
+        self.listed_with.append(view)
         return Page(items=list(self.found), next_after=("x",), count=len(self.found))
 
 
-def store(**licences: Licence) -> RiskStore:
-    return cast(RiskStore, MemoryStore(licences=licences, history=[item(636901020140973557)]))
+def store(**by_tenant: Licences) -> RiskStore:
+    return cast(RiskStore, MemoryStore(licences=by_tenant, history=[item(636901020140973557)]))
 
 
 RISKY_USER_READS: list[Callable[[RiskStore, str], Any]] = [
-    lambda s, t: risky_users.list_risky_users(s, tenant_id=t, page=PAGE),
-    lambda s, t: risky_users.count_risky_users(s, tenant_id=t, filter=None),
-    lambda s, t: risky_users.get_risky_user(s, tenant_id=t, user_id=USER),
-    lambda s, t: risky_users.list_risky_user_history(s, tenant_id=t, user_id=USER, page=PAGE),
-    lambda s, t: risky_users.get_risky_user_history_item(
-        s, tenant_id=t, user_id=USER, item_id=USER
+    lambda s, t: principals.list_risky_principals(s, USER, tenant_id=t, page=PAGE),
+    lambda s, t: principals.count_risky_principals(s, USER, tenant_id=t, filter=None),
+    lambda s, t: principals.get_risky_principal(s, USER, tenant_id=t, principal_id=USER_ID),
+    lambda s, t: principals.list_history(s, USER, tenant_id=t, principal_id=USER_ID, page=PAGE),
+    lambda s, t: principals.get_history_item(
+        s, USER, tenant_id=t, principal_id=USER_ID, item_id=USER_ID
     ),
 ]
 DETECTION_READS: list[Callable[[RiskStore, str], Any]] = [
-    lambda s, t: detections.list_risk_detections(s, tenant_id=t, page=PAGE),
-    lambda s, t: detections.get_risk_detection(s, tenant_id=t, detection_id="d" * 64),
+    lambda s, t: detections.list_risk_detections(s, USER, tenant_id=t, page=PAGE),
+    lambda s, t: detections.get_risk_detection(s, USER, tenant_id=t, detection_id="d" * 64),
 ]
 
 
@@ -128,7 +160,7 @@ DETECTION_READS: list[Callable[[RiskStore, str], Any]] = [
 def test_risky_user_reads_need_the_callers_tenant_to_hold_p2(
     read: Callable[[RiskStore, str], Any], licence: Licence
 ) -> None:
-    memory = store(other=licence, p2=Licence.P2)
+    memory = store(other=licences(licence), p2=licences(Licence.P2))
 
     with pytest.raises(Forbidden) as raised:
         read(memory, "other")
@@ -141,7 +173,9 @@ def test_risky_user_reads_need_the_callers_tenant_to_hold_p2(
 def test_detection_reads_need_p1_or_p2_in_the_callers_tenant(
     read: Callable[[RiskStore, str], Any],
 ) -> None:
-    memory = store(free=Licence.FREE, p1=Licence.P1, p2=Licence.P2)
+    memory = store(
+        free=licences(Licence.FREE), p1=licences(Licence.P1), p2=licences(Licence.P2)
+    )
 
     with pytest.raises(Forbidden) as raised:
         read(memory, "free")
@@ -151,27 +185,42 @@ def test_detection_reads_need_p1_or_p2_in_the_callers_tenant(
 
 
 def test_p1_lists_detections_as_it_sees_them_and_the_store_filters_so() -> None:
-    memory = MemoryStore(licences={"p1": Licence.P1}, found=[detection(), detection("generic")])
-    page = detections.list_risk_detections(cast(RiskStore, memory), tenant_id="p1", page=PAGE)
+    memory = MemoryStore(
+        licences={"p1": licences(Licence.P1)}, found=[detection(), detection("generic")]
+    )
+    page = detections.list_risk_detections(
+        cast(RiskStore, memory), USER, tenant_id="p1", page=PAGE
+    )
 
     assert [(d.risk_event_type, d.risk_level, d.risk_detail) for d in page.items] == [
         ("generic", RiskLevel.HIDDEN, RiskDetail.HIDDEN),
         ("generic", RiskLevel.HIDDEN, RiskDetail.HIDDEN),
     ]
     assert (page.next_after, page.count) == (("x",), 2)
-    assert memory.licence_listed_with == [Licence.P1]
+    assert memory.listed_with == [View.LIMITED]
 
 
 def test_p1_gets_one_detection_as_it_sees_it_and_an_unknown_one_is_not_found() -> None:
-    memory = cast(RiskStore, MemoryStore(licences={"p1": Licence.P1}))
+    memory = cast(RiskStore, MemoryStore(licences={"p1": licences(Licence.P1)}))
 
-    seen = detections.get_risk_detection(memory, tenant_id="p1", detection_id="d" * 64)
+    seen = detections.get_risk_detection(memory, USER, tenant_id="p1", detection_id="d" * 64)
     assert (seen.risk_event_type, seen.risk_level) == ("generic", RiskLevel.HIDDEN)
-    assert detections.get_risk_detection(memory, tenant_id="p2", detection_id="d" * 64) == (
-        detection()
-    )
+    found = detections.get_risk_detection(memory, USER, tenant_id="p2", detection_id="d" * 64)
+    assert found == detection()
     with pytest.raises(NotFound, match=r"^The riskDetection 'x' was not found\.$"):
-        detections.get_risk_detection(memory, tenant_id="p2", detection_id="x")
+        detections.get_risk_detection(memory, USER, tenant_id="p2", detection_id="x")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [(SERVICE_PRINCIPAL, "servicePrincipalRiskDetection"), (AGENT, "agentRiskDetection")],
+)
+def test_an_unknown_detection_of_each_kind_is_named_as_its_type(
+    kind: PrincipalKind, name: str
+) -> None:
+    memory = cast(RiskStore, MemoryStore())
+    with pytest.raises(NotFound, match=rf"^The {name} 'x' was not found\.$"):
+        detections.get_risk_detection(memory, kind, tenant_id="t", detection_id="x")
 
 
 # -- history items, by id ----------------------------------------------------------------------
@@ -184,8 +233,8 @@ def history_store(*ticks: int) -> RiskStore:
 
 
 def get_item(memory: RiskStore, item_id: str) -> HistoryItem:
-    return risky_users.get_risky_user_history_item(
-        memory, tenant_id="t", user_id=USER, item_id=item_id
+    return principals.get_history_item(
+        memory, USER, tenant_id="t", principal_id=USER_ID, item_id=item_id
     )
 
 
@@ -195,19 +244,19 @@ def get_item(memory: RiskStore, item_id: str) -> HistoryItem:
 def test_an_older_item_is_found_by_the_user_id_and_its_ticks(ticks: int) -> None:
     memory = history_store(ticks, MAX_TICKS)
 
-    found = get_item(memory, f"{USER}{ticks}")
+    found = get_item(memory, f"{USER_ID}{ticks}")
 
-    assert (found.ticks, found.is_current, found.id) == (ticks, False, f"{USER}{ticks}")
+    assert (found.ticks, found.is_current, found.id) == (ticks, False, f"{USER_ID}{ticks}")
 
 
 def test_the_item_of_the_last_moment_is_the_newest_and_found_by_either_id() -> None:
     memory = history_store(OLDER, MAX_TICKS)
 
-    by_ticks = get_item(memory, f"{USER}{MAX_TICKS}")
-    by_user = get_item(memory, USER.upper())
+    by_ticks = get_item(memory, f"{USER_ID}{MAX_TICKS}")
+    by_user = get_item(memory, USER_ID.upper())
 
     assert by_ticks == by_user
-    assert (by_ticks.ticks, by_ticks.is_current, by_ticks.id) == (MAX_TICKS, True, USER)
+    assert (by_ticks.ticks, by_ticks.is_current, by_ticks.id) == (MAX_TICKS, True, USER_ID)
 
 
 @pytest.mark.parametrize(
@@ -230,14 +279,14 @@ def test_an_id_naming_no_item_is_not_found(suffix: str) -> None:
     memory = history_store(OLDER, MAX_TICKS)
 
     with pytest.raises(NotFound) as raised:
-        get_item(memory, f"{USER}{suffix}")
-    assert raised.value.message == f"The riskyUserHistoryItem '{USER}{suffix}' was not found."
+        get_item(memory, f"{USER_ID}{suffix}")
+    assert raised.value.message == f"The riskyUserHistoryItem '{USER_ID}{suffix}' was not found."
 
 
 def test_a_history_page_marks_only_its_newest_item_and_keeps_the_position_and_count() -> None:
     memory = history_store(OLDER, OLDER + 1, OLDER + 2)
 
-    page = risky_users.list_risky_user_history(memory, tenant_id="t", user_id=USER, page=PAGE)
+    page = principals.list_history(memory, USER, tenant_id="t", principal_id=USER_ID, page=PAGE)
 
     assert [(i.ticks, i.is_current) for i in page.items] == [
         (OLDER + 2, True),
@@ -250,8 +299,8 @@ def test_a_history_page_marks_only_its_newest_item_and_keeps_the_position_and_co
 def test_a_user_never_risky_has_no_history() -> None:
     other = "8a1b0000-0000-4000-8000-00000000000b"
     with pytest.raises(NotFound, match=rf"^The riskyUser '{other}' was not found\.$"):
-        risky_users.list_risky_user_history(
-            history_store(OLDER), tenant_id="t", user_id=other, page=PAGE
+        principals.list_history(
+            history_store(OLDER), USER, tenant_id="t", principal_id=other, page=PAGE
         )
 
 
@@ -259,17 +308,16 @@ def test_a_user_never_risky_has_no_history() -> None:
 
 
 @pytest.mark.parametrize(
-    ("licence", "expected"),
+    ("view", "expected"),
     [
-        (Licence.P2, ("unlikelyTravel", RiskLevel.HIGH, RiskDetail.NONE)),
-        (Licence.FREE, ("unlikelyTravel", RiskLevel.HIGH, RiskDetail.NONE)),
-        (Licence.P1, ("generic", RiskLevel.HIDDEN, RiskDetail.HIDDEN)),
+        (View.FULL, ("unlikelyTravel", RiskLevel.HIGH, RiskDetail.NONE)),
+        (View.LIMITED, ("generic", RiskLevel.HIDDEN, RiskDetail.HIDDEN)),
     ],
 )
-def test_a_premium_detection_as_each_licence_sees_it(
-    licence: Licence, expected: tuple[str, RiskLevel, RiskDetail]
+def test_a_premium_detection_as_each_view_shows_it(
+    view: View, expected: tuple[str, RiskLevel, RiskDetail]
 ) -> None:
-    seen = as_seen_with(detection(), licence)
+    seen = detections.as_seen(detection(), USER, view)
     assert (seen.risk_event_type, seen.risk_level, seen.risk_detail) == expected
     assert seen == replace(
         detection(), risk_event_type=expected[0], risk_level=expected[1], risk_detail=expected[2]
@@ -280,7 +328,7 @@ def test_a_premium_detection_as_each_licence_sees_it(
     "event_type", ["leakedCredentials", "anonymizedIPAddress", "adminConfirmedUserCompromised"]
 )
 def test_p1_sees_nonpremium_event_types_by_name(event_type: str) -> None:
-    seen = as_seen_with(detection(event_type), Licence.P1)
+    seen = detections.as_seen(detection(event_type), USER, View.LIMITED)
     assert (seen.risk_event_type, seen.risk_level, seen.risk_detail) == (
         event_type,
         RiskLevel.HIDDEN,
@@ -288,19 +336,52 @@ def test_p1_sees_nonpremium_event_types_by_name(event_type: str) -> None:
     )
 
 
+def test_a_service_principal_detection_keeps_its_event_type_when_limited() -> None:
+    found = ServicePrincipalRiskDetection(
+        **{name: getattr(detection(), name) for name in ("id", "principal_id", "activity_at",
+            "detected_at", "last_updated_at", "detection_timing_type", "risk_state")},
+        risk_event_type="suspiciousAPITraffic",
+        risk_level=RiskLevel.HIGH,
+        risk_detail=RiskDetail.NONE,
+    )  # fmt: skip
+    seen = detections.as_seen(found, SERVICE_PRINCIPAL, View.LIMITED)
+    assert (seen.risk_event_type, seen.risk_level, seen.risk_detail) == (
+        "suspiciousAPITraffic",
+        RiskLevel.HIDDEN,
+        RiskDetail.HIDDEN,
+    )
+
+
+P2, P1, FREE = Licences(Licence.P2), Licences(Licence.P1), Licences(Licence.FREE)
+NO_WORKLOAD = Licences(Licence.P2, workload_identities=False)
+
+
 @pytest.mark.parametrize(
-    ("require", "refused", "allowed"),
+    ("view_of", "refused", "limited", "full"),
     [
-        (require_risky_users_licence, [Licence.P1, Licence.FREE], [Licence.P2]),
-        (require_detections_licence, [Licence.FREE], [Licence.P1, Licence.P2]),
+        (users_view, [P1, FREE], [], [P2, NO_WORKLOAD]),
+        (user_detections_view, [FREE], [P1], [P2, NO_WORKLOAD]),
+        (workload_view, [FREE, Licences(Licence.FREE, False)], [NO_WORKLOAD,
+            Licences(Licence.P1, False)], [P2, Licences(Licence.P1, True)]),
+        (agents_view, [P1, FREE], [], [P2, NO_WORKLOAD]),
     ],
-)
+)  # fmt: skip
 def test_what_each_licence_opens(
-    require: Callable[[Licence], None], refused: list[Licence], allowed: list[Licence]
+    view_of: Callable[[Licences], View],
+    refused: list[Licences],
+    limited: list[Licences],
+    full: list[Licences],
 ) -> None:
-    for licence in refused:
+    for held in refused:
         with pytest.raises(Forbidden) as raised:
-            require(licence)
+            view_of(held)
         assert (raised.value.status, raised.value.message) == (403, NOT_LICENSED)
-    for licence in allowed:
-        require(licence)
+    assert [view_of(held) for held in limited] == [View.LIMITED] * len(limited)
+    assert [view_of(held) for held in full] == [View.FULL] * len(full)
+
+
+def test_a_limited_view_hides_a_principals_level_and_detail() -> None:
+    seen = principals.as_seen(risky(), View.LIMITED)
+    assert seen.risk is not None
+    assert (seen.risk.level, seen.risk.detail) == (RiskLevel.HIDDEN, RiskDetail.HIDDEN)
+    assert principals.as_seen(risky(), View.FULL) == risky()

@@ -14,14 +14,11 @@ import pytest
 
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
-from idprotect.domain.models import DetectionReport, User, UserRisk
+from idprotect.domain.kinds import AGENT, KINDS, SERVICE_PRINCIPAL, USER, PrincipalKind
+from idprotect.domain.models import DetectionReport, Principal, Risk, User
 from idprotect.domain.ports import RiskStore
-from idprotect.domain.risky_users import (
-    ActionRequest,
-    confirm_compromised_risky_users,
-    confirm_safe_risky_users,
-    dismiss_risky_users,
-)
+from idprotect.domain.principals import ActionRequest, apply_action
+from idprotect.domain.tenants import Licences
 from idprotect.errors import BadRequest
 
 A = "8a1b0000-0000-4000-8000-00000000000a"
@@ -34,20 +31,22 @@ WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 class RefusingStore:
     """Answers the reads that come before a change; any write is recorded."""
 
-    users: dict[str, User] = field(default_factory=dict)
+    users: dict[str, Principal] = field(default_factory=dict)
     existing_ids: set[str] = field(default_factory=set)
     writes: list[str] = field(default_factory=list)
 
-    def tenant_licence(self, tenant_id: str) -> None:
+    def tenant_licences(self, tenant_id: str) -> Licences | None:
         return None
 
-    def existing_detection_ids(self, tenant_id: str, detection_ids: Sequence[str]) -> set[str]:
+    def existing_detection_ids(
+        self, kind: PrincipalKind, tenant_id: str, detection_ids: Sequence[str]
+    ) -> set[str]:
         return self.existing_ids & set(detection_ids)
 
-    def lock_users_and_latest_ticks(
-        self, tenant_id: str, user_ids: Sequence[str]
-    ) -> tuple[dict[str, User], dict[str, int]]:
-        return {u: self.users[u] for u in user_ids if u in self.users}, {}
+    def lock_principals_and_latest_ticks(
+        self, kind: PrincipalKind, tenant_id: str, ids: Sequence[str]
+    ) -> tuple[dict[str, Principal], dict[str, int]]:
+        return {u: self.users[u] for u in ids if u in self.users}, {}
 
     def __getattr__(self, name: str) -> Any:
         def write(*args: object, **kwargs: object) -> None:
@@ -56,9 +55,9 @@ class RefusingStore:
         return write
 
 
-def report(**overrides: Any) -> DetectionReport:
+def report(user_id: str = A, **overrides: Any) -> DetectionReport:
     fields: dict[str, Any] = {
-        "user_id": A,
+        "principal": User(id=user_id),
         "risk_event_type": "unlikelyTravel",
         "risk_level": RiskLevel.HIGH,
         **overrides,
@@ -93,7 +92,7 @@ def test_detections_are_refused_before_anything_is_written(
 
     with pytest.raises(BadRequest) as raised:
         ingest_risk_detections(
-            cast(RiskStore, store), tenant_id="t", reports=reports, clock=lambda: WHEN
+            cast(RiskStore, store), USER, tenant_id="t", reports=reports, clock=lambda: WHEN
         )
 
     assert raised.value.message == message
@@ -101,32 +100,36 @@ def test_detections_are_refused_before_anything_is_written(
 
 
 def user(user_id: str, *, deleted: bool = False) -> User:
-    risk = UserRisk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, WHEN)
+    risk = Risk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, WHEN)
     return User(id=user_id, is_deleted=deleted, risk=risk)
 
 
-@pytest.mark.parametrize(
-    ("act", "name"),
-    [
-        (dismiss_risky_users, "dismiss"),
-        (confirm_compromised_risky_users, "confirmCompromised"),
-        (confirm_safe_risky_users, "confirmSafe"),
-    ],
-)
-def test_an_action_naming_deleted_users_names_them_all_and_changes_nothing(
-    act: Any, name: str
+ACTIONS = [(kind, action) for kind in KINDS for action in kind.actions]
+
+
+@pytest.mark.parametrize(("kind", "action"), ACTIONS, ids=lambda v: getattr(v, "name", ""))
+def test_an_action_naming_deleted_principals_names_them_all_and_changes_nothing(
+    kind: PrincipalKind, action: Any
 ) -> None:
     store = RefusingStore(users={A: user(A, deleted=True), B: user(B), C: user(C, deleted=True)})
     request = ActionRequest("t", [C.upper(), B, A], actor_id=None, clock=lambda: WHEN)
 
     with pytest.raises(BadRequest) as raised:
-        act(cast(RiskStore, store), request)
+        apply_action(cast(RiskStore, store), kind, action, request)
 
     assert raised.value.message == (
-        f"{name} cannot be applied to deleted users. These userIds belong to deleted users: "
-        f"{C}, {A}."
+        f"{action.name} cannot be applied to deleted {kind.plural}. These {kind.ids_field} "
+        f"belong to deleted {kind.plural}: {C}, {A}."
     )
     assert store.writes == []
+
+
+def test_the_messages_name_each_kind_as_graph_does() -> None:
+    assert [(k.plural, k.ids_field) for k in (USER, SERVICE_PRINCIPAL, AGENT)] == [
+        ("users", "userIds"),
+        ("service principals", "servicePrincipalIds"),
+        ("agents", "agentIds"),
+    ]
 
 
 def test_a_strict_action_names_every_unknown_user_and_changes_nothing() -> None:
@@ -134,7 +137,7 @@ def test_a_strict_action_names_every_unknown_user_and_changes_nothing() -> None:
     request = ActionRequest("t", [C, B, A, C], actor_id=None, clock=lambda: WHEN, strict=True)
 
     with pytest.raises(BadRequest) as raised:
-        dismiss_risky_users(cast(RiskStore, store), request)
+        apply_action(cast(RiskStore, store), USER, USER.action("dismiss"), request)
 
     assert raised.value.message == f"These userIds do not exist in your tenant: {C}, {A}."
     assert store.writes == []
@@ -146,8 +149,8 @@ def test_detections_for_deleted_users_name_them_all_and_record_nothing() -> None
 
     with pytest.raises(BadRequest) as raised:
         ingest_risk_detections(
-            cast(RiskStore, store), tenant_id="t", reports=reports, clock=lambda: WHEN
+            cast(RiskStore, store), USER, tenant_id="t", reports=reports, clock=lambda: WHEN
         )
 
     assert raised.value.message == f"Detections cannot be added for deleted users: {A}, {C}."
-    assert not {"add_detections", "save_user_risks", "add_history_items"} & set(store.writes)
+    assert not {"add_detections", "save_risks", "add_history_items"} & set(store.writes)

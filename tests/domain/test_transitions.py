@@ -14,7 +14,7 @@ from idprotect.domain.enums import (
     RiskLevel,
     RiskState,
 )
-from idprotect.domain.models import Location, RiskDetection, User, UserRisk
+from idprotect.domain.models import Location, RiskDetection, User, Risk
 from idprotect.domain.transitions import (
     ACTIVE_DETECTION_STATES,
     CONFIRM_COMPROMISED,
@@ -33,7 +33,7 @@ NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 def user(state: RiskState | None, level: RiskLevel = RiskLevel.MEDIUM, **kw: object) -> User:
     detail = kw.pop("detail", RiskDetail.NONE)
-    risk = UserRisk(level, state, detail, EARLIER) if state else None  # type: ignore[arg-type]
+    risk = Risk(level, state, detail, EARLIER) if state else None  # type: ignore[arg-type]
     return User(id="u1", display_name="U", user_principal_name="u@contoso.com", risk=risk)
 
 
@@ -60,7 +60,7 @@ def user(state: RiskState | None, level: RiskLevel = RiskLevel.MEDIUM, **kw: obj
 )
 def test_action_moves_an_at_risk_user_to_its_target(action, expected) -> None:  # type: ignore[no-untyped-def]
     risk = risk_after_action(user(RiskState.AT_RISK), action, NOW)
-    assert risk == UserRisk(*expected, NOW)
+    assert risk == Risk(*expected, NOW)
 
 
 @pytest.mark.parametrize("action", [DISMISS, CONFIRM_COMPROMISED, CONFIRM_SAFE])
@@ -105,7 +105,7 @@ def test_detection_puts_a_dismissed_user_at_risk_again() -> None:
         RiskState.DISMISSED, RiskLevel.NONE, detail=RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER
     )
     risk = risk_after_detections(dismissed, [RiskLevel.LOW], NOW)
-    assert risk == UserRisk(RiskLevel.LOW, RiskState.AT_RISK, RiskDetail.NONE, NOW)
+    assert risk == Risk(RiskLevel.LOW, RiskState.AT_RISK, RiskDetail.NONE, NOW)
 
 
 def test_detection_at_the_same_level_changes_nothing() -> None:
@@ -122,7 +122,7 @@ def test_detection_leaves_a_confirmed_compromised_user_compromised() -> None:
 DETECTED = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
 OPEN = RiskDetection(
     id="d" * 64,
-    user_id="u1",
+    principal_id="u1",
     user_display_name="U",
     user_principal_name="u@contoso.com",
     risk_event_type="unlikelyTravel",
