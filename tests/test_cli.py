@@ -24,7 +24,9 @@ from typer.testing import CliRunner, Result
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli import app
 from idprotect.domain.enums import RiskState
+from idprotect.domain.kinds import USER
 from idprotect.domain.paging import PageRequest
+from idprotect.domain.tenants import Licence, Licences, View
 from idprotect.store.engine import Database, make_engine
 
 runner = CliRunner()
@@ -47,7 +49,7 @@ FIXTURES = {
 def _states(url: str, tenant: str = DEMO_TENANT_ID) -> dict[str, RiskState]:
     database = Database(make_engine(url))
     with database.unit_of_work() as store:
-        users = store.list_risky_users(tenant, PageRequest(limit=100)).items
+        users = store.list_risky_principals(USER, tenant, PageRequest(limit=100), View.FULL).items
     database.dispose()
     return {user.id: user.risk.state for user in users}
 
@@ -142,7 +144,7 @@ def test_tenant_set_changes_the_licence(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     database = Database(make_engine(url))
     with database.unit_of_work() as store:
-        assert store.tenant_licence(TENANT) == "P1"
+        assert store.tenant_licences(TENANT) == Licences(Licence.P1)
     database.dispose()
 
 

@@ -16,7 +16,7 @@ from idprotect.auth.permissions import PERMISSIONS
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES, SECURITY_READER
 from idprotect.cli import app
-from idprotect.domain.tenants import DEFAULT_LICENCE, Licence
+from idprotect.domain.tenants import DEFAULT_LICENCE, Licence, Licences
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
 
@@ -123,7 +123,8 @@ def test_a_token_for_a_tenant_unknown_here_warns_and_the_server_creates_it(
     assert get_risky_users(url, result.stdout.strip()).json()["value"] == []
     database = Database(make_engine(url))
     with database.unit_of_work() as store:
-        assert store.tenant_licence(OTHER_TENANT) is DEFAULT_LICENCE is Licence.P2
+        assert store.tenant_licences(OTHER_TENANT) == Licences(DEFAULT_LICENCE)
+    assert DEFAULT_LICENCE is Licence.P2
     database.dispose()
 
 

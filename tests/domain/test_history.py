@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from idprotect.domain.clock import fixed_clock, to_ticks
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.history import time_of_change
-from idprotect.domain.models import User, Risk
+from idprotect.domain.models import Risk, User
 
 NOW = datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 US = timedelta(microseconds=1)

@@ -173,9 +173,7 @@ def test_risky_user_reads_need_the_callers_tenant_to_hold_p2(
 def test_detection_reads_need_p1_or_p2_in_the_callers_tenant(
     read: Callable[[RiskStore, str], Any],
 ) -> None:
-    memory = store(
-        free=licences(Licence.FREE), p1=licences(Licence.P1), p2=licences(Licence.P2)
-    )
+    memory = store(free=licences(Licence.FREE), p1=licences(Licence.P1), p2=licences(Licence.P2))
 
     with pytest.raises(Forbidden) as raised:
         read(memory, "free")
@@ -188,9 +186,7 @@ def test_p1_lists_detections_as_it_sees_them_and_the_store_filters_so() -> None:
     memory = MemoryStore(
         licences={"p1": licences(Licence.P1)}, found=[detection(), detection("generic")]
     )
-    page = detections.list_risk_detections(
-        cast(RiskStore, memory), USER, tenant_id="p1", page=PAGE
-    )
+    page = detections.list_risk_detections(cast(RiskStore, memory), USER, tenant_id="p1", page=PAGE)
 
     assert [(d.risk_event_type, d.risk_level, d.risk_detail) for d in page.items] == [
         ("generic", RiskLevel.HIDDEN, RiskDetail.HIDDEN),

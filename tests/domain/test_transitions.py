@@ -14,7 +14,7 @@ from idprotect.domain.enums import (
     RiskLevel,
     RiskState,
 )
-from idprotect.domain.models import Location, RiskDetection, User, Risk
+from idprotect.domain.models import Location, Risk, RiskDetection, User
 from idprotect.domain.transitions import (
     ACTIVE_DETECTION_STATES,
     CONFIRM_COMPROMISED,

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from idprotect.domain.enums import RiskLevel, RiskState
-from idprotect.domain.models import RiskDetection, RiskyUser
+from idprotect.domain.kinds import USER
+from idprotect.domain.models import RiskDetection, User
 from idprotect.domain.paging import PageRequest
-from idprotect.domain.transitions import aggregate_level
+from idprotect.domain.tenants import View
+from idprotect.domain.transitions import ACTIVE_DETECTION_STATES, aggregate_level
 from idprotect.store.encodings import RISK_LEVELS
 from idprotect.store.engine import Database
 from idprotect.store.tables import risk_detections, risky_user_history, users
@@ -19,7 +21,7 @@ from idprotect.store.tables import risk_detections, risky_user_history, users
 
 @dataclass(frozen=True)
 class Tenant:
-    risky_users: list[RiskyUser]
+    risky_users: list[User]
     detections: list[RiskDetection]
     active: dict[str, list[RiskDetection]]
     history_counts: dict[str, int]
@@ -28,21 +30,30 @@ class Tenant:
 
 def read_tenant(database: Database, tenant_id: str) -> Tenant:
     with database.unit_of_work() as store:
-        risky: list[RiskyUser] = []
-        page = store.list_risky_users(tenant_id, PageRequest(limit=1000))
+        risky: list[User] = []
+        page = store.list_risky_principals(USER, tenant_id, PageRequest(limit=1000), View.FULL)
         risky.extend(page.items)
         while page.next_after is not None:
-            page = store.list_risky_users(tenant_id, PageRequest(1000, page.next_after))
+            page = store.list_risky_principals(
+                USER, tenant_id, PageRequest(1000, page.next_after), View.FULL
+            )
             risky.extend(page.items)
         detections: list[RiskDetection] = []
-        found = store.list_risk_detections(tenant_id, PageRequest(limit=5000))
+        found = store.list_risk_detections(USER, tenant_id, PageRequest(limit=5000), View.FULL)
         detections.extend(found.items)
         while found.next_after is not None:
-            found = store.list_risk_detections(tenant_id, PageRequest(5000, found.next_after))
+            found = store.list_risk_detections(
+                USER, tenant_id, PageRequest(5000, found.next_after), View.FULL
+            )
             detections.extend(found.items)
         active: dict[str, list[RiskDetection]] = defaultdict(list)
-        for detection in store.active_detections(tenant_id, [u.id for u in risky]):
-            active[detection.user_id].append(detection)
+        risky_ids = {u.id for u in risky}
+        for detection in detections:
+            if (
+                detection.risk_state in ACTIVE_DETECTION_STATES
+                and detection.principal_id in risky_ids
+            ):
+                active[detection.principal_id].append(detection)
         h = risky_user_history.c
         counts = store.connection.execute(
             select(h.user_id, func.count()).where(h.tenant_id == tenant_id).group_by(h.user_id)

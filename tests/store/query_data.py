@@ -21,14 +21,14 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
+from idprotect.domain.kinds import USER
 from idprotect.domain.models import (
+    Activity,
     HistoryItem,
     Location,
+    Risk,
     RiskDetection,
-    RiskyUser,
     User,
-    UserActivity,
-    UserRisk,
 )
 from idprotect.store.engine import Database
 
@@ -63,7 +63,7 @@ def _moment(rng: random.Random) -> datetime:
 def make_users(rng: random.Random, count: int) -> list[User]:
     users = []
     for _ in range(count):
-        risk = UserRisk(
+        risk = Risk(
             level=rng.choice(list(RiskLevel)[:5]),
             state=rng.choice(list(RiskState)[:6]),
             detail=rng.choice(list(RiskDetail)),
@@ -89,7 +89,7 @@ def make_detections(rng: random.Random, users: list[User], count: int) -> list[R
         found.append(
             RiskDetection(
                 id=f"{index:02d}" + "%062x" % rng.getrandbits(248),  # noqa: UP031
-                user_id=user.id,
+                principal_id=user.id,
                 user_display_name=user.display_name,
                 user_principal_name=user.user_principal_name,
                 risk_event_type=rng.choice(EVENT_TYPES),
@@ -115,10 +115,10 @@ def make_history(rng: random.Random, user: User, count: int) -> list[HistoryItem
     items = []
     for ticks in sorted(rng.sample(range(10**17, 10**17 + 10**6), count)):
         risk = replace(user.risk, level=rng.choice(list(RiskLevel)[:5]))  # type: ignore[type-var]
-        risky = RiskyUser(user.id, rng.choice(NAMES), None, False, False, risk)
+        risky = User(id=user.id, display_name=rng.choice(NAMES), risk=risk)
         actor = rng.choice([None, "8A1B0000-0000-4000-8000-00000000000A", "app"])
         detail = rng.choice([None, *RiskDetail])
-        items.append(HistoryItem(user.id, ticks, risky, UserActivity(detail), actor))
+        items.append(HistoryItem(user.id, ticks, risky, Activity(detail), actor))
     return items
 
 
@@ -127,8 +127,8 @@ def load(database: Database, users: list[User], detections: list[RiskDetection])
     with database.unit_of_work(write=True) as store:
         for tenant in (TENANT, OTHER_TENANT):
             store.ensure_tenant(tenant)
-            store.add_missing_users(tenant, users)
-            store.add_detections(tenant, detections)
+            store.add_missing_principals(USER, tenant, users)
+            store.add_detections(USER, tenant, detections)
 
 
 # -- records: each row as the caller sees it, keyed by Graph property path ---------------------
@@ -158,11 +158,13 @@ def user_record(user: User, include_unknown: bool = True) -> dict[str, Any]:
 
 
 def history_record(item: HistoryItem, include_unknown: bool = True) -> dict[str, Any]:
-    user = item.user
+    user = item.principal
+    assert isinstance(user, User)
+    assert user.risk is not None
     return {
-        **user_record(User(user.id, user.display_name, user.user_principal_name, risk=user.risk)),
+        **user_record(user),
         "riskDetail": seen(user.risk.detail, include_unknown),
-        "userId": item.user_id,
+        "userId": item.principal_id,
         "initiatedBy": item.initiated_by,
         "activity/detail": seen(item.activity.detail, include_unknown),
     }

@@ -14,14 +14,14 @@ from idprotect.domain.enums import (
     RiskLevel,
     RiskState,
 )
-from idprotect.domain.history import as_risky_user
+from idprotect.domain.kinds import USER
 from idprotect.domain.models import (
+    Activity,
     HistoryItem,
     Location,
+    Risk,
     RiskDetection,
     User,
-    UserActivity,
-    UserRisk,
 )
 from idprotect.store import bulk
 from idprotect.store.engine import Database
@@ -34,12 +34,13 @@ ELSEWHERE = datetime(2026, 3, 1, 11, 0, tzinfo=timezone(timedelta(hours=2)))
 
 
 def _objects() -> tuple[list[User], list[RiskDetection], list[HistoryItem]]:
-    risk = UserRisk(RiskLevel.MEDIUM, RiskState.AT_RISK, RiskDetail.NONE, last_updated=AT)
+    risk = Risk(RiskLevel.MEDIUM, RiskState.AT_RISK, RiskDetail.NONE, last_updated=AT)
     risky = User(id="u-1", display_name="Adele Vance", user_principal_name="a@c.com", risk=risk)
     plain = User(id="u-2", display_name=None, user_principal_name=None, is_deleted=True)
     signin = RiskDetection(
-        id="d-1", user_id="u-1", user_display_name="Adele Vance", user_principal_name="a@c.com",
-        risk_event_type="unfamiliarFeatures", risk_level=RiskLevel.MEDIUM,
+        id="d-1", principal_id="u-1", user_display_name="Adele Vance",
+        user_principal_name="a@c.com", risk_event_type="unfamiliarFeatures",
+        risk_level=RiskLevel.MEDIUM,
         risk_state=RiskState.AT_RISK, risk_detail=RiskDetail.NONE, activity=ActivityType.SIGNIN,
         activity_at=ELSEWHERE, detected_at=AT, last_updated_at=AT + timedelta(microseconds=1),
         detection_timing_type=RiskDetectionTimingType.REALTIME, ip_address="203.0.113.9",
@@ -47,17 +48,17 @@ def _objects() -> tuple[list[User], list[RiskDetection], list[HistoryItem]]:
         request_id="r", correlation_id="c", additional_info='[{"Key":"userAgent","Value":"x"}]',
     )  # fmt: skip
     leaked = RiskDetection(
-        id="d-2", user_id="u-1", user_display_name=None, user_principal_name=None,
+        id="d-2", principal_id="u-1", user_display_name=None, user_principal_name=None,
         risk_event_type="leakedCredentials", risk_level=RiskLevel.HIGH,
         risk_state=RiskState.DISMISSED, risk_detail=RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER,
         activity=ActivityType.USER, activity_at=AT, detected_at=AT, last_updated_at=AT,
         detection_timing_type=RiskDetectionTimingType.OFFLINE, source=None,
     )  # fmt: skip
     item = HistoryItem(
-        user_id="u-1",
+        principal_id="u-1",
         ticks=123,
-        user=as_risky_user(risky, risk),
-        activity=UserActivity(detail=None, risk_event_types=("unfamiliarFeatures",)),
+        principal=risky,
+        activity=Activity(detail=None, risk_event_types=("unfamiliarFeatures",)),
         initiated_by="analyst",
     )
     return [risky, plain], [signin, leaked], [item]
@@ -79,14 +80,14 @@ def test_bulk_insert_stores_what_the_core_inserts_store(database: Database) -> N
         for tenant_id in (CORE, BULK):
             store.ensure_tenant(tenant_id)
         for user in new_users:  # one call each: a call takes users all with or all without risk
-            store.add_missing_users(CORE, [user])
-        store.add_detections(CORE, detections)
-        store.add_history_items(CORE, history)
+            store.add_missing_principals(USER, CORE, [user])
+        store.add_detections(USER, CORE, detections)
+        store.add_history_items(USER, CORE, history)
         store.bulk_insert(BULK, users=new_users, detections=detections, history_items=history)
     assert _rows(database, BULK) == _rows(database, CORE)
     with database.unit_of_work() as store:
-        assert store.get_risk_detection(BULK, "d-1") == detections[0]
-        assert store.get_history_item(BULK, "u-1", 123) == history[0]
+        assert store.get_risk_detection(USER, BULK, "d-1") == detections[0]
+        assert store.get_history_item(USER, BULK, "u-1", 123) == history[0]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -19,7 +20,8 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from idprotect.domain.enums import ActivityType, RiskDetail, RiskLevel, RiskState
-from idprotect.domain.models import User, UserActivity, UserRisk
+from idprotect.domain.kinds import USER
+from idprotect.domain.models import Activity, Risk, User
 from idprotect.domain.tenants import Licence
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import ForeignDatabase, alembic_config, upgrade_database
@@ -127,17 +129,31 @@ def test_0006_converts_every_row_and_back(scratch_url: str) -> None:
     )
 
 
+# What revision 0006 can store of riskDetail: the members before the agents' (0007).
+_DETAILS_0006 = list(RiskDetail)[: list(RiskDetail).index(RiskDetail.ADMIN_CONFIRMED_AGENT_SAFE)]
+
+
+def _as_0006(detail: Any) -> Any:
+    return detail if detail is None or detail in _DETAILS_0006 else RiskDetail.NONE
+
+
 def _load(database: Database) -> None:
     rng = random.Random(5)
-    users = data.make_users(rng, 40)
+    users = [
+        replace(u, risk=replace(u.risk, detail=_as_0006(u.risk.detail))) if u.risk else u
+        for u in data.make_users(rng, 40)
+    ]
     users[0] = User(
-        "u-high",
-        risk=UserRisk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, MOMENT),
+        id="u-high",
+        risk=Risk(RiskLevel.HIGH, RiskState.AT_RISK, RiskDetail.NONE, MOMENT),
     )
-    detections = data.make_detections(rng, users, 60)
+    detections = [
+        replace(d, risk_detail=_as_0006(d.risk_detail))
+        for d in data.make_detections(rng, users, 60)
+    ]
     detections[0] = replace(
         detections[0],
-        user_id="u-high",
+        principal_id="u-high",
         activity=ActivityType.SIGNIN,
         additional_info='[{"Key":"userAgent","Value":"x"}]',
     )
@@ -145,13 +161,24 @@ def _load(database: Database) -> None:
     item = replace(
         drawn,
         ticks=42,
-        user=replace(drawn.user, risk=replace(drawn.user.risk, last_updated=MOMENT)),
-        activity=UserActivity(RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER),
+        principal=replace(drawn.principal, risk=replace(drawn.principal.risk, last_updated=MOMENT)),  # type: ignore[type-var]
+        activity=Activity(RiskDetail.ADMIN_DISMISSED_ALL_RISK_FOR_USER),
     )
     data.load(database, users, detections)
     with database.unit_of_work(write=True) as store:
-        store.add_history_items(data.TENANT, [item, *data.make_history(rng, users[2], 5)])
-        store.set_tenant_licence(data.OTHER_TENANT, Licence.P1)
+        more = [
+            replace(
+                i,
+                principal=replace(
+                    i.principal,
+                    risk=replace(i.principal.risk, detail=_as_0006(i.principal.risk.detail)),
+                ),  # type: ignore[type-var]
+                activity=Activity(_as_0006(i.activity.detail)),
+            )
+            for i in data.make_history(rng, users[2], 5)
+        ]
+        store.add_history_items(USER, data.TENANT, [item, *more])
+        store.set_tenant_licences(data.OTHER_TENANT, entra=Licence.P1)
 
 
 MOMENT = datetime(2026, 3, 1, 9, 30, 0, 1, tzinfo=UTC)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from idprotect.domain.kinds import USER
 from idprotect.domain.paging import PageRequest
 from idprotect.domain.predicates import (
     Comparison,
@@ -30,7 +31,7 @@ from idprotect.domain.predicates import (
     conjoin,
     disjoin,
 )
-from idprotect.domain.tenants import Licence
+from idprotect.domain.tenants import Licence, View
 from idprotect.errors import BadRequest
 from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.evaluate import evaluate
@@ -68,7 +69,7 @@ def databases(sqlite_url: str, postgres_url: str) -> Iterator[list[Database]]:
     for database in both:
         data.load(database, USERS, DETECTIONS)
         with database.unit_of_work(write=True) as store:
-            store.add_history_items(data.TENANT, HISTORY_ITEMS)
+            store.add_history_items(USER, data.TENANT, HISTORY_ITEMS)
     yield both
     for database in both:
         database.dispose()
@@ -166,6 +167,10 @@ def _visible(tree: Node, collection: Collection, include_unknown: bool) -> Node 
         return None  # names an evolvable member: refused before any SQL runs
 
 
+def _list_users(store: Any, page: PageRequest) -> Any:
+    return store.list_risky_principals(USER, data.TENANT, page, View.FULL)
+
+
 @EXAMPLES
 @given(tree=_trees(RISKY_USERS), include_unknown=st.booleans())
 def test_risky_user_filters(databases: list[Database], tree: Node, include_unknown: bool) -> None:
@@ -173,11 +178,13 @@ def test_risky_user_filters(databases: list[Database], tree: Node, include_unkno
     if sql_tree is None:
         return
     records = [data.user_record(u, include_unknown) for u in USERS]
-    lister: Lister = lambda store, page: store.list_risky_users(data.TENANT, page)  # noqa: E731
+    lister: Lister = _list_users
     _check(databases, lister, sql_tree, _matching(tree, records), limit=25)
     for database in databases:
         with database.unit_of_work() as store:
-            assert store.count_risky_users(data.TENANT, sql_tree) == len(_matching(tree, records))
+            assert store.count_risky_principals(USER, data.TENANT, sql_tree, View.FULL) == len(
+                _matching(tree, records)
+            )
 
 
 @EXAMPLES
@@ -196,7 +203,9 @@ def test_detection_filters(
     licence = Licence.P1 if p1 else Licence.P2
 
     def lister(store: Any, page: PageRequest) -> Any:
-        return store.list_risk_detections(data.TENANT, page, licence=licence)
+        return store.list_risk_detections(
+            USER, data.TENANT, page, View.LIMITED if licence is Licence.P1 else View.FULL
+        )
 
     _check(databases, lister, sql_tree, _matching(tree, records), limit=40)
 
@@ -210,7 +219,7 @@ def test_history_filters(databases: list[Database], tree: Node, include_unknown:
     records = [{**data.history_record(i, include_unknown), "ticks": i.ticks} for i in HISTORY_ITEMS]
 
     def lister(store: Any, page: PageRequest) -> Any:
-        return store.list_history(data.TENANT, HISTORY_USER.id, page)
+        return store.list_history(USER, data.TENANT, HISTORY_USER.id, page, View.FULL)
 
     _check(databases, lister, sql_tree, _matching(tree, records, "ticks"), limit=7)
 
@@ -253,8 +262,8 @@ def test_orderings_walk_every_row_once_in_odata_order(
 
     def lister(store: Any, page: PageRequest) -> Any:
         if users:
-            return store.list_risky_users(data.TENANT, page)
-        return store.list_risk_detections(data.TENANT, page)
+            return store.list_risky_principals(USER, data.TENANT, page, View.FULL)
+        return store.list_risk_detections(USER, data.TENANT, page, View.FULL)
 
     for database in databases:
         assert _walk(database, lister, request) == _odata_order(kept, path, descending)
@@ -264,7 +273,7 @@ def test_datetimes_compare_as_instants(databases: list[Database]) -> None:
     moment = min(u.risk.last_updated for u in USERS if u.risk is not None)
     tree = Comparison("riskLastUpdatedDateTime", Operator.LE, moment)
     expected = _matching(tree, USER_RECORDS)
-    lister: Lister = lambda store, page: store.list_risky_users(data.TENANT, page)  # noqa: E731
+    lister: Lister = _list_users
     assert expected
     _check(databases, lister, tree, expected, limit=500)
     assert isinstance(moment, datetime)

@@ -22,7 +22,9 @@ import pytest
 from sqlalchemy.pool.base import _ConnectionFairy
 
 from idprotect.domain.enums import RiskDetail, RiskState
+from idprotect.domain.kinds import USER
 from idprotect.domain.paging import PageRequest
+from idprotect.domain.tenants import View
 from idprotect.odata.collections import HISTORY, RISK_DETECTIONS, RISKY_USERS, Collection
 from idprotect.odata.filter import parse_filter
 from idprotect.store.engine import Database
@@ -41,7 +43,7 @@ def loaded(module_database: Database) -> Database:
     data.load(module_database, users, data.make_detections(rng, users, 1000))
     with module_database.unit_of_work(write=True) as store:
         for user in users[:200]:
-            store.add_history_items(data.TENANT, data.make_history(rng, user, 3))
+            store.add_history_items(USER, data.TENANT, data.make_history(rng, user, 3))
     with module_database.engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     return module_database
@@ -145,10 +147,10 @@ def _listed(
 
     def call(store: SqlRiskStore) -> object:
         if collection is RISKY_USERS:
-            return store.list_risky_users(data.TENANT, page)
+            return store.list_risky_principals(USER, data.TENANT, page, View.FULL)
         if collection is HISTORY:
-            return store.list_history(data.TENANT, "u", page)
-        return store.list_risk_detections(data.TENANT, page)
+            return store.list_history(USER, data.TENANT, "u", page, View.FULL)
+        return store.list_risk_detections(USER, data.TENANT, page, View.FULL)
 
     return next(s for s in _run(database, monkeypatch, call) if "ORDER BY" in s[0])
 
@@ -271,20 +273,24 @@ _IDS = ["u1", "u2"]
 # What each point read and each action's statement seeks: (what the store is asked, the first
 # words of the statement, the index).
 _POINTS: list[tuple[Callable[[SqlRiskStore], object], str, str]] = [
-    (lambda s: s.get_risky_user(data.TENANT, "u1"), "SELECT", "pk_users"),
-    (lambda s: s.get_risk_detection(data.TENANT, "d1"), "SELECT", "pk_risk_detections"),
-    (lambda s: s.get_history_item(data.TENANT, "u1", 5), "SELECT", "pk_risky_user_history"),
-    (lambda s: s.lock_users(data.TENANT, _IDS), "SELECT", "pk_users"),
-    (lambda s: s.latest_history_ticks(data.TENANT, _IDS), "SELECT", "pk_risky_user_history"),
-    (lambda s: s.existing_detection_ids(data.TENANT, ["d1"]), "SELECT", "pk_risk_detections"),
-    (lambda s: s.active_detections(data.TENANT, _IDS), "SELECT", "ix_risk_detections_tenant_user"),
+    (lambda s: s.get_risky_principal(USER, data.TENANT, "u1"), "SELECT", "pk_users"),
+    (lambda s: s.get_risk_detection(USER, data.TENANT, "d1"), "SELECT", "pk_risk_detections"),
+    (lambda s: s.get_history_item(USER, data.TENANT, "u1", 5), "SELECT", "pk_risky_user_history"),
+    (lambda s: s.lock_principals(USER, data.TENANT, _IDS), "SELECT", "pk_users"),
+    (lambda s: s.latest_history_ticks(USER, data.TENANT, _IDS), "SELECT", "pk_risky_user_history"),
+    (lambda s: s.existing_detection_ids(USER, data.TENANT, ["d1"]), "SELECT", "pk_risk_detections"),
     (
-        lambda s: s.close_active_detections(data.TENANT, _IDS, closed_as=_CLOSING, at=_AT),
+        lambda s: s.active_detection_levels(USER, data.TENANT, _IDS),
+        "SELECT",
+        "ix_risk_detections_tenant_user",
+    ),
+    (
+        lambda s: s.close_active_detections(USER, data.TENANT, _IDS, closed_as=_CLOSING, at=_AT),
         "UPDATE",
         "ix_risk_detections_tenant_user",
     ),
     (
-        lambda s: s.set_users_deleted(data.TENANT, _IDS, True),
+        lambda s: s.set_deleted(USER, data.TENANT, _IDS, True),
         "UPDATE",
         "pk_users",
     ),
@@ -310,10 +316,10 @@ def test_locking_users_reads_their_newest_history_by_key(
     loaded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with loaded.unit_of_work() as store:
-        page = store.list_risky_users(data.TENANT, PageRequest(limit=2))
+        page = store.list_risky_principals(USER, data.TENANT, PageRequest(limit=2), View.FULL)
     ids = [user.id for user in page.items]
     statements = _run(
-        loaded, monkeypatch, lambda s: s.lock_users_and_latest_ticks(data.TENANT, ids)
+        loaded, monkeypatch, lambda s: s.lock_principals_and_latest_ticks(USER, data.TENANT, ids)
     )
     plans = "\n".join(_plan(loaded, s) for s in statements)
 
