@@ -219,12 +219,24 @@ def seed(
     users: Annotated[
         int | None, typer.Option(metavar="N", min=1, max=MAX_USERS, help="Generate N users.")
     ] = None,
+    service_principals: Annotated[
+        int,
+        typer.Option(
+            metavar="N", min=0, max=MAX_USERS, help="With --users: also N service principals."
+        ),
+    ] = 0,
+    agents: Annotated[
+        int, typer.Option(metavar="N", min=0, max=MAX_USERS, help="With --users: also N agents.")
+    ] = 0,
     db: DbUrl = DEFAULT_DATABASE_URL,
     tenant: TenantId = DEMO_TENANT_ID,
 ) -> None:
-    """Load data into a tenant: the demo, a fixtures file, or N generated users."""
+    """Load data into a tenant: the demo, a fixtures file, or N generated users (and risky
+    service principals and agents)."""
     if sum((demo, file is not None, users is not None)) != 1:
         ctx.fail("Give exactly one of --demo, --file or --users.")
+    if users is None and (service_principals or agents):
+        ctx.fail("--service-principals and --agents go with --users.")
     database = open_database(db)
     try:
         if demo:
@@ -234,7 +246,7 @@ def seed(
         elif file is not None:
             _seed_file(database, file, tenant)
         elif users is not None:
-            _seed_generated(database, users, tenant)
+            _seed_generated(database, tenant, users, service_principals, agents)
     finally:
         database.dispose()
     console.print(f"Seeded tenant {tenant}.")
@@ -252,7 +264,10 @@ def _seed_file(database: Database, file: Path, tenant: str) -> None:
         )
 
 
-def _seed_generated(database: Database, users: int, tenant: str) -> None:
+def _seed_generated(
+    database: Database, tenant: str, users: int, service_principals: int, agents: int
+) -> None:
+    from idprotect.domain.kinds import AGENT, SERVICE_PRINCIPAL, PrincipalKind
     from idprotect.seeding.generate import generate_tenant
 
     columns = (
@@ -264,18 +279,30 @@ def _seed_generated(database: Database, users: int, tenant: str) -> None:
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("Generating users", total=users)
         indexes = progress.add_task("Building indexes", visible=False, start=False)
+        kinds = {
+            kind.name: progress.add_task(f"Generating {kind.plural}", total=count, start=False)
+            for kind, count in ((SERVICE_PRINCIPAL, service_principals), (AGENT, agents))
+            if count
+        }
 
         def indexing(built: int, total: int) -> None:
             progress.start_task(indexes)  # its clock starts with the first index
             progress.update(indexes, completed=built, total=total, visible=True)
 
+        def generating(kind: PrincipalKind, done: int) -> None:
+            progress.start_task(kinds[kind.name])  # its clock starts with its first batch
+            progress.update(kinds[kind.name], completed=done)
+
         generate_tenant(
             database,
             tenant_id=tenant,
             users=users,
+            service_principals=service_principals,
+            agents=agents,
             now=utc_now(),
             progress=lambda done: progress.update(task, completed=done),
             index_progress=indexing,
+            kind_progress=generating,
         )
 
 

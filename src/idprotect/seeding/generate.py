@@ -1,8 +1,10 @@
-"""Bulk tenants for benchmarks: chunks of users built in worker processes, saved in order.
+"""Bulk tenants for benchmarks: chunks of users built in worker processes, saved in order,
+then risky service principals and agents in batches.
 
 Chunks are built as domain objects (seeding/population.py, no per-request services), turned
 into rows by the store's bulk path in the worker, and each saved in one transaction. Building is
-the slow half of a load, so it runs beside the writes, on other CPUs.
+the slow half of a load, so it runs beside the writes, on other CPUs. The other kinds
+(seeding/workloads.py) go through the store's methods for every kind, one transaction a batch.
 """
 
 from __future__ import annotations
@@ -16,17 +18,27 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from idprotect.domain.kinds import PrincipalKind
 from idprotect.seeding.population import TenantShape, build_chunk
+from idprotect.seeding.workloads import (
+    AGENTS,
+    SERVICE_PRINCIPALS,
+    WorkloadShape,
+    build_batch,
+)
 from idprotect.store.bulk import BulkRows, prepare_rows
 from idprotect.store.engine import Database
 from idprotect.store.loading import IndexProgress, bulk_load
 
 CHUNK_USERS = 5_000
+BATCH_PRINCIPALS = 2_000  # service principals or agents per transaction
 # A builder per CPU: the writer (this process) mostly waits, as it inserts into tables without
 # their secondary indexes (store/loading.py). Past three builders it is the bottleneck, and
 # more would only hold rows in memory.
 _MAX_WORKERS = 3
+KindProgress = Callable[[PrincipalKind, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,23 +57,77 @@ def generate_tenant(
     now: datetime,
     detections_per_user: float = 3.0,
     seed: int = 1,
+    service_principals: int = 0,
+    agents: int = 0,
     progress: Callable[[int], None] | None = None,
     index_progress: IndexProgress | None = None,
+    kind_progress: KindProgress | None = None,
 ) -> None:
     """Insert `users` new risky users, each with one history item and at least one detection
-    (about `detections_per_user` on average), one transaction per chunk of CHUNK_USERS users.
+    (about `detections_per_user` on average), one transaction per chunk of CHUNK_USERS users;
+    then `service_principals` risky service principals and `agents` risky agents alike, one
+    transaction per batch of BATCH_PRINCIPALS.
 
     The same arguments give the same tenant, so the tenant must not hold it yet (a second run
     fails on its first chunk). `progress` gets the number of users saved so far; if the load
-    builds the indexes at its end (store/loading.py), `index_progress` gets (built, to build).
+    builds the indexes at its end (store/loading.py), `index_progress` gets (built, to build);
+    `kind_progress` gets each other kind and how many of it are saved so far.
     """
-    shape = TenantShape(users=users, now=now, detections_per_user=detections_per_user, seed=seed)
+    if users:
+        _generate_users(
+            database,
+            TenantShape(users=users, now=now, detections_per_user=detections_per_user, seed=seed),
+            tenant_id=tenant_id,
+            progress=progress,
+            index_progress=index_progress,
+        )
+    for workload, count in ((SERVICE_PRINCIPALS, service_principals), (AGENTS, agents)):
+        if count:
+            shape = WorkloadShape(workload, count, now, detections_per_user, seed)
+            saved = None if kind_progress is None else partial(kind_progress, workload.kind)
+            generate_principals(database, shape, tenant_id=tenant_id, progress=saved)
+
+
+def generate_principals(
+    database: Database,
+    shape: WorkloadShape,
+    *,
+    tenant_id: str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Insert the risky principals of one kind `shape` describes, with their detections and
+    history, through the store's methods for every kind: one transaction per batch.
+
+    Batches are built here, not in worker processes: unpickling the domain objects a worker
+    sends costs the writer as much CPU as building them (measured at 30,000 service principals).
+    """
+    kind = shape.workload.kind
+    with _gc_paused():
+        for start in range(0, shape.count, BATCH_PRINCIPALS):
+            stop = min(start + BATCH_PRINCIPALS, shape.count)
+            batch = build_batch(shape, start, stop)
+            with database.unit_of_work(write=True) as store:
+                store.add_missing_principals(kind, tenant_id, batch.principals)
+                store.add_detections(kind, tenant_id, batch.detections)
+                store.add_history_items(kind, tenant_id, batch.history_items)
+            if progress is not None:
+                progress(stop)
+
+
+def _generate_users(
+    database: Database,
+    shape: TenantShape,
+    *,
+    tenant_id: str,
+    progress: Callable[[int], None] | None,
+    index_progress: IndexProgress | None,
+) -> None:
     with database.unit_of_work(write=True) as store:
         tenant_key = store.tenant_key(tenant_id)
     job = _Job(shape, tenant_key, database.engine.dialect.name, CHUNK_USERS)
     saved = 0
     # The workers are gone before the load ends, which may build the indexes (on every CPU).
-    load = bulk_load(database, users=users, index_progress=index_progress)
+    load = bulk_load(database, users=shape.users, index_progress=index_progress)
     with load as insert, _gc_paused(), _chunk_rows(job) as chunks:
         for count, rows in chunks:
             insert(rows)
