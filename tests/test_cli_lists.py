@@ -74,18 +74,31 @@ def test_tenant_list_counts_risky_users_in_one_line_per_tenant(url: str, tmp_pat
     fixtures.write_text(json.dumps(FIXTURES))
     run("seed", "--file", str(fixtures), "--db", url)
     run("tenant", "set", "--db", url, "--tenant", OTHER_TENANT, "--licence", "Free")
+    run("tenant", "set", "--db", url, "--tenant", OTHER_TENANT, "--no-workload-identities")
 
     text = run("tenant", "list", "--db", url).stdout
     as_json = run("tenant", "list", "--db", url, "--json").stdout
 
     assert text.splitlines() == [
-        f"{'TENANT'.ljust(36)}  LICENCE  RISKY USERS  AT RISK",
-        f"{DEMO_TENANT_ID}  P2       2            1",
-        f"{OTHER_TENANT}  Free     0            0",
+        f"{'TENANT'.ljust(36)}  LICENCE  WORKLOAD ID  RISKY USERS  AT RISK",
+        f"{DEMO_TENANT_ID}  P2       Premium      2            1",
+        f"{OTHER_TENANT}  Free     -            0            0",
     ]
     assert json.loads(as_json) == [
-        {"tenant_id": DEMO_TENANT_ID, "licence": "P2", "risky_users": 2, "at_risk": 1},
-        {"tenant_id": OTHER_TENANT, "licence": "Free", "risky_users": 0, "at_risk": 0},
+        {
+            "tenant_id": DEMO_TENANT_ID,
+            "licence": "P2",
+            "workload_identities": "Premium",
+            "risky_users": 2,
+            "at_risk": 1,
+        },
+        {
+            "tenant_id": OTHER_TENANT,
+            "licence": "Free",
+            "workload_identities": "-",
+            "risky_users": 0,
+            "at_risk": 0,
+        },
     ]
 
 

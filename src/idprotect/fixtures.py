@@ -183,6 +183,8 @@ class AgentDetectionFixture(_DetectionFixture):
     identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
     risk_evidence: str | None = None
     detection_timing_type: RiskDetectionTimingType = RiskDetectionTimingType.OFFLINE
+    # Graph's agent detections name their source so.
+    source: str | None = Field(default="activeDirectory", max_length=64)
 
     def to_report(self) -> DetectionReport:
         agent = Agent(
@@ -203,7 +205,6 @@ class _PrincipalFixture(_Model):
     risk_level: RiskLevel | None = None
     risk_state: RiskState | None = None
     risk_detail: RiskDetail = RiskDetail.NONE
-    risk_last_updated_date_time: AwareDatetime | None = None
 
     def to_domain(self) -> Principal:
         raise NotImplementedError
@@ -212,10 +213,19 @@ class _PrincipalFixture(_Model):
         return self.risk_state is not None or self.risk_level is not None
 
     def risk_changed_at(self) -> datetime | None:
+        """When its risk was set: Graph's riskLastUpdatedDateTime (riskLastModified... for
+        agents); None: when the fixtures load."""
+        raise NotImplementedError
+
+
+class _UpdatedFixture(_PrincipalFixture):
+    risk_last_updated_date_time: AwareDatetime | None = None
+
+    def risk_changed_at(self) -> datetime | None:
         return self.risk_last_updated_date_time
 
 
-class UserFixture(_PrincipalFixture):
+class UserFixture(_UpdatedFixture):
     """A directory user."""
 
     display_name: str | None = Field(default=None, max_length=256)
@@ -229,7 +239,7 @@ class UserFixture(_PrincipalFixture):
         )
 
 
-class ServicePrincipalFixture(_PrincipalFixture):
+class ServicePrincipalFixture(_UpdatedFixture):
     """A service principal (an application's or a managed identity's)."""
 
     app_id: str | None = Field(default=None, max_length=64)
@@ -254,7 +264,7 @@ class AgentFixture(_PrincipalFixture):
     blueprint_id: str | None = Field(default=None, max_length=64)
     identity_type: AgentIdentityType = AgentIdentityType.AGENT_IDENTITY
     is_enabled: bool = True
-    # Graph names an agent's risk timestamp so; riskLastUpdatedDateTime is refused for agents.
+    # Graph names an agent's risk timestamp so (riskLastUpdatedDateTime is refused for agents).
     risk_last_modified_date_time: AwareDatetime | None = None
 
     def risk_changed_at(self) -> datetime | None:

@@ -180,7 +180,10 @@ def test_action_paths_as_clients_spell_them(client: TestClient, path: str) -> No
     [
         ("/v1.0/identityProtection/x", "x"),
         ("/v1.0/x/riskyUsers", "x"),
-        ("/v1.0/identityProtection/riskyServicePrincipals", "riskyServicePrincipals"),
+        ("/v1.0/identityProtection/riskyAgents", "riskyAgents"),  # beta only
+        ("/v1.0/identityProtection/agentRiskDetections", "agentRiskDetections"),
+        ("/beta/identityProtection/riskyAgents/{id}/history", "history"),  # no such navigation
+        ("/beta/riskyServicePrincipals", "riskyServicePrincipals"),  # no legacy root
         ("/v2.0/identityProtection/riskyUsers", "v2.0"),
         ("/v1.0/riskyUsers", "riskyUsers"),
         ("/v1.0/identityProtection/riskyUsers/{id}/devices", "devices"),
@@ -295,7 +298,7 @@ def test_every_pooled_connection_in_use_is_503_with_retry_after(
     [
         "idprotect.api.pipeline.canonical_path",  # the pipeline itself, before routing
         "idprotect.api.deps.caller",  # the caller step
-        "idprotect.domain.risky_users.list_risky_users",  # the operation, in its unit of work
+        "idprotect.domain.principals.list_risky_principals",  # the operation, in its unit of work
     ],
 )
 def test_an_unexpected_failure_anywhere_is_a_graph_500(

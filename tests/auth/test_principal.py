@@ -24,6 +24,8 @@ def test_the_local_caller_is_the_demo_tenants_security_administrator() -> None:
         scopes=frozenset(
             {
                 "IdentityRiskyUser.ReadWrite.All",
+                "IdentityRiskyServicePrincipal.ReadWrite.All",
+                "IdentityRiskyAgent.ReadWrite.All",
                 "IdentityRiskEvent.Read.All",
                 "IdentityProtection.Admin",
             }

@@ -153,7 +153,7 @@ def test_the_canonical_query_ignores_spelling_and_top() -> None:
 
 # -- evolvable members -------------------------------------------------------------------------
 
-HIDDEN = "(in riskDetail 'unknownFutureValue' 'adminConfirmedAccountSafe' 'adminConfirmedServi"
+HIDDEN = "(in riskDetail 'unknownFutureValue' 'adminConfirmedAccountSafe' 'adminConfirmedAgen"
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,10 @@ AGENT = PrincipalKind(
     view=agents_view,
     detections_view=agents_view,
     copied=_agent_names,
-    action_details={"risk_evidence": "An administrator confirmed the agent compromised."},
+    action_details={
+        "risk_evidence": "An administrator confirmed the agent compromised.",
+        "source": "activeDirectory",
+    },
 )
 
 KINDS = (USER, SERVICE_PRINCIPAL, AGENT)

@@ -93,8 +93,15 @@ def get_history_item(
 
 
 def _seen_item(item: HistoryItem, latest_ticks: int | None, view: View) -> HistoryItem:
+    """An item as the view shows it (LIMITED also hides what the activity's detail was)."""
+    activity = item.activity
+    if view is View.LIMITED and activity.detail is not None:
+        activity = replace(activity, detail=RiskDetail.HIDDEN)
     return replace(
-        item, principal=as_seen(item.principal, view), is_current=item.ticks == latest_ticks
+        item,
+        principal=as_seen(item.principal, view),
+        activity=activity,
+        is_current=item.ticks == latest_ticks,
     )
 
 

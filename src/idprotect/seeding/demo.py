@@ -90,27 +90,34 @@ def load_demo_tenant(
     same seed, the same tenant (but for the ids of the detections confirmCompromised records,
     which the service draws).
 
-    A twentieth of each kind are never risky, a fiftieth of the users and agents are deleted at
-    the end. Loading into a tenant that already holds this demo changes nothing.
+    A twentieth of each kind are never risky; a fiftieth of the users (and one never risky) and
+    one agent in fifty (at least one) are deleted at the end. Loading into a tenant that already
+    holds this demo changes nothing.
     """
     rng = random.Random(seed)
     people = _people(rng, users)
-    apps = _service_principals(rng, service_principals)
-    bots = _agents(rng, agents)
     quiet = users // 20
     risky, never_risky = people[quiet:], people[:quiet]
     steps = [step for user in risky for step in _steps(rng, USER, user, now, _user_report)]
+    deleted = [u.id for u in rng.sample(risky, users // 50) + never_risky[:1]]
+    # Each other kind draws from its own generator: the users' month stays what it was.
+    apps_rng = random.Random(f"{seed}:{SERVICE_PRINCIPAL.name}")
+    apps = _service_principals(apps_rng, service_principals)
     steps += [
         step
         for app in apps[service_principals // 20 :]
-        for step in _steps(rng, SERVICE_PRINCIPAL, app, now, _service_principal_report)
+        for step in _steps(apps_rng, SERVICE_PRINCIPAL, app, now, _service_principal_report)
     ]
+    bots_rng = random.Random(f"{seed}:{AGENT.name}")
+    bots = _agents(bots_rng, agents)
     steps += [
-        step for bot in bots[agents // 20 :] for step in _steps(rng, AGENT, bot, now, _agent_report)
+        step
+        for bot in bots[agents // 20 :]
+        for step in _steps(bots_rng, AGENT, bot, now, _agent_report)
     ]
-    steps.sort(key=lambda step: (step.at, step.kind.name, step.principal_id))
-    deleted = [u.id for u in rng.sample(risky, users // 50) + never_risky[:1]]
-    deleted_agents = [a.id for a in rng.sample(bots, agents // 50)]
+    deleted_agents = [a.id for a in bots_rng.sample(bots, min(len(bots), 1 + agents // 50))]
+    # Users' steps sort as they always did; the other kinds' fall between them by time.
+    steps.sort(key=lambda step: (step.at, step.kind is not USER, step.principal_id))
     # One transaction: the demo is there whole or not at all, so a second load can tell.
     with database.unit_of_work(write=True) as store:
         if people and store.lock_principals(USER, tenant_id, [people[0].id]):
@@ -213,26 +220,30 @@ def _steps(
 
 
 def _user_report(rng: random.Random, user: Principal, detected_at: datetime) -> DetectionReport:
-    """A detection of a plausible kind, detected at `detected_at`."""
+    """A detection of a plausible kind, detected at `detected_at` (drawn in a fixed order)."""
     kind = sampling.detection_kind(rng)
     signin = kind.activity is ActivityType.SIGNIN
+    level = sampling.risk_level(rng, kind)
+    detection_id = sampling.detection_id(rng)
+    activity_at = detected_at - sampling.detection_delay(rng, kind.timing)
+    details = {
+        "activity": kind.activity,
+        "ip_address": sampling.public_ip(rng) if signin else None,
+        "location": sampling.city(rng) if signin else None,
+        "request_id": sampling.guid(rng) if signin else None,
+        "correlation_id": sampling.guid(rng) if signin else None,
+    }
     return DetectionReport(
         principal=user,
         risk_event_type=kind.risk_event_type,
-        risk_level=sampling.risk_level(rng, kind),
-        id=sampling.detection_id(rng),
-        activity_at=detected_at - sampling.detection_delay(rng, kind.timing),
+        risk_level=level,
+        id=detection_id,
+        activity_at=activity_at,
         detected_at=detected_at,
         detection_timing_type=kind.timing,
         source=kind.source,
         additional_info=sampling.signin_info(rng) if signin else None,
-        details={
-            "activity": kind.activity,
-            "ip_address": sampling.public_ip(rng) if signin else None,
-            "location": sampling.city(rng) if signin else None,
-            "request_id": sampling.guid(rng) if signin else None,
-            "correlation_id": sampling.guid(rng) if signin else None,
-        },
+        details=details,
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     update,
 )
@@ -170,7 +171,14 @@ class StoredKind:
         return self.principal_columns if view is View.FULL else _hidden(self.principal_columns)
 
     def item_columns(self, view: View) -> Columns:
-        return {**self.columns(view), **self.history_columns}
+        if view is View.FULL:
+            return self.history_columns
+        hidden = _hidden(self.history_columns)
+        detail = self.history.c.activity_detail
+        hidden["activity/detail"] = case(
+            (detail.is_(None), null()), else_=literal(RiskDetail.HIDDEN.value)
+        )
+        return hidden
 
     def detection_filter_columns(self, view: View) -> Columns:
         if view is View.FULL:
