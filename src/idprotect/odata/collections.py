@@ -103,47 +103,56 @@ HISTORY = Collection(
     select=(*_RISKY_USER_FIELDS, "userId", "initiatedBy", "activity"),
 )
 
+# Graph's sign-in detection properties, which users' and service principals' detections share.
+_SIGN_IN_FILTER: dict[str, PropertyType] = {
+    "id": String(),
+    "activity": ACTIVITY,
+    "activityDateTime": DateTimeOffset(),
+    "correlationId": String(),
+    "detectedDateTime": DateTimeOffset(),
+    "detectionTimingType": TIMING,
+    "ipAddress": String(),
+    "lastUpdatedDateTime": DateTimeOffset(),
+    "location/city": String(),
+    "location/state": String(),
+    "location/countryOrRegion": String(),
+    "requestId": String(),
+    "riskDetail": RISK_DETAIL,
+    "riskEventType": String(),
+    "riskLevel": RISK_LEVEL,
+    "riskState": RISK_STATE,
+    "source": String(),
+    "tokenIssuerType": TOKEN_ISSUER,
+}
+_SIGN_IN_SELECT = (
+    "id",
+    "requestId",
+    "correlationId",
+    "riskEventType",
+    "riskState",
+    "riskLevel",
+    "riskDetail",
+    "source",
+    "detectionTimingType",
+    "activity",
+    "tokenIssuerType",
+    "ipAddress",
+)
+_DATES = ("detectedDateTime", "activityDateTime", "lastUpdatedDateTime")
+
 RISK_DETECTIONS = Collection(
     name="riskDetections",
     entity_type="microsoft.graph.riskDetection",
     filter=Schema(
         {
-            "id": String(),
-            "activity": ACTIVITY,
-            "activityDateTime": DateTimeOffset(),
-            "correlationId": String(),
-            "detectedDateTime": DateTimeOffset(),
-            "detectionTimingType": TIMING,
-            "ipAddress": String(),
-            "lastUpdatedDateTime": DateTimeOffset(),
-            "location/city": String(),
-            "location/state": String(),
-            "location/countryOrRegion": String(),
-            "requestId": String(),
-            "riskDetail": RISK_DETAIL,
-            "riskEventType": String(),
-            "riskLevel": RISK_LEVEL,
-            "riskState": RISK_STATE,
-            "source": String(),
-            "tokenIssuerType": TOKEN_ISSUER,
+            **_SIGN_IN_FILTER,
             "userDisplayName": String(),
             "userId": Guid(),
             "userPrincipalName": String(),
         }
     ),
     select=(
-        "id",
-        "requestId",
-        "correlationId",
-        "riskEventType",
-        "riskState",
-        "riskLevel",
-        "riskDetail",
-        "source",
-        "detectionTimingType",
-        "activity",
-        "tokenIssuerType",
-        "ipAddress",
+        *_SIGN_IN_SELECT,
         "activityDateTime",
         "detectedDateTime",
         "lastUpdatedDateTime",
@@ -154,7 +163,7 @@ RISK_DETECTIONS = Collection(
         "location",
     ),
     beta_select=("riskType", "mitreTechniqueId"),
-    orderby=("detectedDateTime", "activityDateTime", "lastUpdatedDateTime"),
+    orderby=_DATES,
 )
 
 
@@ -208,42 +217,6 @@ SERVICE_PRINCIPAL_HISTORY = Collection(
     beta_select=("accountEnabled",),
 )
 
-# Graph's sign-in detection properties, which users' and service principals' detections share.
-_SIGN_IN_FILTER: dict[str, PropertyType] = {
-    "id": String(),
-    "activity": ACTIVITY,
-    "activityDateTime": DateTimeOffset(),
-    "correlationId": String(),
-    "detectedDateTime": DateTimeOffset(),
-    "detectionTimingType": TIMING,
-    "ipAddress": String(),
-    "lastUpdatedDateTime": DateTimeOffset(),
-    "location/city": String(),
-    "location/state": String(),
-    "location/countryOrRegion": String(),
-    "requestId": String(),
-    "riskDetail": RISK_DETAIL,
-    "riskEventType": String(),
-    "riskLevel": RISK_LEVEL,
-    "riskState": RISK_STATE,
-    "source": String(),
-    "tokenIssuerType": TOKEN_ISSUER,
-}
-_SIGN_IN_SELECT = (
-    "id",
-    "requestId",
-    "correlationId",
-    "riskEventType",
-    "riskState",
-    "riskLevel",
-    "riskDetail",
-    "source",
-    "detectionTimingType",
-    "activity",
-    "tokenIssuerType",
-    "ipAddress",
-)
-_DATES = ("detectedDateTime", "activityDateTime", "lastUpdatedDateTime")
 
 SERVICE_PRINCIPAL_RISK_DETECTIONS = Collection(
     name="servicePrincipalRiskDetections",

@@ -24,6 +24,7 @@ from idprotect.seeding.catalog import (
     DOMAIN,
     SERVICE_PRINCIPAL_DETECTION_KINDS,
     SERVICE_PRINCIPAL_TYPES,
+    DetectionKind,
 )
 from idprotect.store.engine import Database
 
@@ -220,21 +221,40 @@ def _steps(
 
 
 def _user_report(rng: random.Random, user: Principal, detected_at: datetime) -> DetectionReport:
-    """A detection of a plausible kind, detected at `detected_at` (drawn in a fixed order)."""
-    kind = sampling.detection_kind(rng)
+    return _sign_in_report(rng, user, detected_at, sampling.USER_DETECTION_KINDS)
+
+
+def _service_principal_report(
+    rng: random.Random, principal: Principal, detected_at: datetime
+) -> DetectionReport:
+    return _sign_in_report(rng, principal, detected_at, _SERVICE_PRINCIPAL_KINDS)
+
+
+def _sign_in_report(
+    rng: random.Random,
+    principal: Principal,
+    detected_at: datetime,
+    kinds: tuple[DetectionKind, ...],
+) -> DetectionReport:
+    """A detection of a plausible kind, detected at `detected_at` (drawn in a fixed order, the
+    sign-in's fields only for a sign-in); a service principal's leaked credential names a key."""
+    kind = sampling.detection_kind(rng, kinds)
     signin = kind.activity is ActivityType.SIGNIN
     level = sampling.risk_level(rng, kind)
     detection_id = sampling.detection_id(rng)
     activity_at = detected_at - sampling.detection_delay(rng, kind.timing)
-    details = {
+    details: dict[str, object] = {
         "activity": kind.activity,
         "ip_address": sampling.public_ip(rng) if signin else None,
         "location": sampling.city(rng) if signin else None,
         "request_id": sampling.guid(rng) if signin else None,
         "correlation_id": sampling.guid(rng) if signin else None,
     }
+    if isinstance(principal, ServicePrincipal):
+        leaked = kind.risk_event_type == "leakedCredentials"
+        details["key_ids"] = (sampling.guid(rng),) if leaked else ()
     return DetectionReport(
-        principal=user,
+        principal=principal,
         risk_event_type=kind.risk_event_type,
         risk_level=level,
         id=detection_id,
@@ -244,33 +264,6 @@ def _user_report(rng: random.Random, user: Principal, detected_at: datetime) -> 
         source=kind.source,
         additional_info=sampling.signin_info(rng) if signin else None,
         details=details,
-    )
-
-
-def _service_principal_report(
-    rng: random.Random, principal: Principal, detected_at: datetime
-) -> DetectionReport:
-    kind = sampling.detection_kind(rng, _SERVICE_PRINCIPAL_KINDS)
-    signin = kind.activity is ActivityType.SIGNIN
-    leaked = kind.risk_event_type == "leakedCredentials"
-    return DetectionReport(
-        principal=principal,
-        risk_event_type=kind.risk_event_type,
-        risk_level=sampling.risk_level(rng, kind),
-        id=sampling.detection_id(rng),
-        activity_at=detected_at - sampling.detection_delay(rng, kind.timing),
-        detected_at=detected_at,
-        detection_timing_type=kind.timing,
-        source=kind.source,
-        additional_info='[{"Key":"alertUrl","Value":null}]',
-        details={
-            "activity": kind.activity,
-            "ip_address": sampling.public_ip(rng) if signin else None,
-            "location": sampling.city(rng) if signin else None,
-            "request_id": sampling.guid(rng) if signin else None,
-            "correlation_id": sampling.guid(rng) if signin else None,
-            "key_ids": (sampling.guid(rng),) if leaked else (),
-        },
     )
 
 

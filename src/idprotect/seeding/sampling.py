@@ -32,7 +32,7 @@ def weighted(kinds: tuple[DetectionKind, ...]) -> tuple[DetectionKind, ...]:
     return tuple(itertools.chain.from_iterable([kind] * kind.weight for kind in kinds))
 
 
-_KINDS = weighted(DETECTION_KINDS)
+USER_DETECTION_KINDS = weighted(DETECTION_KINDS)
 # Each level repeated by its weight for a kind.
 _LEVELS = {
     kind: tuple(
@@ -96,7 +96,9 @@ def signin_info(rng: random.Random) -> str:
     return _SIGNIN_INFO[int(rng.random() * len(_SIGNIN_INFO))]
 
 
-def detection_kind(rng: random.Random, kinds: tuple[DetectionKind, ...] = _KINDS) -> DetectionKind:
+def detection_kind(
+    rng: random.Random, kinds: tuple[DetectionKind, ...] = USER_DETECTION_KINDS
+) -> DetectionKind:
     """A users' detection kind, or one of `kinds` (made by `weighted`)."""
     return kinds[int(rng.random() * len(kinds))]
 
