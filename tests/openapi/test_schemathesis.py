@@ -2,15 +2,15 @@
 generated requests, valid and invalid, find no 5xx and no answer that breaks /openapi.json.
 
 Every check runs but `positive_data_acceptance`: a `$filter`, a `$skiptoken` or an action on a
-deleted user can be schema-valid and still be refused with Graph's 400, which JSON Schema
-cannot express. Two tests, two tenants: the Graph surface and the issuer with the demo tenant,
-and `/_admin` with a tenant of its own, so that fuzzed licence changes and deletions there do
-not hide the Graph operations behind 403s.
+deleted principal can be schema-valid and still be refused with Graph's 400, which JSON Schema
+cannot express. Two tests, two tenants: the Graph surface of every principal kind and the
+issuer with the demo tenant, and `/_admin` with a tenant of its own, so that fuzzed licence
+changes and deletions there do not hide the Graph operations behind 403s.
 
-Bounded: a fixed number of examples per operation (about a minute in all). In CI each test runs
-on the fixed seed (the same requests every run), then on the session's fresh seed
-(tests/hypothesis_passes.py; pytest's header shows it) with fewer examples; elsewhere once, on
-a seed of schemathesis' choosing. A request found answered wrongly becomes a row of
+Bounded: a fixed number of examples per operation (about a minute and a half in all). In CI
+each test runs on the fixed seed (the same requests every run), then on the session's fresh
+seed (tests/hypothesis_passes.py; pytest's header shows it) with fewer examples; elsewhere
+once, on a seed of schemathesis' choosing. A request found answered wrongly becomes a row of
 test_found_requests.py, which asks it again on every run.
 """
 
@@ -34,7 +34,15 @@ from tests.system.server import ServerProcess
 
 pytestmark = pytest.mark.slow  # a server process
 
-GRAPH_ROLES = frozenset({"IdentityRiskyUser.ReadWrite.All", "IdentityRiskEvent.Read.All"})
+# Every kind's operations: users', service principals' and agents', and their detections.
+GRAPH_ROLES = frozenset(
+    {
+        "IdentityRiskyUser.ReadWrite.All",
+        "IdentityRiskyServicePrincipal.ReadWrite.All",
+        "IdentityRiskyAgent.ReadWrite.All",
+        "IdentityRiskEvent.Read.All",
+    }
+)
 ADMIN_ROLES = frozenset({"IdentityProtection.Admin"})
 ADMIN_TENANT = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
 FIXED_SEED = 1

@@ -1,10 +1,12 @@
-"""The served OpenAPI document: every Graph operation on both versions, $batch, /_admin and the
-built-in issuer, with the query options, bodies, answers and errors the server really has.
+"""The served OpenAPI document: every Graph operation of every principal kind on the versions
+that serve it, $batch, /_admin and the built-in issuer, with the query options, bodies,
+answers and errors the server really has.
 
-Parameters come from the collections' allow-lists (odata/collections.py), limits from the code
-that enforces them, schemas from schemas.py; one module per part of the surface (graph.py,
-admin.py, issuer.py). tests/api/test_openapi.py holds the document to the app's routes and to
-real responses; tests/openapi runs schemathesis against it.
+The operations are made from the kinds' entries (api/kinds.py, api/admin.py) as the server's
+own are; parameters come from the collections' allow-lists (odata/collections.py), limits
+from the code that enforces them, entities from entities.py. One module per part of the
+surface (graph.py, batch.py, admin.py, issuer.py). tests/api/test_openapi.py holds the
+document to the app's routes and to real responses; tests/openapi runs schemathesis on it.
 """
 
 from __future__ import annotations
@@ -19,21 +21,24 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from idprotect import __version__
+from idprotect.api.kinds import API_KINDS
 from idprotect.api.openapi.admin import admin_paths, admin_schemas
+from idprotect.api.openapi.batch import batch_schemas
 from idprotect.api.openapi.common import ERROR_RESPONSES, Paths
-from idprotect.api.openapi.graph import VERSIONS, batch_schemas, graph_paths
+from idprotect.api.openapi.entities import ENTITIES
+from idprotect.api.openapi.graph import VERSIONS, action_bodies, graph_paths, kind_text
 from idprotect.api.openapi.issuer import issuer_paths
-from idprotect.api.openapi.schemas import all_schemas
+from idprotect.api.openapi.schemas import ENUMS, ERRORS
 
 _DESCRIPTION = """\
-A Microsoft Graph-compatible Identity Protection service: risky users, their history, risk
-detections, and the dismiss / confirmCompromised / confirmSafe actions, on `/v1.0` and `/beta`
-exactly as Graph serves them (paths match without regard to case; beta also answers on its
-legacy root paths, `/beta/riskyUsers...`). Errors are Graph's `ODataError` body.
+A Microsoft Graph-compatible Identity Protection service, as Graph serves it (paths match
+without regard to case; errors are Graph's `ODataError` body):
+
+{kinds}
 
 Tokens: Graph access tokens (audience `https://graph.microsoft.com`) from the built-in issuer
-(`/{tenant}/oauth2/v2.0/token`, client credentials) or a trusted JWKS. Each operation names the
-least permission it needs; delegated tokens also need one of the directory roles in
+(`/{{tenant}}/oauth2/v2.0/token`, client credentials) or a trusted JWKS. Each operation names
+the least permission it needs; delegated tokens also need one of the directory roles in
 docs/auth.md. `/_admin` (not Graph) needs the app role `IdentityProtection.Admin`.
 """
 
@@ -84,6 +89,10 @@ def openapi_routes() -> list[BaseRoute]:
     ]
 
 
+def _description() -> str:
+    return _DESCRIPTION.format(kinds="\n".join(kind_text(api) for api in API_KINDS))
+
+
 def openapi_document() -> dict[str, Any]:
     paths: Paths = {}
     for version in VERSIONS:
@@ -92,7 +101,7 @@ def openapi_document() -> dict[str, Any]:
     paths.update(issuer_paths())
     return {
         "openapi": "3.1.0",
-        "info": {"title": "idprotect", "version": __version__, "description": _DESCRIPTION},
+        "info": {"title": "idprotect", "version": __version__, "description": _description()},
         "tags": [
             {"name": version, "description": f"Microsoft Graph {version}"} for version in VERSIONS
         ]
@@ -102,7 +111,14 @@ def openapi_document() -> dict[str, Any]:
         ],
         "paths": paths,
         "components": {
-            "schemas": {**all_schemas(), **batch_schemas(), **admin_schemas()},
+            "schemas": {
+                **ENUMS,
+                **ENTITIES,
+                **ERRORS,
+                **action_bodies(),
+                **batch_schemas(),
+                **admin_schemas(),
+            },
             "responses": ERROR_RESPONSES,
             "securitySchemes": {
                 "bearer": {

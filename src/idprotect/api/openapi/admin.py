@@ -1,4 +1,5 @@
-"""The /_admin extension API (not Graph): request bodies from its pydantic models."""
+"""The /_admin extension API (not Graph): each principal kind's routes, made from its entry
+(api/admin.py ADMIN_KINDS), and the tenant's; request bodies from the pydantic models."""
 
 from __future__ import annotations
 
@@ -8,23 +9,37 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from idprotect.api import admin
-from idprotect.api.openapi.common import Operation, Paths, errors, json_body, path_id, security
-from idprotect.api.openapi.schemas import GRAPH, JsonSchema, entity, ref
+from idprotect.api.admin import ADMIN_KINDS, AdminKind
+from idprotect.api.openapi.common import (
+    Operation,
+    Paths,
+    a,
+    errors,
+    json_body,
+    path_id,
+    security,
+    singular,
+    snake,
+)
+from idprotect.api.openapi.entities import schema_name
+from idprotect.api.openapi.schemas import JsonSchema, entity, ref
 from idprotect.auth.permissions import ADMINISTER
 from idprotect.fixtures import Fixtures
 
-_ADMIN_MODELS: tuple[type[BaseModel], ...] = (
-    admin.DetectionBatch,
-    admin.UserBatch,
-    Fixtures,
-    admin.TenantUpdate,
-    admin.ApplicationRequest,
-)
+_ROOT = "/_admin/tenants/{tenantId}"
+_STORED = {"204": {"description": "Stored."}}
+# /_admin answers as v1.0 does (it is below no version).
+_VERSION = "v1.0"
+
+
+def _models() -> list[type[BaseModel]]:
+    kinds = [model for k in ADMIN_KINDS for model in (k.principal_batch, k.detection_batch)]
+    return [*kinds, Fixtures, admin.TenantUpdate, admin.ApplicationRequest]
 
 
 def admin_schemas() -> dict[str, JsonSchema]:
     _, schema = models_json_schema(
-        [(model, "validation") for model in _ADMIN_MODELS],
+        [(model, "validation") for model in _models()],
         by_alias=True,
         ref_template="#/components/schemas/{model}",
     )
@@ -43,49 +58,59 @@ def admin_schemas() -> dict[str, JsonSchema]:
 
 
 def _admin_op(
-    name: str, summary: str, model: str | None, ok: dict[str, Any], *extra_errors: int
+    name: str, summary: str, model: type[BaseModel] | None, ok: dict[str, Any], *extra: int
 ) -> Operation:
     operation: Operation = {
         "tags": ["admin"],
         "operationId": name,
         "summary": summary,
         "security": security(ADMINISTER),
-        "responses": {**ok, **errors(*extra_errors)},
+        "responses": {**ok, **errors(*extra)},
     }
     if model is not None:
-        operation["requestBody"] = {"required": True, **json_body(ref(model))}
+        operation["requestBody"] = {"required": True, **json_body(ref(model.__name__))}
     return operation
 
 
-def admin_paths() -> Paths:
-    root = "/_admin/tenants/{tenantId}"
-    tenant = path_id("tenantId", "The tenant: the token's own when auth is on.")
-    stored = {"204": {"description": "Stored."}}
-    detections = {
+def _kind_paths(kind: AdminKind) -> Paths:
+    """A kind's principals in, one of them deleted, and its detections in."""
+    api, whose = kind.api, singular(kind.api)
+    detection = schema_name(api.detections.entity_type, _VERSION)
+    shown = {
         "type": "object",
         "required": ["value"],
-        "properties": {"value": {"type": "array", "items": ref(GRAPH + "riskDetection")}},
+        "properties": {"value": {"type": "array", "items": ref(detection)}},
         "additionalProperties": False,
     }
-    paths = {
-        root: {"put": _admin_op("update_tenant", "Create a tenant or set its licence",
-            "TenantUpdate", stored)},
-        f"{root}/riskDetections": {"post": _admin_op("add_risk_detections",
-            "Record risk detections", "DetectionBatch",
-            {"201": {"description": "The detections as Graph shows them.",
-                **json_body(detections)}})},
-        f"{root}/users": {"post": _admin_op("add_users", "Create or update directory users",
-            "UserBatch", stored)},
-        f"{root}/users/{{userId}}": {"delete": _admin_op("delete_user",
-            "Mark a directory user deleted", None, stored, 404)},
-        f"{root}/fixtures": {"post": _admin_op("add_fixtures", "Load a fixtures document",
-            "Fixtures", stored)},
-        f"{root}/applications": {"post": _admin_op("add_application",
-            "Register an application", "ApplicationRequest",
+    created = {"201": {"description": "The detections as Graph shows them.", **json_body(shown)}}
+    principals = f"{_ROOT}/{kind.principals}"
+    deleting = _admin_op(
+        f"delete_{snake(kind.principals)[:-1]}", f"Mark {a(whose)} deleted", None, _STORED, 404
+    )
+    deleting["parameters"] = [path_id(api.kind.id_field, f"The {whose}'s object id.")]
+    return {
+        principals: {"post": _admin_op(f"add_{snake(kind.principals)}",
+            f"Create or update {api.kind.plural}", kind.principal_batch, _STORED)},
+        f"{principals}/{{{api.kind.id_field}}}": {"delete": deleting},
+        f"{_ROOT}/{api.detections_set}": {"post": _admin_op(f"add_{snake(api.detections_set)}",
+            f"Record risk detections of {api.kind.plural}", kind.detection_batch, created)},
+    }  # fmt: skip
+
+
+def admin_paths() -> Paths:
+    paths: Paths = {
+        _ROOT: {"put": _admin_op("update_tenant",
+            "Create a tenant or set its licences", admin.TenantUpdate, _STORED)},
+        f"{_ROOT}/fixtures": {"post": _admin_op("add_fixtures", "Load a fixtures document",
+            Fixtures, _STORED)},
+        f"{_ROOT}/applications": {"post": _admin_op("add_application",
+            "Register an application", admin.ApplicationRequest,
             {"201": {"description": "The application.", **json_body(ref("application"))}})},
     }  # fmt: skip
-    user = path_id("userId", "The directory user's object id.")
-    for path, operations in paths.items():
+    for kind in ADMIN_KINDS:
+        paths.update(_kind_paths(kind))
+    tenant = path_id("tenantId", "The tenant: the token's own when auth is on.")
+    for operations in paths.values():
         for operation in operations.values():
-            operation["parameters"] = [tenant, *([user] if "{userId}" in path else [])]
+            operation["parameters"] = [tenant, *operation.get("parameters", ())]
     return paths

@@ -1,9 +1,12 @@
-"""What every operation of the document shares: error answers, security, bodies, ids."""
+"""What every operation of the document shares: error answers, security, bodies, ids, and
+the names made from a kind's entry."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from idprotect.api.kinds import ApiKind
 from idprotect.api.openapi.schemas import ODATA_ERROR, JsonSchema, ref
 from idprotect.auth.permissions import Requirement
 
@@ -46,9 +49,36 @@ def errors(*statuses: int) -> dict[str, Any]:
     return {str(code): {"$ref": f"#/components/responses/error{code}"} for code in codes}
 
 
-def security(requirement: Requirement) -> list[dict[str, list[str]]]:
-    # OpenAPI 3.1 lets a bearer requirement list the roles it needs: the least permission.
-    return [{"bearer": sorted(requirement.permissions)[:1]}]
+def security(requirement: Requirement | None) -> list[dict[str, list[str]]]:
+    """A bearer token; OpenAPI 3.1 lets it list the roles it needs: the least permission.
+    None: any verified caller."""
+    return [{"bearer": sorted(requirement.permissions)[:1] if requirement else []}]
+
+
+def operation_id(name: str, version: str) -> str:
+    """`list_risky_users` on v1.0: list_risky_users_v1_0."""
+    return f"{name}_{version.replace('.', '_')}"
+
+
+def graph_operation(
+    version: str,
+    name: str,
+    summary: str,
+    requirement: Requirement | None,
+    *,
+    responses: dict[str, Any],
+    extra: tuple[int, ...] = (),
+    **fields: Any,
+) -> Operation:
+    """A Graph operation of `version`: its answers, then the errors with `extra` ones."""
+    return {
+        "tags": [version],
+        "operationId": operation_id(name, version),
+        "summary": summary,
+        "security": security(requirement),
+        **fields,
+        "responses": {**responses, **errors(*extra)},
+    }
 
 
 def json_body(schema: JsonSchema, media_type: str = "application/json") -> dict[str, Any]:
@@ -67,3 +97,18 @@ def path_id(name: str, description: str) -> dict[str, Any]:
         "schema": {"type": "string"},
         "description": description,
     }
+
+
+def snake(name: str) -> str:
+    """riskyServicePrincipals: risky_service_principals."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def singular(api: ApiKind) -> str:
+    """One principal of the kind, in words: service principal."""
+    return api.kind.plural[:-1]
+
+
+def a(noun: str) -> str:
+    """`noun` with its indefinite article: an agent, a user (its u sounds as in "you")."""
+    return f"{'an' if noun[0] in 'aeio' else 'a'} {noun}"

@@ -1,8 +1,8 @@
-"""JSON Schemas of the wire format (OpenAPI 3.1 components), from the enums the server answers.
+"""JSON Schema building blocks of the document (OpenAPI 3.1 components): primitives, the enums
+the server answers, Graph's error body, and the envelopes of entities and collections.
 
-Names follow Graph's own OpenAPI description (`microsoft.graph.riskyUser`, ...); beta's
-shapes, which carry more properties, are prefixed `beta.`. Entities forbid properties they do
-not declare, so a property the wire sends and this file lacks fails tests/api/test_openapi.py.
+Names follow Graph's own OpenAPI description (`microsoft.graph.riskLevel`, ...); the entities
+of every principal kind are in entities.py.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from idprotect.domain.enums import (
     ActivityType,
+    AgentIdentityType,
     RiskDetail,
     RiskDetectionTimingType,
     RiskEventType,
@@ -19,10 +20,10 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
-from idprotect.domain.kinds import MAX_ACTION_IDS
 
 JsonSchema = dict[str, Any]
 GRAPH = "microsoft.graph."
+BETA = "beta."
 ODATA_ERROR = "microsoft.graph.ODataErrors.ODataError"
 
 STRING: JsonSchema = {"type": "string"}
@@ -60,12 +61,15 @@ _EVOLVABLE = (
 
 ENUMS: dict[str, JsonSchema] = {
     GRAPH + "riskLevel": _enum(RiskLevel, "A risk level."),
-    GRAPH + "riskState": _enum(RiskState, "The state of a user's risk."),
+    GRAPH + "riskState": _enum(RiskState, "The state of a principal's risk."),
     GRAPH + "riskDetail": _enum(RiskDetail, "Why the risk state last changed." + _EVOLVABLE),
     GRAPH + "riskDetectionTimingType": _enum(RiskDetectionTimingType, "When it was detected."),
     GRAPH + "activityType": _enum(ActivityType, "What was risky." + _EVOLVABLE),
     GRAPH + "tokenIssuerType": _enum(TokenIssuerType, "Who issued the token." + _EVOLVABLE),
     GRAPH + "riskEventType": _enum(RiskEventType, "beta's deprecated detection type enum."),
+    GRAPH + "agentIdentityType": _enum(
+        AgentIdentityType, "What kind of identity an agent is (beta)." + _EVOLVABLE
+    ),
 }
 
 
@@ -77,99 +81,6 @@ def entity(properties: dict[str, JsonSchema], description: str) -> JsonSchema:
         "additionalProperties": False,
     }
 
-
-_RISKY_USER: dict[str, JsonSchema] = {
-    "id": STRING,
-    "isDeleted": BOOLEAN,
-    "isProcessing": {**BOOLEAN, "description": "Always false: actions apply before their 204."},
-    "riskLastUpdatedDateTime": DATETIME,
-    "riskLevel": ref(GRAPH + "riskLevel"),
-    "riskState": ref(GRAPH + "riskState"),
-    "riskDetail": ref(GRAPH + "riskDetail"),
-    "userDisplayName": nullable(STRING),
-    "userPrincipalName": nullable(STRING),
-}
-
-
-def _history_item(activity: str) -> JsonSchema:
-    return entity(
-        {
-            **_RISKY_USER,
-            "userId": STRING,
-            "initiatedBy": nullable(STRING),
-            "activity": ref(activity),
-        },
-        "One state of a risky user. The newest item's id is the user id.",
-    )
-
-
-_ACTIVITY: dict[str, JsonSchema] = {
-    "detail": nullable(ref(GRAPH + "riskDetail")),
-    "riskEventTypes": {"type": "array", "items": STRING},
-}
-
-_LOCATION = entity(
-    {
-        "city": nullable(STRING),
-        "state": nullable(STRING),
-        "countryOrRegion": nullable(STRING),
-        "geoCoordinates": nullable(ref(GRAPH + "geoCoordinates")),
-    },
-    "Where the risky activity came from.",
-)
-_COORDINATES = entity(
-    {name: nullable({"type": "number"}) for name in ("altitude", "latitude", "longitude")},
-    "Coordinates of a sign-in location.",
-)
-
-_RISK_DETECTION: dict[str, JsonSchema] = {
-    "id": STRING,
-    "requestId": nullable(STRING),
-    "correlationId": nullable(STRING),
-    "riskEventType": {**STRING, "description": "An open-ended string, e.g. unfamiliarFeatures."},
-    "riskState": ref(GRAPH + "riskState"),
-    "riskLevel": ref(GRAPH + "riskLevel"),
-    "riskDetail": ref(GRAPH + "riskDetail"),
-    "source": nullable(STRING),
-    "detectionTimingType": ref(GRAPH + "riskDetectionTimingType"),
-    "activity": ref(GRAPH + "activityType"),
-    "tokenIssuerType": ref(GRAPH + "tokenIssuerType"),
-    "ipAddress": nullable(STRING),
-    "activityDateTime": DATETIME,
-    "detectedDateTime": DATETIME,
-    "lastUpdatedDateTime": DATETIME,
-    "userId": STRING,
-    "userDisplayName": nullable(STRING),
-    "userPrincipalName": nullable(STRING),
-    "additionalInfo": nullable({**STRING, "description": "A JSON array, as text."}),
-    "location": nullable(ref(GRAPH + "signInLocation")),
-}
-_DETECTION_TEXT = "A risk detection: one risky sign-in or user activity."
-
-ENTITIES: dict[str, JsonSchema] = {
-    GRAPH + "riskyUser": entity(_RISKY_USER, "A user Identity Protection has found risky."),
-    GRAPH + "riskyUserHistoryItem": _history_item(GRAPH + "riskUserActivity"),
-    "beta." + GRAPH + "riskyUserHistoryItem": _history_item("beta." + GRAPH + "riskUserActivity"),
-    GRAPH + "riskUserActivity": entity(_ACTIVITY, "What changed the risk."),
-    "beta." + GRAPH + "riskUserActivity": entity(
-        {
-            **_ACTIVITY,
-            "eventTypes": {"type": "array", "items": ref(GRAPH + "riskEventType")},
-        },
-        "What changed the risk; `eventTypes` repeats the known riskEventTypes.",
-    ),
-    GRAPH + "riskDetection": entity(_RISK_DETECTION, _DETECTION_TEXT),
-    "beta." + GRAPH + "riskDetection": entity(
-        {
-            **_RISK_DETECTION,
-            "riskType": ref(GRAPH + "riskEventType"),
-            "mitreTechniqueId": nullable(STRING),
-        },
-        _DETECTION_TEXT,
-    ),
-    GRAPH + "signInLocation": _LOCATION,
-    GRAPH + "geoCoordinates": _COORDINATES,
-}
 
 ERRORS: dict[str, JsonSchema] = {
     ODATA_ERROR: {
@@ -204,32 +115,6 @@ ERRORS: dict[str, JsonSchema] = {
     },
 }
 
-ACTION_BODY: JsonSchema = {
-    "type": "object",
-    "required": ["userIds"],
-    "properties": {
-        "userIds": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_ACTION_IDS,
-            "items": {"type": "string", "pattern": r"\S"},
-            "description": "Ids of risky users. Ids never seen are ignored (see strict mode).",
-        }
-    },
-    "patternProperties": {"^@": {}},
-    "additionalProperties": False,
-}
-
-
-def entity_response(name: str) -> JsonSchema:
-    """An entity as a GET answers it: the entity's properties and its `@odata.context`."""
-    schema = ENTITIES[name]
-    return {
-        **schema,
-        "required": ["@odata.context"],
-        "properties": {"@odata.context": {"type": "string"}, **schema["properties"]},
-    }
-
 
 def collection_response(name: str) -> JsonSchema:
     """A page of a collection: context, count when asked, nextLink when more follow, values."""
@@ -247,7 +132,3 @@ def collection_response(name: str) -> JsonSchema:
         },
         "additionalProperties": False,
     }
-
-
-def all_schemas() -> dict[str, JsonSchema]:
-    return {**ENUMS, **ENTITIES, **ERRORS, "microsoft.graph.userIdsBody": ACTION_BODY}

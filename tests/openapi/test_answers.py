@@ -1,0 +1,194 @@
+"""Real answers of every principal kind validate against /openapi.json: every shape (v1.0
+and beta, $select, evolvable enums, riskyAgent's subtypes), the actions, $batch, /_admin and
+errors. The document against the operation table: tests/api/test_openapi.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import pytest
+from starlette.testclient import TestClient
+
+from idprotect.api.admin import ADMIN_KINDS, AdminKind
+from idprotect.api.kinds import API_KINDS, ApiKind
+from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.domain.kinds import MAX_ACTION_IDS
+from idprotect.seeding.demo import load_demo_tenant
+from idprotect.store.engine import Database, make_engine
+from tests.conftest import FakeClock, make_client
+
+UNKNOWN_ENUMS = {"Prefer": "include-unknown-enum-members"}
+NO_SUCH_ID = "00000000-0000-0000-0000-000000000000"
+ADMIN_TENANT = "7d6c5b4a-3928-4716-a5f4-e3d2c1b0a998"
+
+
+@pytest.fixture(scope="module")
+def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A client on the demo tenant (auth off), and the document the app serves."""
+    path = tmp_path_factory.mktemp("openapi") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    database = Database(make_engine(f"sqlite:///{path}"))
+    clock = FakeClock()
+    load_demo_tenant(database, tenant_id=DEMO_TENANT_ID, now=clock())
+    client = make_client(database, clock)
+    yield client, client.get("/openapi.json").json()
+    database.dispose()
+
+
+def _documented(document: dict[str, Any], path: str) -> str:
+    """The documented path naming `path`: a literal segment before a parameter."""
+
+    def names(template: str) -> bool:
+        parts, given = template.split("/"), path.split("/")
+        return len(parts) == len(given) and all(
+            part == segment or part.startswith("{")
+            for part, segment in zip(parts, given, strict=True)
+        )
+
+    templates: list[str] = [template for template in document["paths"] if names(template)]
+    return min(templates, key=lambda template: template.count("{"))
+
+
+def _validate(document: dict[str, Any], method: str, response: Any) -> None:
+    """The answer against the document's schema for its path, method, status and media type."""
+    operation = document["paths"][_documented(document, response.url.path)][method]
+    answer = operation["responses"][str(response.status_code)]
+    if "$ref" in answer:
+        answer = document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+    if response.status_code == 204:
+        assert response.content == b""
+        assert "content" not in answer
+        return
+    media_type = response.headers["content-type"].split(";")[0]
+    (declared,) = answer["content"]
+    assert media_type == declared
+    body = response.json() if media_type.endswith("json") else response.text
+    schema = {**answer["content"][declared]["schema"], "components": document["components"]}
+    jsonschema_rs.validator_for(schema).validate(body)
+
+
+def _first_id(client: TestClient, path: str) -> str:
+    first: str = client.get(path, params={"$top": 1}).json()["value"][0]["id"]
+    return first
+
+
+def _kinds(version: str) -> list[ApiKind]:
+    return [api for api in API_KINDS if f"/{version}/identityProtection" in api.roots]
+
+
+def _reads(client: TestClient, api: ApiKind, root: str) -> list[tuple[str, dict[str, Any]]]:
+    """A kind's GETs of every shape: pages, $count, one, $select, its history, detections."""
+    base = f"{root}/{api.set_name}"
+    principal_id = _first_id(client, base)
+    reads: list[tuple[str, dict[str, Any]]] = [
+        (base, {"$top": 500, "$count": "true"}),
+        (base, {"$select": "id,riskLevel"}),
+        (f"{base}/$count", {"$filter": "riskLevel eq 'high'"}),
+        (f"{base}/{principal_id}", {}),
+    ]
+    if api.history is not None:
+        history = f"{base}/{principal_id}/history"
+        item_id = _first_id(client, history)
+        reads += [(history, {}), (f"{history}/{item_id}", {"$select": "id,activity"})]
+    detections = f"{root}/{api.detections_set}"
+    detection_id = _first_id(client, detections)
+    return [*reads, (detections, {"$top": 500}), (f"{detections}/{detection_id}", {})]
+
+
+@pytest.mark.parametrize("version", ["v1.0", "beta"])
+@pytest.mark.parametrize("headers", [{}, UNKNOWN_ENUMS])
+def test_real_answers_validate(demo: Any, version: str, headers: dict[str, str]) -> None:
+    client, document = demo
+    for api in _kinds(version):
+        for path, params in _reads(client, api, f"/{version}/identityProtection"):
+            response = client.get(path, params=params, headers=headers)
+            assert response.status_code == 200, response.text
+            _validate(document, "get", response)
+
+
+def test_every_agent_subtype_is_answered_and_declared(demo: Any) -> None:
+    client, document = demo
+    mapping = document["components"]["schemas"]["microsoft.graph.riskyAgent"]["discriminator"]
+    response = client.get("/beta/identityProtection/riskyAgents", params={"$top": 500})
+    sent = {agent["@odata.type"] for agent in response.json()["value"]}
+    assert sent == set(mapping["mapping"])
+
+
+@pytest.mark.parametrize("version", ["v1.0", "beta"])
+def test_action_and_batch_answers_validate(demo: Any, version: str) -> None:
+    client, document = demo
+    root = f"/{version}/identityProtection"
+    for api in _kinds(version):
+        principal_id = _first_id(client, f"{root}/{api.set_name}")
+        for action in api.kind.actions:
+            body = {api.kind.ids_field: [principal_id]}
+            response = client.post(f"{root}/{api.set_name}/{action.name}", json=body)
+            assert response.status_code == 204, response.text
+            _validate(document, "post", response)
+    # The url's leading / is optional.
+    urls = [f"/identityProtection/{api.set_name}" for api in _kinds(version)]
+    urls.append(urls[0].lstrip("/"))
+    batch = {"requests": [{"id": str(i), "method": "GET", "url": u} for i, u in enumerate(urls)]}
+    request = document["components"]["schemas"]["batchRequest"]
+    jsonschema_rs.validator_for({**request, "components": document["components"]}).validate(batch)
+    response = client.post(f"/{version}/$batch", json=batch)
+    assert response.status_code == 200
+    assert {answer["status"] for answer in response.json()["responses"]} == {200}
+    _validate(document, "post", response)
+
+
+@pytest.mark.parametrize("kind", ADMIN_KINDS, ids=lambda kind: kind.principals)
+def test_admin_answers_validate(demo: Any, kind: AdminKind) -> None:
+    client, document = demo
+    tenant = f"/_admin/tenants/{ADMIN_TENANT}"
+    principal_id = "4b3a2918-0706-4f5e-8d7c-6b5a49382716"
+    detection = {
+        kind.api.kind.id_field: principal_id,
+        "riskEventType": "investigationsThreatIntelligence",
+        "riskLevel": "high",
+    }
+    requests = [
+        ("put", tenant, {"licence": "P2", "workloadIdentities": True}, 204),
+        ("post", f"{tenant}/{kind.principals}", {"value": [{"id": principal_id}]}, 204),
+        ("post", f"{tenant}/{kind.api.detections_set}", {"value": [detection]}, 201),
+        ("delete", f"{tenant}/{kind.principals}/{principal_id}", None, 204),
+        ("delete", f"{tenant}/{kind.principals}/{NO_SUCH_ID}", None, 404),
+    ]
+    for method, path, body, status in requests:
+        response = client.request(method, path, json=body)
+        assert response.status_code == status, response.text
+        _validate(document, method, response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [
+        ("get", "/v1.0/identityProtection/riskyUsers?$filter=nonsense", 400, None),
+        ("get", "/v1.0/identityProtection/riskyUsers/{id}", 404, None),
+        ("post", "/v1.0/identityProtection/riskyUsers/dismiss", 400, {"userIds": []}),
+        ("get", "/v1.0/identityProtection/riskDetections/{id}", 404, None),
+        ("get", "/v1.0/identityProtection/riskyServicePrincipals/{id}", 404, None),
+        ("get", "/beta/identityProtection/riskyServicePrincipals/{id}/history", 404, None),
+        (
+            "post",
+            "/v1.0/identityProtection/riskyServicePrincipals/dismiss",
+            400,
+            {"servicePrincipalIds": ["x"] * (MAX_ACTION_IDS + 1)},
+        ),
+        ("get", "/beta/identityProtection/servicePrincipalRiskDetections/{id}", 404, None),
+        ("get", "/beta/identityProtection/riskyAgents?$select=nonsense", 400, None),
+        ("get", "/beta/identityProtection/riskyAgents/{id}", 404, None),
+        ("post", "/beta/identityProtection/riskyAgents/confirmSafe", 400, {"userIds": ["x"]}),
+        ("get", "/beta/identityProtection/agentRiskDetections/{id}", 404, None),
+    ],
+)
+def test_error_answers_validate(
+    demo: Any, method: str, path: str, status: int, body: dict[str, Any] | None
+) -> None:
+    client, document = demo
+    response = client.request(method, path.replace("{id}", NO_SUCH_ID), json=body)
+    assert response.status_code == status, response.text
+    _validate(document, method, response)
