@@ -17,10 +17,13 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.domain.kinds import USER, PrincipalKind
+from idprotect.store.kinds import stored
 from idprotect.store.tables import users
 
 AuthMode = Literal["on", "off"]
 RISKY = "/v1.0/identityProtection/riskyUsers/"
+RISKY_SERVICE_PRINCIPALS = "/v1.0/identityProtection/riskyServicePrincipals/"
 _WRK_SOCKET_ERRORS = re.compile(
     r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
 )
@@ -35,10 +38,12 @@ def idprotect_cli(*args: str) -> str:
     return done.stdout
 
 
-def seed(db_url: str, count: int) -> float:
-    """Seed `count` generated users into the demo tenant; the seconds it took."""
+def seed(db_url: str, count: int, *, service_principals: int = 0) -> float:
+    """Seed `count` generated users (and `service_principals` risky service principals) into
+    the demo tenant; the seconds it took."""
     started = time.perf_counter()
-    idprotect_cli("seed", "--users", str(count), "--db", db_url)
+    others = ("--service-principals", str(service_principals)) if service_principals else ()
+    idprotect_cli("seed", "--users", str(count), *others, "--db", db_url)
     return time.perf_counter() - started
 
 
@@ -52,12 +57,18 @@ def mint_token(db_url: str, *, app: str, roles: str, lifetime: str | None = None
 
 def user_ids(db_url: str, state: str, limit: int) -> list[str]:
     """Up to `limit` ids of the demo tenant's users in risk state `state`."""
+    return principal_ids(db_url, USER, state, limit)
+
+
+def principal_ids(db_url: str, kind: PrincipalKind, state: str, limit: int) -> list[str]:
+    """Up to `limit` ids of the demo tenant's principals of `kind` in risk state `state`."""
+    table = stored(kind).principals
     engine = create_engine(db_url)
     try:
         with engine.connect() as connection:
             query = (
-                select(users.c.id)
-                .where(users.c.tenant_id == DEMO_TENANT_ID, users.c.risk_state == state)
+                select(table.c.id)
+                .where(table.c.tenant_id == DEMO_TENANT_ID, table.c.risk_state == state)
                 .limit(limit)
             )
             return [row.id for row in connection.execute(query)]
@@ -246,10 +257,17 @@ DISMISS_BATCH = 60  # the most ids one action request may carry
 
 
 def dismiss_throughput(
-    base: str, ids: list[str], *, clients: int, headers: dict[str, str] | None = None
+    base: str,
+    ids: list[str],
+    *,
+    clients: int,
+    headers: dict[str, str] | None = None,
+    collection: str = RISKY,
+    ids_field: str = "userIds",
 ) -> tuple[float, int]:
-    """Users dismissed per second: `clients` threads posting 60 ids per request, with
-    `headers` (e.g. a bearer token) on every request."""
+    """Principals (users, unless `collection` and `ids_field` name another kind's) dismissed
+    per second: `clients` threads posting 60 ids per request, with `headers` (e.g. a bearer
+    token) on every request."""
     batches = [ids[i : i + DISMISS_BATCH] for i in range(0, len(ids), DISMISS_BATCH)]
     shares = [batches[i::clients] for i in range(clients)]
     failures: list[str] = []
@@ -257,7 +275,7 @@ def dismiss_throughput(
     def run(share: list[list[str]]) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
             for batch in share:
-                response = client.post(f"{RISKY}dismiss", json={"userIds": batch})
+                response = client.post(f"{collection}dismiss", json={ids_field: batch})
                 if response.status_code != 204:
                     failures.append(f"{response.status_code} {response.text}")
 
