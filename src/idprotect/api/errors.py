@@ -10,7 +10,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from idprotect.api.paths import unknown_segment
 from idprotect.errors import (
     GraphError,
     InternalServerError,
@@ -63,13 +62,14 @@ def error_headers(error: GraphError) -> dict[str, str]:
     return headers
 
 
-def http_error(exc: HTTPException, path: str) -> GraphError:
-    """A Starlette routing error (of the routes beside the operation table) as a Graph error."""
+def http_error(exc: HTTPException, unmatched_segment: str) -> GraphError:
+    """A Starlette routing error (of the routes beside the operation table) as a Graph error;
+    a 404 names the segment no route reaches (Router.unmatched_segment)."""
     if exc.status_code == 405:
         # Starlette's router names the methods the path does answer.
         return MethodNotAllowed(dict(exc.headers or {}).get("Allow", ""))
     if exc.status_code == 404:
-        return SegmentNotFound(unknown_segment(path))
+        return SegmentNotFound(unmatched_segment)
     error = GraphError(str(exc.detail))
     error.status = exc.status_code
     return error

@@ -52,18 +52,6 @@ def is_plain_key(segment: str) -> bool:
     return unchanged and segment.lower() not in _CANONICAL
 
 
-def unknown_segment(path: str) -> str:
-    """The first segment of a canonical path that names nothing here (for Graph's 400)."""
-    segments = [s for s in path.split("/") if s]
-    previous = ""
-    for segment in segments:
-        expects_id = previous in COLLECTIONS
-        if segment not in _CANONICAL.values() and not expects_id:
-            return segment
-        previous = segment
-    return segments[-1] if segments else ""
-
-
 def quoted_path(path: str) -> bytes:
     """The canonical path as a raw request path (`scope["raw_path"]`)."""
     return quote(path, safe="/$'()!*,;=:@~").encode()

@@ -33,7 +33,7 @@ from idprotect.api.deps import ListRequest, Services
 from idprotect.api.errors import error_response, http_error, unexpected_error_response
 from idprotect.api.headers import add_graph_headers, assign_request_ids, graph_headers
 from idprotect.api.limits import RequestLimits, read_body, refusal_of_head
-from idprotect.api.paths import UNTOUCHED, canonical_path, quoted_path, unknown_segment
+from idprotect.api.paths import UNTOUCHED, canonical_path, quoted_path
 from idprotect.api.routing import Caller, MethodNotAllowedHere, Operation, Router, Runs
 from idprotect.api.wire import GraphRoot
 from idprotect.auth.permissions import authorize
@@ -186,8 +186,10 @@ class Service:
             return await self.answer(match.operation, Call(scope, self, match.params, body))
         if scope.get("state", {}).get("in_batch"):
             # A batch carries Graph requests only: the issuer and the documents are not Graph.
-            raise SegmentNotFound(unknown_segment(path))
+            raise SegmentNotFound(self.router.unmatched_segment(path))
         state = scope["state"]
+        # What a 404 of the other routes names (api/errors.py http_error).
+        state["unmatched_segment"] = self.router.unmatched_segment(path)
         ids = (state["request_id"], state["client_request_id"])
 
         async def with_graph_headers(message: Message) -> None:
@@ -267,7 +269,8 @@ def _error_response(scope: Scope, exc: Exception) -> Response:
     if isinstance(exc, GraphError):
         return error_response(request, exc)
     if isinstance(exc, HTTPException):
-        return error_response(request, http_error(exc, scope["path"]))
+        segment = scope.get("state", {}).get("unmatched_segment", "")
+        return error_response(request, http_error(exc, segment))
     return unexpected_error_response(request, exc)
 
 

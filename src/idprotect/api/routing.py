@@ -128,6 +128,27 @@ class Router:
         operation, names = found
         return Match(operation, dict(zip(names, values, strict=True)))
 
+    def unmatched_segment(self, path: str) -> str:
+        """The segment of a path no operation answers that Graph's 400 names: the first one no
+        operation's path reaches (literals or parameters), or the last if all are reached."""
+        segments = _segments(path)
+        if not segments:
+            return ""
+        return segments[min(_reach(self._root, segments, 0), len(segments) - 1)]
+
+
+def _reach(node: _Node, segments: list[str], index: int) -> int:
+    """How far below `node` some operation's path follows `segments[index:]`."""
+    if index == len(segments):
+        return index
+    furthest = index
+    literal = node.literals.get(segments[index])
+    if literal is not None:
+        furthest = _reach(literal, segments, index + 1)
+    if node.parameter is not None:
+        furthest = max(furthest, _reach(node.parameter, segments, index + 1))
+    return furthest
+
 
 def _segments(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, func, select
 from idprotect.store.bulk import BulkRows, insert_rows
 from idprotect.store.engine import Database
 from idprotect.store.indexes import (
-    BULK_TABLES,
     SECONDARY_INDEXES,
     build_missing_indexes,
     drop_indexes,
 )
+from idprotect.store.kinds import STORED
 from idprotect.store.tables import users as users_table
 
 Insert = Callable[[BulkRows], None]
@@ -68,14 +68,15 @@ def refresh_statistics(connection: Connection) -> None:
     """Statistics of the loaded tables, for the query planner: without them PostgreSQL plans
     the actions' statements as for empty tables (scans where one row is wanted), and SQLite
     knows nothing of its indexes' selectivity."""
-    tables = ", ".join(table.name for table in BULK_TABLES)
+    # Every kind's tables: `seed` loads service principals and agents too.
+    loaded = [t.name for s in STORED.values() for t in (s.principals, s.history, s.detections)]
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"ANALYZE {tables}")
+        connection.exec_driver_sql(f"ANALYZE {', '.join(loaded)}")
     else:
         # A sample of each index is enough for SQLite's planner, and takes a second, not a scan.
         connection.exec_driver_sql("PRAGMA analysis_limit=1000")
-        for table in BULK_TABLES:
-            connection.exec_driver_sql(f"ANALYZE {table.name}")
+        for name in loaded:
+            connection.exec_driver_sql(f"ANALYZE {name}")
 
 
 def _rebuild_is_faster(connection: Connection, users: int) -> bool:
