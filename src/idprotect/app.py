@@ -7,7 +7,7 @@ import os
 
 from starlette.routing import Router
 
-from idprotect.api import admin, batch, home, principals, risk_detections
+from idprotect.api import admin, admin_signins, batch, home, principals, risk_detections
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
@@ -55,7 +55,8 @@ def create_app(
 def operations() -> list[Operation]:
     """Every operation the service answers, at its full path."""
     graph = [*principals.all_operations(), *risk_detections.all_operations()]
-    return [*graph, *batch.OPERATIONS, *admin.OPERATIONS, *home.OPERATIONS]
+    admins = [*admin.OPERATIONS, *admin_signins.OPERATIONS]
+    return [*graph, *batch.OPERATIONS, *admins, *home.OPERATIONS]
 
 
 def _request_limits(settings: Settings) -> RequestLimits:

@@ -41,7 +41,7 @@ from idprotect.domain.ports import RiskStore
 from idprotect.domain.tenants import Licence
 
 
-class _Model(BaseModel):
+class InputModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     @field_validator("*")
@@ -58,13 +58,13 @@ class _Model(BaseModel):
         return value
 
 
-class GeoCoordinates(_Model):
+class GeoCoordinates(InputModel):
     latitude: float | None = None
     longitude: float | None = None
     altitude: float | None = None
 
 
-class SignInLocation(_Model):
+class SignInLocation(InputModel):
     # Lengths are those of the columns (store/tables.py).
     city: str | None = Field(default=None, max_length=128)
     state: str | None = Field(default=None, max_length=128)
@@ -83,7 +83,7 @@ class SignInLocation(_Model):
         )
 
 
-class _DetectionFixture(_Model):
+class _DetectionFixture(InputModel):
     """What every kind's detection fixture has; `riskState` atRisk (the default) puts its
     principal at risk."""
 
@@ -196,7 +196,7 @@ class AgentDetectionFixture(_DetectionFixture):
         return self._report(agent, {"risk_evidence": self.risk_evidence})
 
 
-class _PrincipalFixture(_Model):
+class _PrincipalFixture(InputModel):
     """What every kind's principal fixture has. Risk fields, when given, set its risk after
     detections load."""
 
@@ -280,7 +280,7 @@ class AgentFixture(_PrincipalFixture):
         )
 
 
-class Fixtures(_Model):
+class Fixtures(InputModel):
     tenant_id: str | None = Field(default=None, max_length=64)
     licence: Licence | None = None
     workload_identities: bool | None = None

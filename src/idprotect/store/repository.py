@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +25,9 @@ from idprotect.domain.kinds import PrincipalKind
 from idprotect.domain.models import Detection, HistoryItem, Principal, Risk, RiskDetection, User
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
+from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
-from idprotect.store import bulk, listing, reads, rows
+from idprotect.store import bulk, listing, reads, rows, signins
 from idprotect.store.kinds import stored
 from idprotect.store.tables import tenants, users
 
@@ -357,3 +358,27 @@ class SqlRiskStore:
         self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
     ) -> Page[Detection]:
         return listing.list_risk_detections(self.connection, stored(kind), tenant_id, page, view)
+
+    # Sign-ins and threat lists (the risk engine's; engine/ingest.py SignInStore).
+    def existing_sign_in_ids(self, tenant_id: str, ids: Sequence[str]) -> set[str]:
+        return signins.existing_sign_in_ids(self.connection, tenant_id, ids)
+
+    def add_sign_ins(self, tenant_id: str, found: Sequence[SignIn]) -> None:
+        signins.add_sign_ins(self.connection, tenant_id, found)
+
+    def set_sign_in_risks(self, tenant_id: str, risks: Mapping[str, SignInRisk]) -> None:
+        signins.set_sign_in_risks(self.connection, tenant_id, risks)
+
+    def sign_in_history(self, tenant_id: str) -> signins.SqlSignInHistory:
+        return signins.SqlSignInHistory(self.connection, tenant_id)
+
+    def threat_lists(self, tenant_id: str) -> signins.SqlThreatLists:
+        return signins.SqlThreatLists(self.connection, tenant_id)
+
+    def replace_ip_list(self, tenant_id: str, name: str, networks: Sequence[str]) -> int:
+        self.ensure_tenant(tenant_id)
+        return signins.replace_ip_list(self.connection, tenant_id, name, networks)
+
+    def add_leaked_credentials(self, tenant_id: str, digests: Sequence[str]) -> int:
+        self.ensure_tenant(tenant_id)
+        return signins.add_leaked_credentials(self.connection, tenant_id, digests)

@@ -1,0 +1,69 @@
+"""newCountry and unfamiliarFeatures: a sign-in unlike the user's earlier ones."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from idprotect.domain.enums import RiskDetectionTimingType, RiskLevel
+from idprotect.domain.signins import SignIn
+from idprotect.engine.detectors.learning import has_learned
+from idprotect.engine.findings import Context, Finding
+
+
+def ip_prefix(ip_address: str | None) -> str | None:
+    """The network an address is compared by: its /24 (IPv4) or /48 (IPv6); None if it is not
+    an address."""
+    if ip_address is None:
+        return None
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return None
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+def features(sign_in: SignIn) -> dict[str, str | None]:
+    """The properties unfamiliarFeatures compares, by ports.FEATURES' names."""
+    location = sign_in.location
+    return {
+        "ip_prefix": ip_prefix(sign_in.ip_address),
+        "country_or_region": location.country_or_region if location else None,
+        "browser": sign_in.browser,
+        "operating_system": sign_in.operating_system,
+    }
+
+
+def unfamiliar_features(sign_in: SignIn, context: Context) -> list[Finding]:
+    """Real time, medium: a successful sign-in whose every known property (IP prefix, country,
+    browser, operating system; at least two known) is new for the user, after learning (at
+    least `familiarity_period`)."""
+    if not sign_in.succeeded:
+        return []
+    known = {name: value for name, value in features(sign_in).items() if value is not None}
+    if len(known) < 2:
+        return []
+    history, at = context.history, sign_in.created_at
+    if any(history.seen(sign_in.user_id, at, name, value) for name, value in known.items()):
+        return []
+    if not has_learned(context, sign_in.user_id, at, period=context.settings.familiarity_period):
+        return []
+    reasons = {f"new_{name}": value for name, value in known.items()}
+    return [
+        Finding("unfamiliarFeatures", RiskLevel.MEDIUM, RiskDetectionTimingType.REALTIME, reasons)
+    ]
+
+
+def new_country(sign_in: SignIn, context: Context) -> list[Finding]:
+    """Offline, low: a successful sign-in from a country the user never signed in from, after
+    learning."""
+    country = sign_in.location.country_or_region if sign_in.location else None
+    if not sign_in.succeeded or country is None:
+        return []
+    at = sign_in.created_at
+    if context.history.seen(sign_in.user_id, at, "country_or_region", country):
+        return []
+    if not has_learned(context, sign_in.user_id, at):
+        return []
+    reasons = {"countryOrRegion": country}
+    return [Finding("newCountry", RiskLevel.LOW, RiskDetectionTimingType.OFFLINE, reasons)]

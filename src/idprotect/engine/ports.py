@@ -1,0 +1,47 @@
+"""What the detectors read: a tenant's sign-in history and the deployment's threat lists, both
+as of an event's time. The store implements them; tests may fake them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from idprotect.domain.signins import SignIn
+
+# The features unfamiliarFeatures compares, as SignInHistory.seen names them.
+FEATURES = ("ip_prefix", "country_or_region", "browser", "operating_system")
+
+
+class SignInHistory(Protocol):
+    """One tenant's sign-ins. `before` is event time: what came after an event never counts."""
+
+    def previous_success(self, sign_in: SignIn) -> SignIn | None:
+        """The user's latest successful sign-in before `sign_in` (ties broken by id)."""
+        ...
+
+    def learned(self, user_id: str, before: datetime) -> tuple[int, datetime | None]:
+        """How many sign-ins the user made before `before`, and when the first was."""
+        ...
+
+    def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
+        """Whether one of the user's sign-ins before `before` had `feature` (of FEATURES) =
+        `value`."""
+        ...
+
+    def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
+        """The distinct accounts that failed, and that succeeded, from the IP in [start, end]."""
+        ...
+
+
+class ThreatLists(Protocol):
+    def is_anonymizer(self, ip_address: str) -> bool:
+        """Whether the address is an anonymizer's (a Tor exit, a known anonymous proxy)."""
+        ...
+
+    def malicious_range(self, ip_address: str) -> str | None:
+        """The listed malicious range holding the address, if one does."""
+        ...
+
+    def is_leaked(self, sha1_hex: str) -> bool:
+        """Whether the credential's SHA-1 digest is in the imported breach corpus."""
+        ...

@@ -1,0 +1,308 @@
+"""Sign-ins and threat lists in SQL: what engine/ingest.py stores, and the history and lists the
+detectors read (engine/ports.py), each read one indexed seek."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import BindParameter
+
+from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
+from idprotect.domain.models import Location
+from idprotect.domain.signins import SignIn, SignInRisk
+from idprotect.engine.detectors.familiarity import features
+from idprotect.engine.ports import FEATURES
+from idprotect.store.compiled import CompiledSelect
+from idprotect.store.tables import ip_ranges, leaked_credentials, sign_ins
+
+_s = sign_ins.c
+_TENANT: BindParameter[str] = bindparam("tenant")
+_USER: BindParameter[str] = bindparam("user")
+_BEFORE: BindParameter[datetime] = bindparam("before")
+_CHUNK = 500
+
+# Lists of ip_ranges.
+ANONYMIZER, MALICIOUS = "anonymizer", "malicious"
+
+
+def sign_in_values(tenant_id: str, sign_in: SignIn) -> dict[str, Any]:
+    location = sign_in.location or Location()
+    risk = sign_in.risk
+    return {
+        "tenant_id": tenant_id,
+        "id": sign_in.id,
+        "created_at": sign_in.created_at,
+        "user_id": sign_in.user_id,
+        "user_principal_name": sign_in.user_principal_name,
+        "user_display_name": sign_in.user_display_name,
+        "app_id": sign_in.app_id,
+        "app_display_name": sign_in.app_display_name,
+        "ip_address": sign_in.ip_address,
+        "ip_prefix": features(sign_in)["ip_prefix"],
+        "client_app_used": sign_in.client_app_used,
+        "user_agent": sign_in.user_agent,
+        "correlation_id": sign_in.correlation_id,
+        "city": location.city,
+        "state": location.state,
+        "country_or_region": location.country_or_region,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "has_location": sign_in.location is not None,
+        "browser": sign_in.browser,
+        "operating_system": sign_in.operating_system,
+        "device_id": sign_in.device_id,
+        "is_compliant": sign_in.is_compliant,
+        "error_code": sign_in.error_code,
+        "failure_reason": sign_in.failure_reason,
+        "is_interactive": sign_in.is_interactive,
+        "authentication_requirement": sign_in.authentication_requirement,
+        "conditional_access_status": sign_in.conditional_access_status,
+        **risk_values(risk),
+    }
+
+
+def risk_values(risk: SignInRisk) -> dict[str, Any]:
+    return {
+        "risk_level_during_sign_in": risk.level_during_sign_in.value,
+        "risk_level_aggregated": risk.level_aggregated.value,
+        "risk_state": risk.state.value,
+        "risk_detail": risk.detail.value,
+        "risk_event_types": json.dumps(list(risk.event_types)),
+    }
+
+
+def sign_in_from_row(row: Any) -> SignIn:
+    location = (
+        Location(
+            city=row.city,
+            state=row.state,
+            country_or_region=row.country_or_region,
+            latitude=row.latitude,
+            longitude=row.longitude,
+        )
+        if row.has_location
+        else None
+    )
+    return SignIn(
+        id=row.id,
+        created_at=row.created_at,
+        user_id=row.user_id,
+        user_principal_name=row.user_principal_name,
+        user_display_name=row.user_display_name,
+        app_id=row.app_id,
+        app_display_name=row.app_display_name,
+        ip_address=row.ip_address,
+        client_app_used=row.client_app_used,
+        user_agent=row.user_agent,
+        correlation_id=row.correlation_id,
+        location=location,
+        browser=row.browser,
+        operating_system=row.operating_system,
+        device_id=row.device_id,
+        is_compliant=row.is_compliant,
+        error_code=row.error_code,
+        failure_reason=row.failure_reason,
+        is_interactive=row.is_interactive,
+        authentication_requirement=row.authentication_requirement,
+        conditional_access_status=row.conditional_access_status,
+        risk=SignInRisk(
+            level_during_sign_in=RiskLevel(row.risk_level_during_sign_in),
+            level_aggregated=RiskLevel(row.risk_level_aggregated),
+            state=RiskState(row.risk_state),
+            detail=RiskDetail(row.risk_detail),
+            event_types=tuple(json.loads(row.risk_event_types)),
+        ),
+    )
+
+
+_COLUMNS = [c for c in sign_ins.c if c.name != "tenant_id"]
+_PREVIOUS_SUCCESS = CompiledSelect(
+    select(*_COLUMNS)
+    .where(
+        _s.tenant_id == _TENANT,
+        _s.user_id == _USER,
+        _s.error_code == 0,
+        # Before it in event time; at the same moment, by id.
+        (_s.created_at < _BEFORE) | ((_s.created_at == _BEFORE) & (_s.id < bindparam("id"))),
+    )
+    .order_by(_s.created_at.desc(), _s.id.desc())
+    .limit(1)
+)
+_LEARNED = CompiledSelect(
+    select(func.count(), func.min(_s.created_at)).where(  # type: ignore[arg-type]
+        _s.tenant_id == _TENANT, _s.user_id == _USER, _s.created_at < _BEFORE
+    )
+)
+_SEEN = {
+    feature: CompiledSelect(
+        select(_s.id)
+        .where(
+            _s.tenant_id == _TENANT,
+            _s.user_id == _USER,
+            _s.created_at < _BEFORE,
+            _s[feature] == bindparam("value"),
+        )
+        .limit(1)
+    )
+    for feature in FEATURES
+}
+_FAILED = case((_s.error_code != 0, _s.user_id))
+_SUCCEEDED = case((_s.error_code == 0, _s.user_id))
+_ACCOUNTS_FROM = CompiledSelect(
+    select(func.count(_FAILED.distinct()), func.count(_SUCCEEDED.distinct())).where(  # type: ignore[arg-type]
+        _s.tenant_id == _TENANT,
+        _s.ip_address == bindparam("ip"),
+        and_(_s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")),
+    )
+)
+
+
+class SqlSignInHistory:
+    """engine.ports.SignInHistory over one tenant's sign_ins."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+
+    def previous_success(self, sign_in: SignIn) -> SignIn | None:
+        values = {
+            "tenant": self._tenant,
+            "user": sign_in.user_id,
+            "before": sign_in.created_at,
+            "id": sign_in.id,
+        }
+        row = _PREVIOUS_SUCCESS.first(self._connection, values)
+        return sign_in_from_row(row) if row is not None else None
+
+    def learned(self, user_id: str, before: datetime) -> tuple[int, datetime | None]:
+        values = {"tenant": self._tenant, "user": user_id, "before": before}
+        row = _LEARNED.first(self._connection, values)
+        return int(row[0]), row[1]
+
+    def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
+        values = {"tenant": self._tenant, "user": user_id, "before": before, "value": value}
+        return _SEEN[feature].first(self._connection, values) is not None
+
+    def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
+        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
+        row = _ACCOUNTS_FROM.first(self._connection, values)
+        return int(row[0]), int(row[1])
+
+
+class SqlThreatLists:
+    """engine.ports.ThreatLists: the networks are read once (lists are small: Tor's exits are
+    a few thousand), the leaked digests looked up one by one (a corpus holds millions)."""
+
+    def __init__(self, connection: Connection, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+        self._networks: dict[str, tuple[set[str], list[Any]]] | None = None
+
+    def _lists(self) -> dict[str, tuple[set[str], list[Any]]]:
+        if self._networks is None:
+            found: dict[str, tuple[set[str], list[Any]]] = {}
+            for name, network in self._connection.execute(
+                select(ip_ranges.c.list, ip_ranges.c.network)
+            ):
+                addresses, networks = found.setdefault(name, (set(), []))
+                parsed = ipaddress.ip_network(network, strict=False)
+                if parsed.num_addresses == 1:
+                    addresses.add(str(parsed.network_address))
+                else:
+                    networks.append(parsed)
+            self._networks = found
+        return self._networks
+
+    def _match(self, name: str, ip_address: str) -> str | None:
+        addresses, networks = self._lists().get(name, (set(), []))
+        try:
+            address = ipaddress.ip_address(ip_address)
+        except ValueError:
+            return None
+        if str(address) in addresses:
+            return f"{address}/{address.max_prefixlen}"
+        return next((str(n) for n in networks if address in n), None)
+
+    def is_anonymizer(self, ip_address: str) -> bool:
+        return self._match(ANONYMIZER, ip_address) is not None
+
+    def malicious_range(self, ip_address: str) -> str | None:
+        return self._match(MALICIOUS, ip_address)
+
+    def is_leaked(self, sha1_hex: str) -> bool:
+        digest = sha1_hex.upper()
+        c = leaked_credentials.c
+        query = select(c.prefix).where(
+            c.tenant_id == self._tenant, c.prefix == digest[:5], c.suffix == digest[5:]
+        )
+        return self._connection.execute(query).first() is not None
+
+
+def existing_sign_in_ids(connection: Connection, tenant_id: str, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(_s.id).where(_s.tenant_id == tenant_id, _s.id.in_(chunk))
+        found.update(connection.scalars(query))
+    return found
+
+
+def add_sign_ins(connection: Connection, tenant_id: str, found: Sequence[SignIn]) -> None:
+    if found:
+        connection.execute(insert(sign_ins), [sign_in_values(tenant_id, s) for s in found])
+
+
+_SET_RISK = (
+    update(sign_ins)
+    .where(_s.tenant_id == _TENANT, _s.id == bindparam("sign_in"))
+    .values({name: bindparam(f"new_{name}") for name in risk_values(SignInRisk())})
+)
+
+
+def set_sign_in_risks(
+    connection: Connection, tenant_id: str, risks: Mapping[str, SignInRisk]
+) -> None:
+    if risks:
+        rows = [
+            {
+                "tenant": tenant_id,
+                "sign_in": sid,
+                **{f"new_{k}": v for k, v in risk_values(r).items()},
+            }
+            for sid, r in risks.items()
+        ]
+        connection.execute(_SET_RISK, rows)
+
+
+def replace_ip_list(
+    connection: Connection, tenant_id: str, name: str, networks: Iterable[str]
+) -> int:
+    """The tenant's list `name` becomes `networks` (CIDR ranges or addresses, checked by the
+    caller; normalized here); how many it holds."""
+    normalized = sorted({str(ipaddress.ip_network(n, strict=False)) for n in networks})
+    c = ip_ranges.c
+    connection.execute(ip_ranges.delete().where(c.tenant_id == tenant_id, c.list == name))
+    if normalized:
+        rows = [{"tenant_id": tenant_id, "list": name, "network": n} for n in normalized]
+        connection.execute(insert(ip_ranges), rows)
+    return len(normalized)
+
+
+def add_leaked_credentials(connection: Connection, tenant_id: str, digests: Iterable[str]) -> int:
+    """Add SHA-1 digests (40 hex digits, checked by the caller) to the corpus; those already
+    there are kept once. How many were given."""
+    rows = [
+        {"tenant_id": tenant_id, "prefix": d[:5].upper(), "suffix": d[5:].upper()}
+        for d in sorted({d.upper() for d in digests})
+    ]
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(leaked_credentials).on_conflict_do_nothing()
+    for start in range(0, len(rows), 10 * _CHUNK):
+        connection.execute(statement, rows[start : start + 10 * _CHUNK])
+    return len(rows)
