@@ -22,6 +22,8 @@ _PLAIN = (
 FORBIDDEN = {
     "domain": (*_PLAIN, "pydantic", "idprotect.odata", "idprotect.auth"),
     "odata": _PLAIN,
+    # The risk engine: pure detectors over the domain's sign-ins; the store behind its ports.
+    "engine": (*_PLAIN, "pydantic", "idprotect.odata", "idprotect.auth"),
     "auth": _PLAIN,
     # store/engine.py opens the issuer's SQL (Database.identity); nothing above it.
     "store": (
