@@ -1,4 +1,4 @@
-"""What a detector finds: a risk event of one sign-in (or of its user), and why."""
+"""What a detector finds: a risk event of a sign-in (or of its user), and why."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ class Finding:
     # retried batch records nothing twice.
     key: str | None = None
     detected_at: datetime | None = None
+    # The sign-in it is about, when not the one being evaluated: a spray recognised on one
+    # sign-in names the address's earlier sign-ins in the window too.
+    sign_in: SignIn | None = None
+
+    def about(self, evaluated: SignIn) -> SignIn:
+        """The sign-in the finding is a risk event of."""
+        return self.sign_in if self.sign_in is not None else evaluated
 
     def detection_id(self, tenant_id: str, sign_in: SignIn) -> str:
         """64 hex digits, as Graph's detection ids, made from what the finding is."""

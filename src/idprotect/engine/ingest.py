@@ -3,9 +3,11 @@ to the risk core (domain/detections.py) as riskDetections, which make their user
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Protocol
 
 from idprotect.domain.clock import fixed_clock
@@ -68,19 +70,27 @@ def ingest_sign_ins(
         raise BadRequest("At least one sign-in is required.")
     if len(sign_ins) > MAX_SIGN_INS:
         raise BadRequest(f"At most {MAX_SIGN_INS} sign-ins may be sent at once.")
-    unique = list({s.id: s for s in reversed(sign_ins)}.values())[::-1]  # the first of each id
+    history = store.sign_in_history(tenant_id)
+    history.lock()  # first: a batch of the tenant's sent at the same time is seen whole
+    unique = list({s.id: _normalized(s) for s in reversed(sign_ins)}.values())[::-1]
     known = store.existing_sign_in_ids(tenant_id, [s.id for s in unique])
-    new = sorted((s for s in unique if s.id not in known), key=lambda s: (s.created_at, s.id))
+    new = sorted((s for s in unique if s.id not in known), key=_event_order)
     if not new:
         return Ingested(len(sign_ins), 0, [])
     store.ensure_tenant(tenant_id)
     store.add_sign_ins(tenant_id, new)  # first: each sees the batch's earlier ones
-    context = Context(store.sign_in_history(tenant_id), store.threat_lists(tenant_id), settings)
-    found = {s.id: [f for detect in DETECTORS for f in detect(s, context)] for s in new}
+    context = Context(history, store.threat_lists(tenant_id), settings)
+    found = _evaluate([*new, *_affected(history, new, settings)], context)
+    reports = _new_reports(store, tenant_id, found)
+    recorded = {r.details["request_id"] for r in reports}
     store.set_sign_in_risks(
-        tenant_id, {s.id: sign_in_risk(found[s.id]) for s in new if found[s.id]}
+        tenant_id,
+        {
+            s.id: _merged_risk(s, findings)
+            for s, findings in found.values()
+            if findings and (s.id in recorded or any(s.id == n.id for n in new))
+        },
     )
-    reports = _new_reports(store, tenant_id, new, found)
     if not reports:
         return Ingested(len(sign_ins), len(new), [])
     # Event time: the change is dated by the latest sign-in that found something.
@@ -89,6 +99,47 @@ def ingest_sign_ins(
         store, USER, tenant_id=tenant_id, reports=reports, clock=fixed_clock(latest)
     )
     return Ingested(len(sign_ins), len(new), created)
+
+
+def _event_order(sign_in: SignIn) -> tuple[datetime, str]:
+    return sign_in.created_at, sign_in.id
+
+
+def _normalized(sign_in: SignIn) -> SignIn:
+    """The sign-in with its address in normal form (`2001:DB8:0::1` is `2001:db8::1`): sign-ins
+    from one address are compared as the same address, however the sender spelled it."""
+    try:
+        ip = str(ipaddress.ip_address((sign_in.ip_address or "").strip()))
+    except ValueError:
+        return sign_in
+    return replace(sign_in, ip_address=ip) if ip != sign_in.ip_address else sign_in
+
+
+def _affected(
+    history: SignInHistory, new: Sequence[SignIn], settings: EngineSettings
+) -> list[SignIn]:
+    """The sign-ins already stored that come after a new one (within `lateness` of the latest)
+    and share its user or address: a late sign-in may change what they find."""
+    start, end = new[0].created_at, new[-1].created_at + settings.lateness
+    ids = {s.id for s in new}
+    users = [s.user_id for s in new]
+    ips = [s.ip_address for s in new if s.ip_address is not None]
+    later = history.later_sign_ins(start, end, user_ids=users, ips=ips)
+    return [s for s in later if s.id not in ids and _event_order(s) > _event_order(new[0])]
+
+
+def _evaluate(
+    sign_ins: Sequence[SignIn], context: Context
+) -> dict[str, tuple[SignIn, list[Finding]]]:
+    """Every detector over each sign-in, in event time; the findings by the sign-in they are
+    about (a finding may be about an earlier sign-in than the one evaluated)."""
+    found: dict[str, tuple[SignIn, list[Finding]]] = {}
+    for evaluated in sorted(sign_ins, key=_event_order):
+        found.setdefault(evaluated.id, (evaluated, []))
+        for finding in (f for detect in DETECTORS for f in detect(evaluated, context)):
+            about = finding.about(evaluated)
+            found.setdefault(about.id, (about, []))[1].append(replace(finding, sign_in=None))
+    return dict(sorted(found.items(), key=lambda item: _event_order(item[1][0])))
 
 
 def sign_in_risk(findings: Sequence[Finding]) -> SignInRisk:
@@ -102,15 +153,28 @@ def sign_in_risk(findings: Sequence[Finding]) -> SignInRisk:
     )
 
 
+def _merged_risk(sign_in: SignIn, findings: Sequence[Finding]) -> SignInRisk:
+    """The sign-in's risk with new findings added to what it had (a sign-in evaluated again, or
+    found by another's evaluation, keeps what was found before)."""
+    before, found = sign_in.risk, sign_in_risk(findings)
+    if before.state is RiskState.NONE:
+        return found
+    return replace(
+        before,
+        level_during_sign_in=aggregate_level(
+            [before.level_during_sign_in, found.level_during_sign_in]
+        ),
+        level_aggregated=aggregate_level([before.level_aggregated, found.level_aggregated]),
+        event_types=tuple(dict.fromkeys([*before.event_types, *found.event_types])),
+    )
+
+
 def _new_reports(
-    store: SignInStore,
-    tenant_id: str,
-    sign_ins: Sequence[SignIn],
-    found: Mapping[str, list[Finding]],
+    store: SignInStore, tenant_id: str, found: Mapping[str, tuple[SignIn, list[Finding]]]
 ) -> list[DetectionReport]:
     reports: dict[str, DetectionReport] = {}
-    for sign_in in sign_ins:
-        for finding in found[sign_in.id]:
+    for sign_in, findings in found.values():
+        for finding in findings:
             report = _report(tenant_id, sign_in, finding)
             assert report.id is not None
             reports.setdefault(report.id, report)

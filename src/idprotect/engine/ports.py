@@ -3,6 +3,7 @@ as of an event's time. The store implements them; tests may fake them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -30,6 +31,22 @@ class SignInHistory(Protocol):
 
     def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
         """The distinct accounts that failed, and that succeeded, from the IP in [start, end]."""
+        ...
+
+    def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
+        """The sign-ins from the IP in [start, end], in event time (ties by id)."""
+        ...
+
+    def later_sign_ins(
+        self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]
+    ) -> list[SignIn]:
+        """The sign-ins in [start, end] of the users or from the addresses, in event time: those
+        a late sign-in of theirs may change the findings of."""
+        ...
+
+    def lock(self) -> None:
+        """Hold the tenant's history until the unit of work ends: a tenant's batches are taken
+        one at a time, each seeing all of the one before."""
         ...
 
 

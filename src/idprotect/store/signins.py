@@ -194,6 +194,41 @@ class SqlSignInHistory:
         row = _ACCOUNTS_FROM.first(self._connection, values)
         return int(row[0]), int(row[1])
 
+    def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
+        query = (
+            select(*_COLUMNS)
+            .where(_s.tenant_id == self._tenant, _s.ip_address == ip_address)
+            .where(_s.created_at >= start, _s.created_at <= end)
+            .order_by(_s.created_at, _s.id)
+        )
+        return [sign_in_from_row(row) for row in self._connection.execute(query)]
+
+    def later_sign_ins(
+        self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]
+    ) -> list[SignIn]:
+        found: dict[str, SignIn] = {}
+        for column, keys in (
+            (_s.user_id, sorted(set(user_ids))),
+            (_s.ip_address, sorted(set(ips))),
+        ):
+            for at in range(0, len(keys), _CHUNK):
+                query = select(*_COLUMNS).where(
+                    _s.tenant_id == self._tenant,
+                    column.in_(keys[at : at + _CHUNK]),
+                    and_(_s.created_at >= start, _s.created_at <= end),
+                )
+                found.update(
+                    (row.id, sign_in_from_row(row)) for row in self._connection.execute(query)
+                )
+        return sorted(found.values(), key=lambda s: (s.created_at, s.id))
+
+    def lock(self) -> None:
+        # SQLite's writers are one at a time already (BEGIN IMMEDIATE); PostgreSQL's wait here
+        # for the tenant's other batch to commit, and then read what it wrote.
+        if self._connection.dialect.name == "postgresql":
+            key = func.hashtextextended(self._tenant, 0)
+            self._connection.execute(select(func.pg_advisory_xact_lock(key)))
+
 
 class SqlThreatLists:
     """engine.ports.ThreatLists: the networks are read once (lists are small: Tor's exits are

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 
 from idprotect.domain.enums import RiskDetectionTimingType, RiskLevel
 from idprotect.domain.signins import SignIn
@@ -36,8 +37,7 @@ def features(sign_in: SignIn) -> dict[str, str | None]:
 
 def unfamiliar_features(sign_in: SignIn, context: Context) -> list[Finding]:
     """Real time, medium: a successful sign-in whose every known property (IP prefix, country,
-    browser, operating system; at least two known) is new for the user, after learning (at
-    least `familiarity_period`)."""
+    browser, operating system; at least two known) is new for the user, after learning."""
     if not sign_in.succeeded:
         return []
     known = {name: value for name, value in features(sign_in).items() if value is not None}
@@ -46,7 +46,7 @@ def unfamiliar_features(sign_in: SignIn, context: Context) -> list[Finding]:
     history, at = context.history, sign_in.created_at
     if any(history.seen(sign_in.user_id, at, name, value) for name, value in known.items()):
         return []
-    if not has_learned(context, sign_in.user_id, at, period=context.settings.familiarity_period):
+    if not _familiar_long_enough(context, sign_in.user_id, at):
         return []
     reasons = {f"new_{name}": value for name, value in known.items()}
     return [
@@ -67,3 +67,14 @@ def new_country(sign_in: SignIn, context: Context) -> list[Finding]:
         return []
     reasons = {"countryOrRegion": country}
     return [Finding("newCountry", RiskLevel.LOW, RiskDetectionTimingType.OFFLINE, reasons)]
+
+
+def _familiar_long_enough(context: Context, user_id: str, at: datetime) -> bool:
+    """Learned (as has_learned), and at least `familiarity_period` since the user's first
+    sign-in: Entra's learning of unfamiliar properties lasts five days at the least, however
+    many sign-ins come in them."""
+    settings = context.settings
+    count, first = context.history.learned(user_id, at)
+    if first is None or at - first < settings.familiarity_period:
+        return False
+    return count >= settings.learning_sign_ins or at - first >= settings.learning_period

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from idprotect.engine.findings import Context
 
 
-def has_learned(
-    context: Context, user_id: str, at: datetime, *, period: timedelta | None = None
-) -> bool:
-    """After `learning_sign_ins` sign-ins or `period` (by default `learning_period`) since the
-    user's first, whichever comes first; a user never seen before has learned nothing."""
+def has_learned(context: Context, user_id: str, at: datetime) -> bool:
+    """After `learning_sign_ins` sign-ins or `learning_period` since the user's first, whichever
+    comes first (Entra's atypical travel: 10 sign-ins or 14 days); a user never seen before has
+    learned nothing."""
     settings = context.settings
     count, first = context.history.learned(user_id, at)
     if first is None:
         return False
-    return count >= settings.learning_sign_ins or at - first >= (period or settings.learning_period)
+    return count >= settings.learning_sign_ins or at - first >= settings.learning_period

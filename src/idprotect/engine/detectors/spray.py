@@ -8,20 +8,35 @@ from idprotect.engine.findings import Context, Finding
 
 
 def password_spray(sign_in: SignIn, context: Context) -> list[Finding]:
-    """Offline, for each account signing in from a spraying address within the window that
-    ends with this sign-in: high when its sign-in succeeded (the spray may have found its
-    password), medium otherwise. Once per account, address and window."""
+    """Offline. When the window that ends with this sign-in holds at least `spray_accounts`
+    accounts failing from its address, and more failing than succeeding, every sign-in from the
+    address in that window is sprayed: those before it too, so an account sprayed before the
+    address was recognised is found as well. High for a success (the spray may have found its
+    password), medium for a failure; once per sign-in."""
     ip, settings = sign_in.ip_address, context.settings
     if ip is None:
         return []
-    window = settings.spray_window
-    start = sign_in.created_at - window
+    start = sign_in.created_at - settings.spray_window
     failed, succeeded = context.history.accounts_from(ip, start, sign_in.created_at)
     if failed < settings.spray_accounts or failed <= succeeded:
         return []
-    level = RiskLevel.HIGH if sign_in.succeeded else RiskLevel.MEDIUM
-    bucket = int(sign_in.created_at.timestamp() // window.total_seconds())
-    reasons = {"ipAddress": ip, "failedAccounts": str(failed), "succeededAccounts": str(succeeded)}
-    key = f"{sign_in.user_id}\x00{ip}\x00{bucket}\x00{level.value}"
-    finding = Finding("passwordSpray", level, RiskDetectionTimingType.OFFLINE, reasons, key=key)
-    return [finding]
+    # The reasons name the rule, not this window's counts: whichever sign-in recognises the
+    # spray first (which depends on the order sign-ins arrive in), the detection is the same.
+    reasons = {
+        "ipAddress": ip,
+        "minFailedAccounts": str(settings.spray_accounts),
+        "windowMinutes": f"{settings.spray_window.total_seconds() / 60:g}",
+    }
+    window = context.history.sign_ins_from(ip, start, sign_in.created_at)
+    if all(s.id != sign_in.id for s in window):
+        window.append(sign_in)
+    return [
+        Finding(
+            "passwordSpray",
+            RiskLevel.HIGH if sprayed.succeeded else RiskLevel.MEDIUM,
+            RiskDetectionTimingType.OFFLINE,
+            reasons,
+            sign_in=None if sprayed.id == sign_in.id else sprayed,
+        )
+        for sprayed in window
+    ]
