@@ -16,13 +16,23 @@ from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_options import (
     DbUrl,
+    FamiliarityPeriod,
+    Lateness,
+    LearningPeriod,
+    LearningSignIns,
     Port,
+    SprayAccounts,
+    SprayWindow,
     TenantId,
+    TravelMinDistance,
+    TravelSpeed,
     byte_count,
+    engine_thresholds,
     migrate,
     open_database,
     seconds,
 )
+from idprotect.cli_signins import register as register_sign_in_commands
 from idprotect.cli_startup import Commands, check_port, shown_url, tls_files
 from idprotect.cli_tenants import register as register_tenant_commands
 from idprotect.domain.clock import utc_now
@@ -132,6 +142,14 @@ def serve(
     tls_key: Annotated[
         Path | None, typer.Option(metavar="FILE", help="The private key of --tls-cert (PEM).")
     ] = None,
+    learning_sign_ins: LearningSignIns = None,
+    learning_period: LearningPeriod = None,
+    familiarity_period: FamiliarityPeriod = None,
+    travel_speed: TravelSpeed = None,
+    travel_min_distance: TravelMinDistance = None,
+    spray_accounts: SprayAccounts = None,
+    spray_window: SprayWindow = None,
+    lateness: Lateness = None,
 ) -> None:
     """Run the service (migrating the database first)."""
     try:
@@ -154,6 +172,16 @@ def serve(
             body_timeout_seconds=body_timeout,
             header_timeout_seconds=header_timeout,
             keep_alive_seconds=keep_alive,
+        ),
+        **engine_thresholds(
+            learning_sign_ins=learning_sign_ins,
+            learning_period=learning_period,
+            familiarity_period=familiarity_period,
+            travel_speed=travel_speed,
+            travel_min_distance=travel_min_distance,
+            spray_accounts=spray_accounts,
+            spray_window=spray_window,
+            lateness=lateness,
         ),
     )
     check_port(host, port)
@@ -315,6 +343,7 @@ def db_upgrade(db: DbUrl = DEFAULT_DATABASE_URL) -> None:
 
 register_issuer_commands(app)
 register_tenant_commands(app)
+register_sign_in_commands(app)
 
 
 def main() -> None:

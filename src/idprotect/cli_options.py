@@ -139,3 +139,125 @@ def migrate(url: str) -> None:
     built = upgrade_database(url)
     if built:
         typer.echo(f"Built {len(built)} missing indexes: {', '.join(built)}.", err=True)
+
+
+def positive_duration(text: str) -> timedelta:
+    """A duration of at least a second."""
+    duration = parse_duration(text)
+    if not duration:
+        raise typer.BadParameter(f"{text!r} is no time at all: give 1s at least.")
+    return duration
+
+
+def _engine_option(name: str, metavar: str, help: str, **limits: Any) -> Any:
+    """A risk engine threshold: on `serve` and `signins import`, or in its environment
+    variable; unset, the engine's default (engine/settings.py)."""
+    env = "IDPROTECT_" + name.replace("-", "_").upper()
+    return typer.Option(f"--{name}", envvar=env, metavar=metavar, help=help, **limits)
+
+
+LearningSignIns = Annotated[
+    int | None,
+    _engine_option(
+        "learning-sign-ins",
+        "N",
+        "The risk engine knows a user's behaviour after N sign-ins [default: 10].",
+        min=1,
+        max=1_000_000,
+    ),
+]
+LearningPeriod = Annotated[
+    timedelta | None,
+    _engine_option(
+        "learning-period",
+        "DURATION",
+        "...or this long after their first one [default: 14d].",
+        parser=positive_duration,
+    ),
+]
+FamiliarityPeriod = Annotated[
+    timedelta | None,
+    _engine_option(
+        "familiarity-period",
+        "DURATION",
+        "unfamiliarFeatures learns a user's sign-ins this long at least [default: 5d].",
+        parser=positive_duration,
+    ),
+]
+TravelSpeed = Annotated[
+    float | None,
+    _engine_option(
+        "travel-speed",
+        "KMH",
+        "unlikelyTravel: travel faster than this, in km/h [default: 900].",
+        min=1,
+        max=1e6,
+    ),
+]
+TravelMinDistance = Annotated[
+    float | None,
+    _engine_option(
+        "travel-min-distance",
+        "KM",
+        "unlikelyTravel: over this distance at least [default: 500].",
+        min=0,
+        max=40_075,
+    ),
+]
+SprayAccounts = Annotated[
+    int | None,
+    _engine_option(
+        "spray-accounts",
+        "N",
+        "passwordSpray: N accounts failing from one address [default: 5].",
+        min=1,
+        max=1_000_000,
+    ),
+]
+SprayWindow = Annotated[
+    timedelta | None,
+    _engine_option(
+        "spray-window",
+        "DURATION",
+        "passwordSpray: within this long [default: 20m].",
+        parser=positive_duration,
+    ),
+]
+Lateness = Annotated[
+    timedelta | None,
+    _engine_option(
+        "lateness",
+        "DURATION",
+        "Sign-ins may arrive this late and still be evaluated in order [default: 1h].",
+        parser=parse_duration,
+    ),
+]
+
+
+def engine_thresholds(
+    *,
+    learning_sign_ins: int | None,
+    learning_period: timedelta | None,
+    familiarity_period: timedelta | None,
+    travel_speed: float | None,
+    travel_min_distance: float | None,
+    spray_accounts: int | None,
+    spray_window: timedelta | None,
+    lateness: timedelta | None,
+) -> dict[str, Any]:
+    """The thresholds given, as Settings' fields; the others keep their defaults."""
+    given: dict[str, float | timedelta | None] = {
+        "learning_sign_ins": learning_sign_ins,
+        "learning_period_seconds": learning_period,
+        "familiarity_period_seconds": familiarity_period,
+        "travel_speed_kmh": travel_speed,
+        "travel_min_km": travel_min_distance,
+        "spray_accounts": spray_accounts,
+        "spray_window_seconds": spray_window,
+        "lateness_seconds": lateness,
+    }
+    return {
+        name: value.total_seconds() if isinstance(value, timedelta) else value
+        for name, value in given.items()
+        if value is not None
+    }

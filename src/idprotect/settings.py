@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any, Literal
+
+from idprotect.engine.settings import DEFAULT_SETTINGS as _ENGINE
+from idprotect.engine.settings import EngineSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./idprotect.db"
 _ENV = "IDPROTECT_SETTINGS"
@@ -21,6 +25,12 @@ _POSITIVE = (
     "header_timeout_seconds",
     "keep_alive_seconds",
     "max_head_bytes",
+    "learning_sign_ins",
+    "learning_period_seconds",
+    "familiarity_period_seconds",
+    "travel_speed_kmh",
+    "spray_accounts",
+    "spray_window_seconds",
 )
 
 
@@ -67,6 +77,16 @@ class Settings:
     # uvicorn's HTTP/1.1 parser (serving.py): httptools is faster; h11 lets the app answer
     # methods httptools does not know.
     http: HttpParser = "httptools"
+    # The risk engine's thresholds (engine/settings.py says what each means); durations in
+    # seconds, so that the settings travel as JSON to worker processes.
+    learning_sign_ins: int = _ENGINE.learning_sign_ins
+    learning_period_seconds: float = _ENGINE.learning_period.total_seconds()
+    familiarity_period_seconds: float = _ENGINE.familiarity_period.total_seconds()
+    travel_speed_kmh: float = _ENGINE.travel_speed_kmh
+    travel_min_km: float = _ENGINE.travel_min_km
+    spray_accounts: int = _ENGINE.spray_accounts
+    spray_window_seconds: float = _ENGINE.spray_window.total_seconds()
+    lateness_seconds: float = _ENGINE.lateness.total_seconds()
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):
@@ -82,6 +102,21 @@ class Settings:
             raise ValueError("max_url_bytes must be less than max_head_bytes")
         if not self.audiences:
             raise ValueError("at least one audience is needed")
+        if self.travel_min_km < 0 or self.lateness_seconds < 0:
+            raise ValueError("travel_min_km and lateness_seconds must not be negative")
+
+    def engine_settings(self) -> EngineSettings:
+        """The thresholds the risk engine's detectors read."""
+        return EngineSettings(
+            learning_sign_ins=self.learning_sign_ins,
+            learning_period=timedelta(seconds=self.learning_period_seconds),
+            familiarity_period=timedelta(seconds=self.familiarity_period_seconds),
+            travel_speed_kmh=self.travel_speed_kmh,
+            travel_min_km=self.travel_min_km,
+            spray_accounts=self.spray_accounts,
+            spray_window=timedelta(seconds=self.spray_window_seconds),
+            lateness=timedelta(seconds=self.lateness_seconds),
+        )
 
     def to_environ(self) -> dict[str, str]:
         """These settings as one environment variable, for server worker processes."""

@@ -12,7 +12,6 @@ from idprotect.api.admin import _admin, _body, _input, _json
 from idprotect.api.kinds import USERS
 from idprotect.api.pipeline import Call
 from idprotect.engine.ingest import MAX_SIGN_INS, SignInStore, ingest_sign_ins
-from idprotect.engine.settings import DEFAULT_SETTINGS
 from idprotect.errors import NotFound
 from idprotect.sign_in_events import SignInEvent, network, sha1
 
@@ -54,7 +53,7 @@ def add_sign_ins(call: Call) -> Response:
         _store(call),
         tenant_id=tenant_id,
         sign_ins=[event.to_domain() for event in batch.value],
-        settings=DEFAULT_SETTINGS,
+        settings=call.services.settings.engine_settings(),
     )
     detections = [USERS.detection_fields(d, call.root) for d in done.detections]
     return _json({"received": done.received, "ingested": done.ingested, "detections": detections})
