@@ -230,39 +230,62 @@ class SqlSignInHistory:
             self._connection.execute(select(func.pg_advisory_xact_lock(key)))
 
 
+# A list's networks by IP version and prefix length: each by its first address, as an int.
+_Networks = dict[tuple[int, int], dict[int, str]]
+_LIST = CompiledSelect(
+    select(ip_ranges.c.network).where(
+        ip_ranges.c.tenant_id == _TENANT, ip_ranges.c.list == bindparam("list")
+    )
+)
+_LEAKED = CompiledSelect(
+    select(leaked_credentials.c.prefix).where(
+        leaked_credentials.c.tenant_id == _TENANT,
+        leaked_credentials.c.prefix == bindparam("prefix"),
+        leaked_credentials.c.suffix == bindparam("suffix"),
+    )
+)
+
+
 class SqlThreatLists:
-    """engine.ports.ThreatLists: the networks are read once (lists are small: Tor's exits are
-    a few thousand), the leaked digests looked up one by one (a corpus holds millions)."""
+    """engine.ports.ThreatLists of one tenant: a list's networks are read once, grouped by
+    prefix length, so an address is matched with one lookup per length the list uses (a few),
+    whatever its size; the leaked digests are looked up one by one (a corpus holds millions)."""
 
     def __init__(self, connection: Connection, tenant_id: str) -> None:
         self._connection = connection
         self._tenant = tenant_id
-        self._networks: dict[str, tuple[set[str], list[Any]]] | None = None
+        self._lists: dict[str, _Networks] = {}
 
-    def _lists(self) -> dict[str, tuple[set[str], list[Any]]]:
-        if self._networks is None:
-            found: dict[str, tuple[set[str], list[Any]]] = {}
-            for name, network in self._connection.execute(
-                select(ip_ranges.c.list, ip_ranges.c.network)
-            ):
-                addresses, networks = found.setdefault(name, (set(), []))
-                parsed = ipaddress.ip_network(network, strict=False)
-                if parsed.num_addresses == 1:
-                    addresses.add(str(parsed.network_address))
-                else:
-                    networks.append(parsed)
-            self._networks = found
-        return self._networks
+    def _networks(self, name: str) -> _Networks:
+        found = self._lists.get(name)
+        if found is None:
+            found = {}
+            values = {"tenant": self._tenant, "list": name}
+            for row in _LIST.rows(self._connection, values):
+                start, _, length = row.network.partition("/")  # stored in normal form
+                first = ipaddress.ip_address(start)
+                by_start = found.setdefault((first.version, int(length)), {})
+                by_start[int(first)] = row.network
+            # The most specific range first: the one an address is reported by.
+            self._lists[name] = found = dict(sorted(found.items(), key=lambda i: -i[0][1]))
+        return found
 
     def _match(self, name: str, ip_address: str) -> str | None:
-        addresses, networks = self._lists().get(name, (set(), []))
+        networks = self._networks(name)
+        if not networks:
+            return None
         try:
             address = ipaddress.ip_address(ip_address)
         except ValueError:
             return None
-        if str(address) in addresses:
-            return f"{address}/{address.max_prefixlen}"
-        return next((str(n) for n in networks if address in n), None)
+        value, bits = int(address), address.max_prefixlen
+        for (version, length), by_start in networks.items():
+            if version == address.version:
+                host_bits = bits - length
+                network = by_start.get(value >> host_bits << host_bits)
+                if network is not None:
+                    return network
+        return None
 
     def is_anonymizer(self, ip_address: str) -> bool:
         return self._match(ANONYMIZER, ip_address) is not None
@@ -272,11 +295,8 @@ class SqlThreatLists:
 
     def is_leaked(self, sha1_hex: str) -> bool:
         digest = sha1_hex.upper()
-        c = leaked_credentials.c
-        query = select(c.prefix).where(
-            c.tenant_id == self._tenant, c.prefix == digest[:5], c.suffix == digest[5:]
-        )
-        return self._connection.execute(query).first() is not None
+        values = {"tenant": self._tenant, "prefix": digest[:5], "suffix": digest[5:]}
+        return _LEAKED.first(self._connection, values) is not None
 
 
 def existing_sign_in_ids(connection: Connection, tenant_id: str, ids: Sequence[str]) -> set[str]:
