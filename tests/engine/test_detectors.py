@@ -370,6 +370,37 @@ def test_the_window_holds_a_sign_in_exactly_twenty_minutes_before_and_not_one_ea
     assert password_spray(outside[-1], context(outside)) == []
 
 
+@pytest.mark.parametrize(
+    ("code", "counts"),
+    [(50126, True), (50053, True), (50055, True), (50074, False), (50057, False), (50000, False)],
+)
+def test_a_spray_is_made_of_password_failures(code: int, counts: bool) -> None:
+    # Four wrong passwords, and a fifth account failing with `code`.
+    sprayed = spray(5)
+    sprayed[-1] = replace(sprayed[-1], error_code=code)
+
+    assert bool(password_spray(sprayed[-1], context(sprayed))) is counts
+
+
+def test_a_failure_that_is_not_a_password_failure_is_still_sprayed_in_a_spray() -> None:
+    # MFA stopped the sixth account: its password was right, from the spraying address.
+    sprayed = [
+        *spray(5),
+        sign_in(
+            "mfa",
+            timedelta(minutes=17),
+            user_id="victim-9",
+            ip_address="198.51.100.20",
+            error_code=50074,
+        ),
+    ]
+
+    found = password_spray(sprayed[-1], context(sprayed))
+
+    assert sprayed_ids(found, sprayed[-1])[-1] == "s-mfa"
+    assert kinds(found)[-1] == ("passwordSpray", "medium")
+
+
 def test_one_account_failing_many_times_is_no_spray() -> None:
     attempts = [replace(s, user_id="victim-0") for s in spray(10, step=timedelta(minutes=1))]
 
