@@ -3,20 +3,21 @@ detectors read (engine/ports.py), each read one indexed seek."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn, SignInRisk
-from idprotect.engine.detectors.familiarity import features
+from idprotect.engine.detectors.familiarity import ip_prefix
 from idprotect.engine.ports import FEATURES
 from idprotect.store.compiled import CompiledSelect
 from idprotect.store.tables import ip_ranges, leaked_credentials, sign_ins
@@ -26,6 +27,9 @@ _TENANT: BindParameter[str] = bindparam("tenant")
 _USER: BindParameter[str] = bindparam("user")
 _BEFORE: BindParameter[datetime] = bindparam("before")
 _CHUNK = 500
+
+# An office's or a carrier's addresses come back all day: each is parsed once.
+_ip_prefix = functools.lru_cache(maxsize=1 << 16)(ip_prefix)
 
 # Lists of ip_ranges.
 ANONYMIZER, MALICIOUS = "anonymizer", "malicious"
@@ -44,7 +48,7 @@ def sign_in_values(tenant_id: str, sign_in: SignIn) -> dict[str, Any]:
         "app_id": sign_in.app_id,
         "app_display_name": sign_in.app_display_name,
         "ip_address": sign_in.ip_address,
-        "ip_prefix": features(sign_in)["ip_prefix"],
+        "ip_prefix": _ip_prefix(sign_in.ip_address),
         "client_app_used": sign_in.client_app_used,
         "user_agent": sign_in.user_agent,
         "correlation_id": sign_in.correlation_id,
@@ -128,8 +132,10 @@ _PREVIOUS_SUCCESS = CompiledSelect(
         _s.tenant_id == _TENANT,
         _s.user_id == _USER,
         _s.error_code == 0,
-        # Before it in event time; at the same moment, by id.
-        (_s.created_at < _BEFORE) | ((_s.created_at == _BEFORE) & (_s.id < bindparam("id"))),
+        # Before it in event time; at the same moment, by id. As a row value, the one range
+        # of ix_sign_ins_tenant_user_created that is read backwards from the sign-in.
+        tuple_(_s.created_at, _s.id)
+        < tuple_(bindparam("before", type_=_s.created_at.type), bindparam("id", type_=_s.id.type)),
     )
     .order_by(_s.created_at.desc(), _s.id.desc())
     .limit(1)
@@ -246,6 +252,16 @@ _LEAKED = CompiledSelect(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _address(ip_address: str) -> tuple[int, int, int] | None:
+    """An address's IP version, value and width in bits; None if it is not an address."""
+    try:
+        address = ipaddress.ip_address(ip_address)
+    except ValueError:
+        return None
+    return address.version, int(address), address.max_prefixlen
+
+
 class SqlThreatLists:
     """engine.ports.ThreatLists of one tenant: a list's networks are read once, grouped by
     prefix length, so an address is matched with one lookup per length the list uses (a few),
@@ -274,13 +290,12 @@ class SqlThreatLists:
         networks = self._networks(name)
         if not networks:
             return None
-        try:
-            address = ipaddress.ip_address(ip_address)
-        except ValueError:
+        parsed = _address(ip_address)
+        if parsed is None:
             return None
-        value, bits = int(address), address.max_prefixlen
-        for (version, length), by_start in networks.items():
-            if version == address.version:
+        version, value, bits = parsed
+        for (listed, length), by_start in networks.items():
+            if listed == version:
                 host_bits = bits - length
                 network = by_start.get(value >> host_bits << host_bits)
                 if network is not None:

@@ -432,11 +432,14 @@ sign_ins = Table(
     Column("risk_detail", DETAIL, nullable=False),
     Column("risk_event_types", Text, nullable=False),
 )
+# A user's sign-ins in event time (ties by id): their latest success before one is read
+# backwards from it, without a sort.
 Index(
     "ix_sign_ins_tenant_user_created",
     sign_ins.c.tenant_id,
     sign_ins.c.user_id,
     sign_ins.c.created_at,
+    sign_ins.c.id,
 )
 Index(
     "ix_sign_ins_tenant_ip_created",

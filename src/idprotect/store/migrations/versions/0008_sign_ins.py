@@ -59,7 +59,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_sign_ins")),
     )
     op.create_index(
-        "ix_sign_ins_tenant_user_created", "sign_ins", ["tenant_id", "user_id", "created_at"]
+        "ix_sign_ins_tenant_user_created",
+        "sign_ins",
+        ["tenant_id", "user_id", "created_at", "id"],
     )
     op.create_index(
         "ix_sign_ins_tenant_ip_created", "sign_ins", ["tenant_id", "ip_address", "created_at"]
