@@ -7,7 +7,15 @@ import os
 
 from starlette.routing import Router
 
-from idprotect.api import admin, admin_signins, batch, home, principals, risk_detections
+from idprotect.api import (
+    admin,
+    admin_signins,
+    batch,
+    home,
+    principals,
+    risk_detections,
+    sign_ins,
+)
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
@@ -19,6 +27,7 @@ from idprotect.issuer import endpoints as issuer_endpoints
 from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.settings import Settings
 from idprotect.store.engine import Database, make_engine
+from idprotect.store.sign_in_listing import sign_in_log
 
 # Where the Graph operations answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
@@ -54,7 +63,11 @@ def create_app(
 
 def operations() -> list[Operation]:
     """Every operation the service answers, at its full path."""
-    graph = [*principals.all_operations(), *risk_detections.all_operations()]
+    graph = [
+        *principals.all_operations(),
+        *risk_detections.all_operations(),
+        *sign_ins.all_operations(sign_in_log),
+    ]
     admins = [*admin.OPERATIONS, *admin_signins.OPERATIONS]
     return [*graph, *batch.OPERATIONS, *admins, *home.OPERATIONS]
 

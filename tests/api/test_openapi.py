@@ -87,6 +87,14 @@ def test_operations_are_named_by_kind_and_version(client: TestClient) -> None:
             "/_admin/tenants/{tenantId}/servicePrincipalRiskDetections"
         ),
         "delete_agent": "/_admin/tenants/{tenantId}/agents/{agentId}",
+        "list_sign_ins_v1_0": "/v1.0/auditLogs/signIns",
+        "get_sign_in_beta": "/beta/auditLogs/signIns/{signIn-id}",
+        "confirm_compromised_sign_ins_v1_0": "/v1.0/auditLogs/signIns/confirmCompromised",
+        "confirm_safe_sign_ins_beta": "/beta/auditLogs/signIns/confirmSafe",
+        "dismiss_sign_ins_v1_0": "/v1.0/auditLogs/signIns/dismiss",
+        "add_sign_ins": "/_admin/tenants/{tenantId}/signIns",
+        "replace_threat_list": "/_admin/tenants/{tenantId}/threatLists/{list}",
+        "add_leaked_credentials": "/_admin/tenants/{tenantId}/leakedCredentials",
     }.items() <= ids.items()
     # Graph binds no confirmSafe to service principals, and serves agents on beta only.
     assert "confirm_safe_risky_service_principals_v1_0" not in ids
@@ -137,6 +145,8 @@ def test_entity_properties_are_the_selectable_ones(client: TestClient) -> None:
             "servicePrincipalRiskDetection")),
         f"beta.{graph}riskyServicePrincipal",
         f"{graph}agentRiskDetection",
+        f"{graph}signIn",
+        f"beta.{graph}signIn",
     }  # fmt: skip
     assert {name for name in checked if not name.startswith("inline")} == entities
 
@@ -155,3 +165,17 @@ def test_action_bodies_take_each_kinds_ids(client: TestClient) -> None:
         body = _schema(document, operation["requestBody"]["content"]["application/json"]["schema"])
         assert body["required"] == [field], path
         assert body["properties"][field]["maxItems"] == MAX_ACTION_IDS, path
+
+
+def test_sign_in_action_bodies_take_request_ids(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    actions = [
+        (path, operation)
+        for method, path, operation in _operations(document)
+        if method == "post" and "/auditLogs/signIns/" in path
+    ]
+    assert len(actions) == 2 * 3
+    for path, operation in actions:
+        body = _schema(document, operation["requestBody"]["content"]["application/json"]["schema"])
+        assert body["required"] == ["requestIds"], path
+        assert body["properties"]["requestIds"]["maxItems"] == MAX_ACTION_IDS, path

@@ -28,6 +28,7 @@ def test_the_local_caller_is_the_demo_tenants_security_administrator() -> None:
                 "IdentityRiskyAgent.ReadWrite.All",
                 "IdentityRiskEvent.Read.All",
                 "IdentityProtection.Admin",
+                "AuditLog.Read.All",
             }
         ),
         directory_roles=frozenset({SECURITY_ADMINISTRATOR}),

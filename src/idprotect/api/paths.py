@@ -13,7 +13,7 @@ VERSIONS = ("v1.0", "beta")
 COLLECTIONS = (
     "riskyUsers", "riskDetections", "history", "riskyServicePrincipals",
     "servicePrincipalRiskDetections", "riskyAgents", "agentRiskDetections", "tenants", "users",
-    "servicePrincipals", "agents", "signIns", "threatLists", "leakedCredentials",
+    "servicePrincipals", "agents", "signIns", "threatLists", "leakedCredentials", "auditLogs",
 )  # fmt: skip
 ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
 _WORDS = (*VERSIONS, *COLLECTIONS, *ACTIONS, "identityProtection", "_admin", "$batch", "$count")

@@ -43,6 +43,7 @@ def local_security_administrator(tenant_id: str = DEMO_TENANT_ID) -> Principal:
                 "IdentityRiskyAgent.ReadWrite.All",
                 "IdentityRiskEvent.Read.All",
                 "IdentityProtection.Admin",
+                "AuditLog.Read.All",
             }
         ),
         directory_roles=frozenset({SECURITY_ADMINISTRATOR}),

@@ -7,6 +7,7 @@ SECURITY_OPERATOR = "5f2222b1-57c3-48ba-8ad5-d4759f1fde6f"
 SECURITY_READER = "5d6b6bb7-de71-4623-b4af-96380a352509"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf"
 
 ROLE_NAMES = {
     "Security Administrator": SECURITY_ADMINISTRATOR,
@@ -14,6 +15,7 @@ ROLE_NAMES = {
     "Security Reader": SECURITY_READER,
     "Global Reader": GLOBAL_READER,
     "Global Administrator": GLOBAL_ADMINISTRATOR,
+    "Reports Reader": REPORTS_READER,
 }
 
 # graph-facts 4.1: the read set and the write set (Security Operator reads only: the current
@@ -28,3 +30,5 @@ READ_ROLES = frozenset(
     }
 )
 WRITE_ROLES = frozenset({SECURITY_ADMINISTRATOR, GLOBAL_ADMINISTRATOR})
+# Sign-in logs: the read set and Reports Reader (signIn's pages, "rbac-signin-apis-read").
+SIGN_IN_READ_ROLES = READ_ROLES | {REPORTS_READER}

@@ -15,11 +15,13 @@ from idprotect.domain.enums import (
     RiskState,
     TokenIssuerType,
 )
+from idprotect.domain.predicates import Operator
 from idprotect.odata.schema import (
     Boolean,
     DateTimeOffset,
     Enum,
     Guid,
+    Property,
     PropertyType,
     Schema,
     String,
@@ -322,4 +324,68 @@ AGENT_RISK_DETECTIONS = Collection(
         "source",
     ),
     orderby=("detectedDateTime", "activityDateTime", "lastModifiedDateTime"),
+)
+
+# -- sign-ins (auditLogs/signIns, v1.0 and beta) -------------------------------------------------
+_EQ = [Operator.EQ]
+_EQ_STARTSWITH = [Operator.EQ, Operator.STARTSWITH]
+
+
+def _only(type_: PropertyType, operators: list[Operator]) -> Property:
+    return Property.of(type_, operators)
+
+
+# The operators signIn's page lists for each property ("Supports $filter (eq ...)").
+SIGN_INS = Collection(
+    name="signIns",
+    entity_type="microsoft.graph.signIn",
+    filter=Schema(
+        {
+            "id": _only(String(), _EQ),
+            "createdDateTime": _only(DateTimeOffset(), [Operator.EQ, Operator.LE, Operator.GE]),
+            "userId": _only(Guid(), _EQ),
+            "userPrincipalName": _only(String(), _EQ_STARTSWITH),
+            "userDisplayName": _only(String(), _EQ_STARTSWITH),
+            "appId": _only(String(), _EQ),
+            "appDisplayName": _only(String(), _EQ_STARTSWITH),
+            "ipAddress": _only(String(), _EQ_STARTSWITH),
+            "clientAppUsed": _only(String(), _EQ),
+            "correlationId": _only(String(), _EQ),
+            "conditionalAccessStatus": _only(String(), _EQ),
+            "riskDetail": _only(RISK_DETAIL, _EQ),
+            "riskLevelAggregated": _only(RISK_LEVEL, _EQ),
+            "riskLevelDuringSignIn": _only(RISK_LEVEL, _EQ),
+            "riskState": _only(RISK_STATE, _EQ),
+            "location/city": _only(String(), _EQ_STARTSWITH),
+            "location/state": _only(String(), _EQ_STARTSWITH),
+            "location/countryOrRegion": _only(String(), _EQ_STARTSWITH),
+            "deviceDetail/browser": _only(String(), _EQ_STARTSWITH),
+            "deviceDetail/operatingSystem": _only(String(), _EQ_STARTSWITH),
+        }
+    ),
+    select=(
+        "id",
+        "createdDateTime",
+        "userDisplayName",
+        "userPrincipalName",
+        "userId",
+        "appId",
+        "appDisplayName",
+        "ipAddress",
+        "clientAppUsed",
+        "correlationId",
+        "conditionalAccessStatus",
+        "isInteractive",
+        "riskDetail",
+        "riskLevelAggregated",
+        "riskLevelDuringSignIn",
+        "riskState",
+        "riskEventTypes",
+        "riskEventTypes_v2",
+        "status",
+        "deviceDetail",
+        "location",
+    ),
+    beta_select=("authenticationRequirement", "userAgent"),
+    orderby=("createdDateTime",),
 )

@@ -29,12 +29,15 @@ from idprotect.api.openapi.entities import ENTITIES
 from idprotect.api.openapi.graph import VERSIONS, action_bodies, graph_paths, kind_text
 from idprotect.api.openapi.issuer import issuer_paths
 from idprotect.api.openapi.schemas import ENUMS, ERRORS
+from idprotect.api.openapi.sign_ins import sign_in_paths, sign_in_schemas
 
 _DESCRIPTION = """\
 A Microsoft Graph-compatible Identity Protection service, as Graph serves it (paths match
 without regard to case; errors are Graph's `ODataError` body):
 
 {kinds}
+- sign-ins (`auditLogs/signIns`) with their risk, and the confirmCompromised / confirmSafe /
+  dismiss actions on them, on `/v1.0` and `/beta`
 
 Tokens: Graph access tokens (audience `https://graph.microsoft.com`) from the built-in issuer
 (`/{{tenant}}/oauth2/v2.0/token`, client credentials) or a trusted JWKS. Each operation names
@@ -97,6 +100,7 @@ def openapi_document() -> dict[str, Any]:
     paths: Paths = {}
     for version in VERSIONS:
         paths.update(graph_paths(version))
+        paths.update(sign_in_paths(version))
     paths.update(admin_paths())
     paths.update(issuer_paths())
     return {
@@ -114,6 +118,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {
                 **ENUMS,
                 **ENTITIES,
+                **sign_in_schemas(),
                 **ERRORS,
                 **action_bodies(),
                 **batch_schemas(),

@@ -23,6 +23,7 @@ from idprotect.api.openapi.common import (
 )
 from idprotect.api.openapi.entities import schema_name
 from idprotect.api.openapi.schemas import JsonSchema, entity, ref
+from idprotect.api.openapi.sign_ins import admin_sign_in_paths, admin_sign_in_schemas
 from idprotect.auth.permissions import ADMINISTER
 from idprotect.fixtures import Fixtures
 
@@ -54,7 +55,7 @@ def admin_schemas() -> dict[str, JsonSchema]:
         },
         "A registered application and its client secret.",
     )
-    return definitions
+    return {**definitions, **admin_sign_in_schemas()}
 
 
 def _admin_op(
@@ -109,6 +110,7 @@ def admin_paths() -> Paths:
     }  # fmt: skip
     for kind in ADMIN_KINDS:
         paths.update(_kind_paths(kind))
+    paths.update(admin_sign_in_paths())
     tenant = path_id("tenantId", "The tenant: the token's own when auth is on.")
     for operations in paths.values():
         for operation in operations.values():

@@ -150,6 +150,55 @@ _AGENT_DETECTION: Properties = {
     "source": nullable(STRING),
 }
 
+_NULLABLE_STRING = nullable(STRING)
+_SIGN_IN_RECORD: Properties = {
+    "id": STRING,
+    "createdDateTime": DATETIME,
+    "userDisplayName": _NULLABLE_STRING,
+    "userPrincipalName": _NULLABLE_STRING,
+    "userId": STRING,
+    **dict.fromkeys(("appId", "appDisplayName", "ipAddress", "clientAppUsed"), _NULLABLE_STRING),
+    "correlationId": _NULLABLE_STRING,
+    "conditionalAccessStatus": _NULLABLE_STRING,
+    "isInteractive": BOOLEAN,
+    "riskDetail": ref(GRAPH + "riskDetail"),
+    "riskLevelAggregated": ref(GRAPH + "riskLevel"),
+    "riskLevelDuringSignIn": ref(GRAPH + "riskLevel"),
+    "riskState": ref(GRAPH + "riskState"),
+    "riskEventTypes": {"type": "array", "items": ref(GRAPH + "riskEventType")},
+    "riskEventTypes_v2": {"type": "array", "items": STRING},
+    "status": ref(GRAPH + "signInStatus"),
+    "deviceDetail": ref(GRAPH + "deviceDetail"),
+    "location": ref(GRAPH + "signInLocation"),
+}
+_SIGN_IN_SHAPES: dict[str, _Shape] = {
+    GRAPH + "signIn": _Shape(
+        "A sign-in of a user, with the risk Identity Protection found in it.",
+        _SIGN_IN_RECORD,
+        beta={"authenticationRequirement": _NULLABLE_STRING, "userAgent": _NULLABLE_STRING},
+    ),
+    GRAPH + "signInStatus": _Shape(
+        "Whether a sign-in succeeded, and why not.",
+        {
+            "errorCode": {"type": "integer", "description": "0: the sign-in succeeded."},
+            "failureReason": _NULLABLE_STRING,
+            "additionalDetails": _NULLABLE_STRING,
+        },
+    ),
+    GRAPH + "deviceDetail": _Shape(
+        "The device a sign-in came from.",
+        {
+            "deviceId": STRING,
+            "displayName": _NULLABLE_STRING,
+            "operatingSystem": _NULLABLE_STRING,
+            "browser": _NULLABLE_STRING,
+            "isCompliant": nullable(BOOLEAN),
+            "isManaged": nullable(BOOLEAN),
+            "trustType": _NULLABLE_STRING,
+        },
+    ),
+}
+
 _SHAPES: dict[str, _Shape] = {
     GRAPH + "riskyUser": _Shape("A user Identity Protection has found risky.", _RISKY_USER),
     GRAPH + "riskyUserHistoryItem": _Shape(
@@ -206,6 +255,7 @@ _SHAPES: dict[str, _Shape] = {
         "Coordinates of a sign-in location.",
         {name: nullable({"type": "number"}) for name in ("altitude", "latitude", "longitude")},
     ),
+    **_SIGN_IN_SHAPES,
 }
 
 RISKY_AGENT = GRAPH + "riskyAgent"
