@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import socket
+from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -158,6 +160,16 @@ _SEEN = {
     )
     for feature in FEATURES
 }
+_Row = namedtuple("_Row", [c.name for c in _COLUMNS])  # type: ignore[misc]
+_SIGN_INS_FROM = CompiledSelect(
+    select(*_COLUMNS)
+    .where(
+        _s.tenant_id == _TENANT,
+        _s.ip_address == bindparam("ip"),
+        and_(_s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")),
+    )
+    .order_by(_s.created_at, _s.id)
+)
 _FAILED = case((_s.error_code != 0, _s.user_id))
 _SUCCEEDED = case((_s.error_code == 0, _s.user_id))
 _ACCOUNTS_FROM = CompiledSelect(
@@ -201,18 +213,15 @@ class SqlSignInHistory:
         return int(row[0]), int(row[1])
 
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
-        query = (
-            select(*_COLUMNS)
-            .where(_s.tenant_id == self._tenant, _s.ip_address == ip_address)
-            .where(_s.created_at >= start, _s.created_at <= end)
-            .order_by(_s.created_at, _s.id)
-        )
-        return [sign_in_from_row(row) for row in self._connection.execute(query)]
+        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
+        return [sign_in_from_row(row) for row in _SIGN_INS_FROM.rows(self._connection, values)]
 
     def later_sign_ins(
         self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]
     ) -> list[SignIn]:
-        found: dict[str, SignIn] = {}
+        # Those of the users, then those from the addresses: a sign-in found by both is made
+        # into a SignIn once. Rows are read as named tuples: a Row's attributes cost more.
+        found: dict[str, Any] = {}
         for column, keys in (
             (_s.user_id, sorted(set(user_ids))),
             (_s.ip_address, sorted(set(ips))),
@@ -223,10 +232,11 @@ class SqlSignInHistory:
                     column.in_(keys[at : at + _CHUNK]),
                     and_(_s.created_at >= start, _s.created_at <= end),
                 )
-                found.update(
-                    (row.id, sign_in_from_row(row)) for row in self._connection.execute(query)
-                )
-        return sorted(found.values(), key=lambda s: (s.created_at, s.id))
+                for row in self._connection.execute(query):
+                    if row[0] not in found:
+                        found[row[0]] = _Row._make(row)
+        later = [sign_in_from_row(row) for row in found.values()]
+        return sorted(later, key=lambda s: (s.created_at, s.id))
 
     def lock(self) -> None:
         # SQLite's writers are one at a time already (BEGIN IMMEDIATE); PostgreSQL's wait here
@@ -252,14 +262,15 @@ _LEAKED = CompiledSelect(
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _address(ip_address: str) -> tuple[int, int, int] | None:
-    """An address's IP version, value and width in bits; None if it is not an address."""
-    try:
-        address = ipaddress.ip_address(ip_address)
-    except ValueError:
-        return None
-    return address.version, int(address), address.max_prefixlen
+    """An address's IP version, value and width in bits; None if it is not an address. The
+    engine sends addresses in normal form: the C parser reads them ten times faster."""
+    for family, version, bits in ((socket.AF_INET, 4, 32), (socket.AF_INET6, 6, 128)):
+        try:
+            return version, int.from_bytes(socket.inet_pton(family, ip_address)), bits
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 class SqlThreatLists:
