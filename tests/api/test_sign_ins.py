@@ -786,3 +786,27 @@ def test_a_skiptoken_of_one_tenant_is_refused_to_another(secure: TestClient) -> 
     ).json()["@odata.nextLink"]
 
     refused(secure.get(link, headers=app_bearer(secure, TENANT_B, AUDIT)))
+
+
+def test_sign_ins_answer_inside_a_batch(client: TestClient) -> None:
+    event = risky()
+    ingest(client, event)
+    requests = [
+        {"id": "1", "method": "GET", "url": f"/auditLogs/signIns/{event['id']}"},
+        {
+            "id": "2",
+            "method": "POST",
+            "url": "/auditLogs/signIns/dismiss",
+            "body": {"requestIds": [event["id"]]},
+            "headers": {"Content-Type": "application/json"},
+            "dependsOn": ["1"],
+        },
+    ]
+
+    response = client.post("/v1.0/$batch", json={"requests": requests})
+
+    answers = {answer["id"]: answer for answer in response.json()["responses"]}
+    assert answers["1"]["status"] == 200
+    assert answers["1"]["body"]["riskState"] == "atRisk"
+    assert answers["2"]["status"] == 204
+    assert get(client, event["id"])["riskState"] == "dismissed"
