@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,11 +71,27 @@ class FakeHistory:
         succeeded = {s.user_id for s in window if s.succeeded}
         return len(failed), len(succeeded)
 
+    def spray_accounts_from(
+        self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
+    ) -> tuple[int, int]:
+        window = self.sign_ins_from(ip_address, start, end)
+        failed = {s.user_id for s in window if s.error_code in set(failures)}
+        succeeded = {s.user_id for s in window if s.succeeded}
+        return len(failed), len(succeeded)
+
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
         found = [
             s for s in self.sign_ins if s.ip_address == ip_address and start <= s.created_at <= end
         ]
         return sorted(found, key=_order)
+
+    def previous_from(self, ip_address: str, sign_in: SignIn) -> datetime | None:
+        earlier = [
+            s.created_at
+            for s in self.sign_ins
+            if s.ip_address == ip_address and _order(s) < _order(sign_in)
+        ]
+        return max(earlier, default=None)
 
     def later_sign_ins(
         self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]

@@ -4,6 +4,7 @@ missed, learning, missing data, IPv6, and sign-ins evaluated against what came b
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -420,14 +421,65 @@ def test_as_many_accounts_succeeding_as_failing_is_a_busy_address_not_a_spray() 
     assert password_spray(history[-1], context(history)) == []
 
 
+def sprayed_in_order(history: list[SignIn]) -> dict[str, str]:
+    """Each sign-in found sprayed, and how, when all of them are evaluated in event time."""
+    ctx = context(history)
+    found: dict[str, str] = {}
+    for evaluated in sorted(history, key=lambda s: (s.created_at, s.id)):
+        for finding in password_spray(evaluated, ctx):
+            found[finding.about(evaluated).id] = finding.risk_level.value
+    return found
+
+
 def test_one_more_failing_than_succeeding_is_a_spray_and_a_success_in_it_is_high() -> None:
     history = [*spray(5), *succeeding(4)]
 
-    found = password_spray(history[-1], context(history))
+    found = sprayed_in_order(history)
 
-    assert (
-        sorted(kinds(found)) == [("passwordSpray", "high")] * 4 + [("passwordSpray", "medium")] * 5
-    )
+    assert found == {
+        **{f"s-sp{i}": "medium" for i in range(5)},
+        **{f"s-ok{i}": "high" for i in range(4)},
+    }
+
+
+def test_a_sign_in_in_a_spray_already_recognised_finds_only_itself() -> None:
+    sprayed = spray(6)
+
+    found = password_spray(sprayed[-1], context(sprayed))
+
+    assert sprayed_ids(found, sprayed[-1]) == ["s-sp5"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_in_event_time_the_sprayed_sign_ins_are_those_of_every_spraying_window(seed: int) -> None:
+    rng = random.Random(seed)
+    ips = ["198.51.100.20", "2001:db8::bad"]
+    codes = [0, 0, 50126, 50126, 50126, 50053, 50074]
+    history = [
+        sign_in(
+            f"r{i}",
+            timedelta(seconds=rng.randrange(0, 3600, 30)),
+            user_id=f"account-{rng.randrange(12)}",
+            ip_address=rng.choice(ips),
+            error_code=rng.choice(codes),
+        )
+        for i in range(rng.randrange(5, 60))
+    ]
+    window = DEFAULT_SETTINGS.spray_window
+    expected: dict[str, str] = {}
+    for end in history:  # every window, by brute force
+        inside = [
+            s
+            for s in history
+            if s.ip_address == end.ip_address
+            and end.created_at - window <= s.created_at <= end.created_at
+        ]
+        failed = {s.user_id for s in inside if s.error_code in {50126, 50053, 50055}}
+        succeeded = {s.user_id for s in inside if s.succeeded}
+        if len(failed) >= 5 and len(failed) > len(succeeded):
+            expected.update((s.id, "high" if s.succeeded else "medium") for s in inside)
+
+    assert sprayed_in_order(history) == expected
 
 
 def test_a_spray_from_ipv6_and_none_without_an_address() -> None:

@@ -3,7 +3,7 @@ as of an event's time. The store implements them; tests may fake them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -33,8 +33,18 @@ class SignInHistory(Protocol):
         """The distinct accounts that failed, and that succeeded, from the IP in [start, end]."""
         ...
 
+    def spray_accounts_from(
+        self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
+    ) -> tuple[int, int]:
+        """As accounts_from, counting only the failures of the given error codes."""
+        ...
+
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
         """The sign-ins from the IP in [start, end], in event time (ties by id)."""
+        ...
+
+    def previous_from(self, ip_address: str, sign_in: SignIn) -> datetime | None:
+        """When the latest sign-in from the IP before `sign_in` was (ties broken by id)."""
         ...
 
     def later_sign_ins(

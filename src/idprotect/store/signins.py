@@ -248,6 +248,34 @@ class SqlSignInHistory:
             key = func.hashtextextended(self._tenant, 0)
             self._connection.execute(select(func.pg_advisory_xact_lock(key)))
 
+    def previous_from(self, ip_address: str, sign_in: SignIn) -> datetime | None:
+        # Two seeks along ix_sign_ins_tenant_ip_created: a sign-in at the same moment, first
+        # by id, then the latest before it.
+        values = {"tenant": self._tenant, "ip": ip_address, "at": sign_in.created_at}
+        if self._connection.execute(_TIED_FROM, {**values, "id": sign_in.id}).first():
+            return sign_in.created_at
+        found: datetime | None = self._connection.execute(_LATEST_FROM, values).scalar()
+        return found
+
+    def spray_accounts_from(
+        self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
+    ) -> tuple[int, int]:
+        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
+        row = self._connection.execute(_SPRAY_ACCOUNTS_FROM, {**values, "codes": sorted(failures)})
+        failed, succeeded = row.one()
+        return int(failed), int(succeeded)
+
+
+_FROM_IP = (_s.tenant_id == _TENANT, _s.ip_address == bindparam("ip"))
+_TIED_FROM = select(_s.id).where(
+    *_FROM_IP, _s.created_at == bindparam("at"), _s.id < bindparam("id")
+)
+_LATEST_FROM = select(func.max(_s.created_at)).where(*_FROM_IP, _s.created_at < bindparam("at"))
+_SPRAY_FAILED = case((_s.error_code.in_(bindparam("codes", expanding=True)), _s.user_id))
+_SPRAY_ACCOUNTS_FROM = select(
+    func.count(_SPRAY_FAILED.distinct()), func.count(_SUCCEEDED.distinct())
+).where(*_FROM_IP, _s.created_at >= bindparam("start"), _s.created_at <= bindparam("end"))
+
 
 # A list's networks by IP version and prefix length: each by its first address, as an int.
 _Networks = dict[tuple[int, int], dict[int, str]]
