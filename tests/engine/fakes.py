@@ -65,12 +65,6 @@ class FakeHistory:
             for s in self.sign_ins
         )
 
-    def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
-        window = self.sign_ins_from(ip_address, start, end)
-        failed = {s.user_id for s in window if not s.succeeded}
-        succeeded = {s.user_id for s in window if s.succeeded}
-        return len(failed), len(succeeded)
-
     def spray_accounts_from(
         self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
     ) -> tuple[int, int]:

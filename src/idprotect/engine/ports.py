@@ -29,14 +29,11 @@ class SignInHistory(Protocol):
         `value`."""
         ...
 
-    def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
-        """The distinct accounts that failed, and that succeeded, from the IP in [start, end]."""
-        ...
-
     def spray_accounts_from(
         self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
     ) -> tuple[int, int]:
-        """As accounts_from, counting only the failures of the given error codes."""
+        """The distinct accounts that failed with one of the `failures` error codes, and that
+        succeeded, from the IP in [start, end]."""
         ...
 
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
