@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -173,15 +185,7 @@ _SIGN_INS_FROM = CompiledSelect(
     )
     .order_by(_s.created_at, _s.id)
 )
-_FAILED = case((_s.error_code != 0, _s.user_id))
 _SUCCEEDED = case((_s.error_code == 0, _s.user_id))
-_ACCOUNTS_FROM = CompiledSelect(
-    select(func.count(_FAILED.distinct()), func.count(_SUCCEEDED.distinct())).where(  # type: ignore[arg-type]
-        _s.tenant_id == _TENANT,
-        _s.ip_address == bindparam("ip"),
-        and_(_s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")),
-    )
-)
 
 
 class SqlSignInHistory:
@@ -209,11 +213,6 @@ class SqlSignInHistory:
     def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
         values = {"tenant": self._tenant, "user": user_id, "before": before, "value": value}
         return _SEEN[feature].first(self._connection, values) is not None
-
-    def accounts_from(self, ip_address: str, start: datetime, end: datetime) -> tuple[int, int]:
-        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
-        row = _ACCOUNTS_FROM.first(self._connection, values)
-        return int(row[0]), int(row[1])
 
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
         values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
@@ -252,29 +251,44 @@ class SqlSignInHistory:
         # Two seeks along ix_sign_ins_tenant_ip_created: a sign-in at the same moment, first
         # by id, then the latest before it.
         values = {"tenant": self._tenant, "ip": ip_address, "at": sign_in.created_at}
-        if self._connection.execute(_TIED_FROM, {**values, "id": sign_in.id}).first():
+        if _TIED_FROM.first(self._connection, {**values, "id": sign_in.id}) is not None:
             return sign_in.created_at
-        found: datetime | None = self._connection.execute(_LATEST_FROM, values).scalar()
+        found: datetime | None = _LATEST_FROM.first(self._connection, values)[0]
         return found
 
     def spray_accounts_from(
         self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
     ) -> tuple[int, int]:
         values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
-        row = self._connection.execute(_SPRAY_ACCOUNTS_FROM, {**values, "codes": sorted(failures)})
-        failed, succeeded = row.one()
-        return int(failed), int(succeeded)
+        row = _spray_accounts_from(tuple(sorted(set(failures)))).first(self._connection, values)
+        return int(row[0]), int(row[1])
 
 
 _FROM_IP = (_s.tenant_id == _TENANT, _s.ip_address == bindparam("ip"))
-_TIED_FROM = select(_s.id).where(
-    *_FROM_IP, _s.created_at == bindparam("at"), _s.id < bindparam("id")
+_TIED_FROM = CompiledSelect(
+    select(_s.id)
+    .where(*_FROM_IP, _s.created_at == bindparam("at"), _s.id < bindparam("id"))
+    .limit(1)
 )
-_LATEST_FROM = select(func.max(_s.created_at)).where(*_FROM_IP, _s.created_at < bindparam("at"))
-_SPRAY_FAILED = case((_s.error_code.in_(bindparam("codes", expanding=True)), _s.user_id))
-_SPRAY_ACCOUNTS_FROM = select(
-    func.count(_SPRAY_FAILED.distinct()), func.count(_SUCCEEDED.distinct())
-).where(*_FROM_IP, _s.created_at >= bindparam("start"), _s.created_at <= bindparam("end"))
+_LATEST_FROM = CompiledSelect(
+    select(func.max(_s.created_at)).where(*_FROM_IP, _s.created_at < bindparam("at"))
+)
+# By the failure codes a spray is made of (a setting): each set's statement compiled once.
+_SPRAY_ACCOUNTS_FROM: dict[tuple[int, ...], CompiledSelect] = {}
+
+
+def _spray_accounts_from(codes: tuple[int, ...]) -> CompiledSelect:
+    found = _SPRAY_ACCOUNTS_FROM.get(codes)
+    if found is None:
+        # Equalities, not IN: an IN list's parameters are expanded at each execution.
+        failed = case((or_(false(), *(_s.error_code == code for code in codes)), _s.user_id))
+        found = CompiledSelect(
+            select(func.count(failed.distinct()), func.count(_SUCCEEDED.distinct())).where(  # type: ignore[arg-type]
+                *_FROM_IP, _s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")
+            )
+        )
+        _SPRAY_ACCOUNTS_FROM[codes] = found
+    return found
 
 
 # A list's networks by IP version and prefix length: each by its first address, as an int.
