@@ -373,7 +373,15 @@ def test_the_window_holds_a_sign_in_exactly_twenty_minutes_before_and_not_one_ea
 
 @pytest.mark.parametrize(
     ("code", "counts"),
-    [(50126, True), (50053, True), (50055, True), (50074, False), (50057, False), (50000, False)],
+    [
+        (50126, True),
+        (50053, True),
+        (50055, True),
+        (50034, True),
+        (50074, False),
+        (50057, False),
+        (50000, False),
+    ],
 )
 def test_a_spray_is_made_of_password_failures(code: int, counts: bool) -> None:
     # Four wrong passwords, and a fifth account failing with `code`.
@@ -474,7 +482,7 @@ def test_in_event_time_the_sprayed_sign_ins_are_those_of_every_spraying_window(s
             if s.ip_address == end.ip_address
             and end.created_at - window <= s.created_at <= end.created_at
         ]
-        failed = {s.user_id for s in inside if s.error_code in {50126, 50053, 50055}}
+        failed = {s.user_id for s in inside if s.error_code in {50126, 50053, 50055, 50034}}
         succeeded = {s.user_id for s in inside if s.succeeded}
         if len(failed) >= 5 and len(failed) > len(succeeded):
             expected.update((s.id, "high" if s.succeeded else "medium") for s in inside)

@@ -22,10 +22,11 @@ class EngineSettings:
     # more of them failing than succeeding (the well-known SIEM rule: 5 accounts, 20 minutes).
     spray_accounts: int = 5
     spray_window: timedelta = timedelta(minutes=20)
-    # The failures a spray is made of, as the SIEM rule counts them: a wrong password (50126),
-    # an account locked by them (50053), an expired password (50055). Not a sign-in stopped
+    # The failures a spray is made of: those the SIEM rule counts, a wrong password (50126), an
+    # account locked by them (50053), an expired password (50055); and a name that is no
+    # account (50034), since sprays run through lists of guessed names. Not a sign-in stopped
     # after its password was right (MFA required, 50074), nor a disabled account (50057).
-    spray_failure_codes: frozenset[int] = frozenset({50053, 50055, 50126})
+    spray_failure_codes: frozenset[int] = frozenset({50034, 50053, 50055, 50126})
     # Events may arrive this late (event time) and are still evaluated against what came before.
     lateness: timedelta = timedelta(hours=1)
 
