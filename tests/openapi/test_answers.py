@@ -192,3 +192,70 @@ def test_error_answers_validate(
     response = client.request(method, path.replace("{id}", NO_SUCH_ID), json=body)
     assert response.status_code == status, response.text
     _validate(document, method, response)
+
+
+_TOR_EXIT = "198.51.100.66"
+
+
+def _sign_ins(tenant: str) -> list[dict[str, Any]]:
+    """A risky sign-in (from a Tor exit) and a failed one, ingested for `tenant`."""
+    events = [
+        {
+            "id": f"{tenant}-risky",
+            "createdDateTime": "2026-02-20T08:00:00Z",
+            "userId": "6d5c4b3a-2918-4716-a5f4-e3d2c1b0a997",
+            "ipAddress": _TOR_EXIT,
+            "location": {"city": "Lyon", "geoCoordinates": {"latitude": 45.7, "longitude": 4.8}},
+            "deviceDetail": {"browser": "Firefox", "isCompliant": False},
+        },
+        {
+            "id": f"{tenant}-failed",
+            "createdDateTime": "2026-02-20T09:00:00Z",
+            "userId": "6d5c4b3a-2918-4716-a5f4-e3d2c1b0a997",
+            "status": {"errorCode": 50126, "failureReason": "Invalid password."},
+        },
+    ]
+    return events
+
+
+def test_sign_in_answers_validate(demo: Any) -> None:
+    client, document = demo
+    tenant = f"/_admin/tenants/{DEMO_TENANT_ID}"
+    requests = [
+        ("put", f"{tenant}/threatLists/anonymizer", {"value": [_TOR_EXIT]}, 200),
+        ("put", f"{tenant}/threatLists/nothing", {"value": []}, 404),
+        ("post", f"{tenant}/leakedCredentials", {"value": ["0" * 40]}, 200),
+        ("post", f"{tenant}/signIns", {"value": _sign_ins(DEMO_TENANT_ID)}, 200),
+    ]
+    for method, path, body, status in requests:
+        response = client.request(method, path, json=body)
+        assert response.status_code == status, response.text
+        _validate(document, method, response)
+    for version in ("v1.0", "beta"):
+        base = f"/{version}/auditLogs/signIns"
+        for headers in ({}, UNKNOWN_ENUMS):
+            for path, params in [
+                (base, {"$top": 1}),
+                (base, {"$select": "id,riskState,location"}),
+                (base, {"$filter": "riskState eq 'atRisk'"}),
+                (f"{base}/{DEMO_TENANT_ID}-risky", {}),
+                (f"{base}/{DEMO_TENANT_ID}-failed", {"$select": "status,deviceDetail"}),
+            ]:
+                response = client.get(path, params=params, headers=headers)
+                assert response.status_code == 200, response.text
+                _validate(document, "get", response)
+        for action in ("confirmCompromised", "confirmSafe", "dismiss"):
+            body = {"requestIds": [f"{DEMO_TENANT_ID}-risky"]}
+            response = client.post(f"{base}/{action}", json=body)
+            assert response.status_code == 204, response.text
+            _validate(document, "post", response)
+        for path, body, status in [
+            (f"{base}/dismiss", {"requestIds": ["no such sign-in"]}, 400),
+            (f"{base}/confirmSafe", {"userIds": ["x"]}, 400),
+        ]:
+            response = client.post(path, json=body)
+            assert response.status_code == status, response.text
+            _validate(document, "post", response)
+        response = client.get(f"{base}/{NO_SUCH_ID}")
+        assert response.status_code == 404
+        _validate(document, "get", response)

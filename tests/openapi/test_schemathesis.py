@@ -34,13 +34,16 @@ from tests.system.server import ServerProcess
 
 pytestmark = pytest.mark.slow  # a server process
 
-# Every kind's operations: users', service principals' and agents', and their detections.
+# Every kind's operations: users', service principals' and agents', and their detections;
+# sign-ins (the log, and the actions an application takes with the risk events' permission).
 GRAPH_ROLES = frozenset(
     {
         "IdentityRiskyUser.ReadWrite.All",
         "IdentityRiskyServicePrincipal.ReadWrite.All",
         "IdentityRiskyAgent.ReadWrite.All",
         "IdentityRiskEvent.Read.All",
+        "IdentityRiskEvent.ReadWrite.All",
+        "AuditLog.Read.All",
     }
 )
 ADMIN_ROLES = frozenset({"IdentityProtection.Admin"})
