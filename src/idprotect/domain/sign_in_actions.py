@@ -176,9 +176,7 @@ def apply_sign_in_action(
         refuse()
     ids = sorted(set(request.request_ids))
     found = log.lock_sign_ins(tenant_id, ids)
-    acting = [i for i in ids if i in found and (found[i].risk.state is not RiskState.NONE)]
-    if len(found) < len(ids) or (action.needs_risk and len(acting) < len(ids)):
-        raise BadRequest(NOT_RISKY)
+    _check_targets(action, ids, found)
     changed = {sid: risk for sid in ids if (risk := action.risk_after(found[sid].risk)) is not None}
     if not changed:
         return
@@ -194,13 +192,19 @@ def apply_sign_in_action(
         USER,
         tenant_id=tenant_id,
         changes={uid: (users[uid], risk) for uid, risk in user_risks.items()},
-        activities={
-            uid: Activity(detail=risk.detail, risk_event_types=event_types)
-            for uid, risk in user_risks.items()
-        },
+        activities={uid: Activity(risk.detail, event_types) for uid, risk in user_risks.items()},
         actor_id=request.actor_id,
         latest_ticks=latest_ticks,
     )
+
+
+def _check_targets(action: SignInAction, ids: Sequence[str], found: Mapping[str, SignIn]) -> None:
+    """Every id names a sign-in of the tenant, one Identity Protection found risky for an
+    action that needs it; else Graph's 400, and nothing changes."""
+    missing = any(i not in found for i in ids)
+    unrisky = action.needs_risk and any(found[i].risk.state is RiskState.NONE for i in found)
+    if missing or unrisky:
+        raise BadRequest(NOT_RISKY)
 
 
 def _lock_users(
