@@ -335,9 +335,9 @@ class SqlThreatLists:
             values = {"tenant": self._tenant, "list": name}
             for row in _LIST.rows(self._connection, values):
                 start, _, length = row.network.partition("/")  # stored in normal form
-                first = ipaddress.ip_address(start)
-                by_start = found.setdefault((first.version, int(length)), {})
-                by_start[int(first)] = row.network
+                first = _address(start)
+                if first is not None:
+                    found.setdefault((first[0], int(length)), {})[first[1]] = row.network
             # The most specific range first: the one an address is reported by.
             self._lists[name] = found = dict(sorted(found.items(), key=lambda i: -i[0][1]))
         return found
