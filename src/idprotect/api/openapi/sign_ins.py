@@ -79,7 +79,9 @@ def _action(action: SignInAction, version: str) -> Operation:
         WRITE_SIGN_INS,
         description=(
             f"Sets each sign-in's riskState `{action.state}` and riskDetail `{action.detail}`; "
-            "its detections and its user follow (docs/compatibility.md, Sign-ins)."
+            "its detections and its user follow (docs/compatibility.md, Sign-ins). Delegated "
+            "callers need IdentityRiskyUser.ReadWrite.All, applications "
+            "IdentityRiskEvent.ReadWrite.All."
         ),
         requestBody={"required": True, **json_body(ref(_BODY))},
         responses={"204": {"description": "Applied and stored."}},
