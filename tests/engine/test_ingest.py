@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database, make_engine
+from idprotect.store.tables import sign_ins
 from tests.api.expect import odata_json
 from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT, V1
@@ -139,6 +141,26 @@ def test_four_accounts_are_no_spray_and_a_fifth_later_finds_all_five(
     found = ingest(any_client, last)["detections"]
 
     assert sorted(d["requestId"] for d in found) == [f"sign-in-spray-{i}" for i in range(5)]
+
+
+def test_sign_ins_found_by_a_later_one_carry_their_risk(
+    any_client: TestClient, database: Database
+) -> None:
+    ingest(any_client, spray(5)[:4])
+    ingest(
+        any_client, [*spray(5)[4:], event("after", timedelta(minutes=18), 106, ipAddress=SPRAYER)]
+    )
+
+    c = sign_ins.c
+    query = select(c.id, c.risk_state, c.risk_level_aggregated, c.risk_level_during_sign_in)
+    with database.engine.connect() as connection:
+        rows = connection.execute(query.add_columns(c.risk_event_types).order_by(c.created_at))
+        risks = {row.id: tuple(row)[1:] for row in rows}
+    sprayed = ("atRisk", "medium", "none", '["passwordSpray"]')
+    assert risks == {
+        **{f"sign-in-spray-{i}": sprayed for i in range(5)},
+        "sign-in-after": ("atRisk", "high", "none", '["passwordSpray"]'),
+    }
 
 
 def test_every_detector_through_the_api(any_client: TestClient) -> None:

@@ -82,15 +82,7 @@ def ingest_sign_ins(
     context = Context(history, store.threat_lists(tenant_id), settings)
     found = _evaluate([*new, *_affected(history, new, settings)], context)
     reports = _new_reports(store, tenant_id, found)
-    recorded = {r.details["request_id"] for r in reports}
-    store.set_sign_in_risks(
-        tenant_id,
-        {
-            s.id: _merged_risk(s, findings)
-            for s, findings in found.values()
-            if findings and (s.id in recorded or any(s.id == n.id for n in new))
-        },
-    )
+    _record_sign_in_risks(store, tenant_id, found, {s.id for s in new}, reports)
     if not reports:
         return Ingested(len(sign_ins), len(new), [])
     # Event time: the change is dated by the latest sign-in that found something.
@@ -140,6 +132,24 @@ def _evaluate(
             about = finding.about(evaluated)
             found.setdefault(about.id, (about, []))[1].append(replace(finding, sign_in=None))
     return dict(sorted(found.items(), key=lambda item: _event_order(item[1][0])))
+
+
+def _record_sign_in_risks(
+    store: SignInStore,
+    tenant_id: str,
+    found: Mapping[str, tuple[SignIn, list[Finding]]],
+    new_ids: set[str],
+    reports: Sequence[DetectionReport],
+) -> None:
+    """The risk of each new sign-in with findings, and of each earlier one a new detection is
+    about (a sign-in evaluated again, or found by another's evaluation)."""
+    recorded = {r.details["request_id"] for r in reports}
+    risks = {
+        s.id: _merged_risk(s, findings)
+        for s, findings in found.values()
+        if findings and (s.id in new_ids or s.id in recorded)
+    }
+    store.set_sign_in_risks(tenant_id, risks)
 
 
 def sign_in_risk(findings: Sequence[Finding]) -> SignInRisk:
