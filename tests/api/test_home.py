@@ -24,10 +24,17 @@ def test_home_maps_the_service(any_client: TestClient) -> None:
     assert body["docs"] == "http://testserver/docs"
     assert body["openapi"] == "http://testserver/openapi.json"
     assert body["health"] == "http://testserver/health"
+    v1 = "http://testserver/v1.0"
     assert body["graph"]["v1.0"] == [
-        "http://testserver/v1.0/identityProtection/riskyUsers",
-        "http://testserver/v1.0/identityProtection/riskDetections",
+        f"{v1}/identityProtection/riskyUsers",
+        f"{v1}/identityProtection/riskDetections",
+        f"{v1}/identityProtection/riskyServicePrincipals",
+        f"{v1}/identityProtection/servicePrincipalRiskDetections",
+        f"{v1}/auditLogs/signIns",
     ]
+    beta = "http://testserver/beta/identityProtection"
+    assert f"{beta}/riskyAgents" in body["graph"]["beta"]
+    assert f"{beta}/agentRiskDetections" in body["graph"]["beta"]
     for links in body["graph"].values():  # every link it gives answers
         for link in links:
             assert any_client.get(link).status_code == 200, link

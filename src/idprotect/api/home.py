@@ -9,11 +9,22 @@ from starlette.responses import Response
 
 from idprotect import __version__
 from idprotect.api.deps import base_url
+from idprotect.api.kinds import API_KINDS
 from idprotect.api.pipeline import Call
 from idprotect.api.routing import Caller, Operation, Runs
 from idprotect.auth.principal import DEMO_TENANT_ID
 
-_GRAPH_COLLECTIONS = ("riskyUsers", "riskDetections")
+# The collections of each version, as its roots serve them (legacy roots aside).
+_GRAPH_COLLECTIONS = {
+    version: [
+        f"identityProtection/{collection}"
+        for api in API_KINDS
+        if f"/{version}/identityProtection" in api.roots
+        for collection in (api.set_name, api.detections_set)
+    ]
+    + ["auditLogs/signIns"]
+    for version in ("v1.0", "beta")
+}
 
 
 def home(call: Call) -> Response:
@@ -24,8 +35,8 @@ def home(call: Call) -> Response:
         "version": __version__,
         "description": "A Microsoft Graph-compatible Identity Protection service.",
         "graph": {
-            version: [f"{base}/{version}/identityProtection/{c}" for c in _GRAPH_COLLECTIONS]
-            for version in ("v1.0", "beta")
+            version: [f"{base}/{version}/{path}" for path in paths]
+            for version, paths in _GRAPH_COLLECTIONS.items()
         },
         "docs": f"{base}/docs",
         "openapi": f"{base}/openapi.json",
