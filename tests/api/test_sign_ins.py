@@ -366,7 +366,10 @@ def test_filter_keeps_what_graph_would(
         "startswith(appId,'app')",
         "riskState ne 'none'",
         "isInteractive eq true",  # not filterable on Graph
-        "status/errorCode eq 0",  # not an Edm.String: left out (docs/compatibility.md)
+        "status/errorCode eq '0'",  # an Int32: a number, not a string
+        "status/errorCode eq 0.5",
+        "status/errorCode eq 2147483648",
+        "status/errorCode eq 1e3",
         "userAgent eq 'x'",
     ],
 )
@@ -810,3 +813,23 @@ def test_sign_ins_answer_inside_a_batch(client: TestClient) -> None:
     assert answers["1"]["body"]["riskState"] == "atRisk"
     assert answers["2"]["status"] == 204
     assert get(client, event["id"])["riskState"] == "dismissed"
+
+
+@pytest.mark.parametrize(
+    ("expression", "codes"),
+    [
+        ("status/errorCode eq 0", [0]),
+        ("status/errorCode ne 0", [50126]),
+        ("status/errorCode gt 0", [50126]),
+        ("status/errorCode in (50126, 50053)", [50126]),
+        ("status/errorCode le -1", []),
+    ],
+)
+def test_sign_ins_filter_on_their_error_code(
+    client: TestClient, expression: str, codes: list[int]
+) -> None:
+    ingest(client, sign_in(), sign_in(status={"errorCode": 50126}))
+
+    found = odata_json(client.get(SIGN_INS, params={"$filter": expression}))["value"]
+
+    assert sorted({s["status"]["errorCode"] for s in found}) == codes

@@ -25,7 +25,7 @@ class Operator(StrEnum):
 
 # A converted literal: strings (and enum members, and lower-case GUIDs), booleans,
 # aware UTC datetimes, or None for `null`.
-Literal = str | bool | datetime | None
+Literal = str | bool | int | datetime | None
 
 
 @dataclass(frozen=True, slots=True)

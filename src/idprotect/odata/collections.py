@@ -21,6 +21,7 @@ from idprotect.odata.schema import (
     DateTimeOffset,
     Enum,
     Guid,
+    Int32,
     Property,
     PropertyType,
     Schema,
@@ -361,6 +362,7 @@ SIGN_INS = Collection(
             "location/countryOrRegion": _only(String(), _EQ_STARTSWITH),
             "deviceDetail/browser": _only(String(), _EQ_STARTSWITH),
             "deviceDetail/operatingSystem": _only(String(), _EQ_STARTSWITH),
+            "status/errorCode": Int32(),
         }
     ),
     select=(

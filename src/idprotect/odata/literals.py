@@ -7,7 +7,15 @@ from datetime import datetime
 from idprotect.domain.predicates import Literal
 from idprotect.errors import BadRequest
 from idprotect.odata.lexer import Kind, Token, invalid_filter, is_guid, parse_datetime
-from idprotect.odata.schema import Boolean, DateTimeOffset, Enum, Guid, PropertyType, String
+from idprotect.odata.schema import (
+    Boolean,
+    DateTimeOffset,
+    Enum,
+    Guid,
+    Int32,
+    PropertyType,
+    String,
+)
 
 
 def convert_literal(token: Token, path: str, kind: PropertyType) -> Literal:
@@ -21,6 +29,8 @@ def convert_literal(token: Token, path: str, kind: PropertyType) -> Literal:
             return _boolean(token, path, kind)
         case DateTimeOffset():
             return _datetime(token, path, kind)
+        case Int32():
+            return _int32(token, path, kind)
         case Guid():
             return _guid(token, path, kind)
         case Enum():
@@ -57,6 +67,22 @@ def _datetime(token: Token, path: str, kind: DateTimeOffset) -> datetime:
     if token.kind is Kind.DATE:
         raise mismatch(token, path, kind, f"a time and zone are needed: {token.text}T00:00:00Z")
     raise mismatch(token, path, kind)
+
+
+_INT32 = range(-(2**31), 2**31)
+
+
+def _int32(token: Token, path: str, kind: Int32) -> int:
+    """An integer, written without a fraction or exponent, within Int32's range (measured
+    before int(): an integer of thousands of digits is refused, not converted)."""
+    text = token.text
+    digits = text[1:] if text.startswith("-") else text
+    if token.kind is not Kind.NUMBER or not digits.isdigit() or len(digits) > 10:
+        raise mismatch(token, path, kind)
+    value = int(text)
+    if value not in _INT32:
+        raise mismatch(token, path, kind, "out of Int32's range")
+    return value
 
 
 def _guid(token: Token, path: str, kind: Guid) -> str:

@@ -43,6 +43,15 @@ class DateTimeOffset:
 
 
 @dataclass(frozen=True, slots=True)
+class Int32:
+    """Edm.Int32: integer literals from -2**31 to 2**31 - 1, compared as numbers."""
+
+    name: ClassVar[str] = "Int32"
+    capable: ClassVar[frozenset[Operator]] = COMPARISONS | {Operator.IN}
+    default: ClassVar[frozenset[Operator]] = COMPARISONS | {Operator.IN}
+
+
+@dataclass(frozen=True, slots=True)
 class Guid:
     """Edm.Guid: literals become lower-case strings."""
 
@@ -84,7 +93,7 @@ class Enum:
         return f"microsoft.graph.{self.type_name}"
 
 
-PropertyType = String | Boolean | DateTimeOffset | Guid | Enum
+PropertyType = String | Boolean | DateTimeOffset | Int32 | Guid | Enum
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,8 @@ def format_literal(literal: Literal) -> str:
         return "true" if literal else "false"
     if isinstance(literal, datetime):
         return _format_datetime(literal)
+    if isinstance(literal, int):
+        return str(literal)
     return "'" + literal.replace("'", "''") + "'"
 
 

@@ -55,6 +55,7 @@ FILTER_COLUMNS: dict[str, ColumnElement[Any]] = {
     "location/countryOrRegion": _s.country_or_region,
     "deviceDetail/browser": _s.browser,
     "deviceDetail/operatingSystem": _s.operating_system,
+    "status/errorCode": _s.error_code,
 }
 # What a LIMITED view filters on: the levels and the detail read `hidden` (domain as_seen).
 _HIDDEN: dict[str, ColumnElement[Any]] = {
