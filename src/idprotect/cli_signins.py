@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, BinaryIO, Literal
+from typing import Annotated, BinaryIO, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -202,7 +202,7 @@ def _show(tally: Tally, *, as_json: bool) -> None:
     typer.echo(json.dumps(tally.as_json()) if as_json else tally.as_text())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(1)
 
