@@ -477,3 +477,20 @@ def test_a_generated_day_is_written_and_imported(tmp_path: Path, sqlite_url: str
     assert min(e["createdDateTime"] for e in events).startswith("2026-03-02")
     assert result.stderr.startswith(f"Wrote {len(events)} sign-ins to {out}; attacks: ")
     assert imported(sqlite_url, out)["ingested"] == len({e["id"] for e in events})
+
+
+def test_a_generated_day_with_its_feeds_finds_its_attacks(tmp_path: Path, sqlite_url: str) -> None:
+    pytest.importorskip("idprotect.seeding.sign_ins")
+    out, feeds = tmp_path / "day.jsonl", tmp_path / "feeds"
+    command = ["signins", "generate", "--users", "20", "--day", "2026-03-02", "--seed", "7"]
+
+    result = runner.invoke(app, [*command, "--out", str(out), "--feeds", str(feeds)])
+    for name in ("anonymizer", "malicious"):
+        listed = signins(sqlite_url, "lists", "set", name, str(feeds / f"{name}.txt"))
+        assert listed.exit_code == 0, listed.output
+    assert signins(sqlite_url, "lists", "leaked", str(feeds / "leaked.txt")).exit_code == 0
+    summary = imported(sqlite_url, out)
+
+    assert result.exit_code == 0, result.output
+    found = set(summary["detections"])
+    assert {"anonymizedIPAddress", "maliciousIPAddress", "leakedCredentials"} <= found

@@ -276,10 +276,21 @@ def generate_sign_ins(
     seed: Annotated[
         int, typer.Option(metavar="S", help="The same seed gives the same sign-ins.")
     ] = 0,
+    feeds: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIRECTORY",
+            file_okay=False,
+            help="Also write there the threat lists the attacks are on: anonymizer.txt and "
+            "malicious.txt for 'lists set', leaked.txt for 'lists leaked'.",
+        ),
+    ] = None,
 ) -> None:
     """Write a day of N users' sign-ins with attacks (JSON Lines, Graph's signIn shape)."""
     from idprotect.seeding.sign_ins import generated_day
 
+    if feeds is not None:
+        _write_feeds(feeds, users, seed)
     labelled = generated_day(users, day.replace(tzinfo=UTC), seed)
     with out.open("w", encoding="utf-8") as file:
         for sign_in in labelled:
@@ -287,6 +298,19 @@ def generate_sign_ins(
     attacks = Counter(s.attack for s in labelled if s.attack is not None)
     shown = ", ".join(f"{name} {n}" for name, n in sorted(attacks.items())) or "none"
     typer.echo(f"Wrote {len(labelled)} sign-ins to {out}; attacks: {shown}.", err=True)
+
+
+def _write_feeds(directory: Path, users: int, seed: int) -> None:
+    from idprotect.seeding.sign_ins import threat_feeds
+
+    found = threat_feeds(users, seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, lines in (
+        ("anonymizer.txt", found.anonymizers),
+        ("malicious.txt", found.malicious),
+        ("leaked.txt", found.leaked),
+    ):
+        (directory / name).write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 def register(app: typer.Typer) -> None:
