@@ -148,9 +148,11 @@ def _sha1(text: str) -> str:
 
 
 def _trip(profile: Profile, ordinal: int, seed: int) -> _Trip | None:
-    """The trip the user is on that day, if any (a trip starts with TRIP_RATE a day)."""
+    """The trip the user is on that day, if any: one starts with TRIP_RATE a day, unless one
+    may have started in the days before (the user would fly from one trip to the next without
+    the flight home)."""
     for first in range(ordinal - _LONGEST_TRIP, ordinal + 1):
-        if _chance(seed, profile.index, first) >= TRIP_RATE:
+        if not _trip_starts(profile.index, first, seed):
             continue
         rng = _rng(seed, profile.index, first, tag=1)
         last = first + 2 + rng.randrange(_LONGEST_TRIP - 1)
@@ -176,6 +178,13 @@ def _ordinary_day(
     events = [e for p in population for e in _user_day(p, day, seed)]
     events.sort(key=lambda e: e[0])
     return events
+
+
+def _trip_starts(index: int, first: int, seed: int) -> bool:
+    if _chance(seed, index, first) >= TRIP_RATE:
+        return False
+    earlier = range(first - _LONGEST_TRIP - 1, first)
+    return all(_chance(seed, index, day) >= TRIP_RATE for day in earlier)
 
 
 def _chance(seed: int, index: int, ordinal: int) -> float:
