@@ -210,8 +210,7 @@ def measure(db_url: str, args: argparse.Namespace) -> dict[str, object]:
         "sign_ins_per_second": round(run.ingested / run.ingest_seconds),
         "sign_ins_per_cpu_second": round(run.ingested / run.ingest_cpu_seconds),
         "parse_per_second": round(run.ingested / run.parse_seconds),
-        "rss_mb_first_day": round(run.rss_mb_by_day[0]),
-        "rss_mb_last_day": round(run.rss_mb_by_day[-1]),
+        "rss_mb_by_day": [round(mb) for mb in run.rss_mb_by_day],
         "peak_rss_mb": round(rss_mb("VmHWM")),
         "detectors": {k: {n: round(v, 4) for n, v in row.items()} for k, row in table.items()},
     }
