@@ -30,6 +30,7 @@ from idprotect.odata.filter import parse_filter
 from idprotect.store.engine import Database
 from idprotect.store.indexes import SECONDARY_INDEXES
 from idprotect.store.repository import SqlRiskStore
+from idprotect.store.sign_in_listing import SqlSignInLog
 from tests.store import query_data as data
 
 Statement = tuple[str, Any]
@@ -293,6 +294,11 @@ _POINTS: list[tuple[Callable[[SqlRiskStore], object], str, str]] = [
         lambda s: s.set_deleted(USER, data.TENANT, _IDS, True),
         "UPDATE",
         "pk_users",
+    ),
+    (
+        lambda s: SqlSignInLog(s.connection).linked_request_ids(data.TENANT, ["r1", "r2"]),
+        "SELECT",
+        "ix_risk_detections_tenant_request",
     ),
 ]
 

@@ -287,6 +287,10 @@ Index(
     risk_detections.c.risk_level,
     risk_detections.c.detected_at,
 )
+# A sign-in's detections (the sign-in actions, auditLogs/signIns), by its request id.
+Index(
+    "ix_risk_detections_tenant_request", risk_detections.c.tenant_id, risk_detections.c.request_id
+)
 Index(
     "ix_risk_detections_tenant_type_detected",
     risk_detections.c.tenant_id,

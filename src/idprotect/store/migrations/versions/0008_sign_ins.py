@@ -83,9 +83,14 @@ def upgrade() -> None:
             "tenant_id", "prefix", "suffix", name=op.f("pk_leaked_credentials")
         ),
     )
+    # The sign-in actions find a sign-in's detections by its request id.
+    op.create_index(
+        "ix_risk_detections_tenant_request", "risk_detections", ["tenant_id", "request_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_risk_detections_tenant_request", table_name="risk_detections")
     op.drop_table("leaked_credentials")
     op.drop_table("ip_ranges")
     op.drop_table("sign_ins")
