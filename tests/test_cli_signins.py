@@ -467,6 +467,10 @@ def test_a_generated_day_is_written_and_imported(tmp_path: Path, sqlite_url: str
     command = ["signins", "generate", "--users", "20", "--day", "2026-03-02", "--seed", "7"]
 
     result = runner.invoke(app, [*command, "--out", str(out)])
+    alone = tmp_path / "alone.jsonl"
+    runner.invoke(app, [*command, "--history-days", "0", "--out", str(alone)])
+    days = {json.loads(line)["createdDateTime"][:10] for line in alone.read_text().splitlines()}
+    assert min(days) == "2026-03-02"  # no ordinary day before it
     first = out.read_text(encoding="utf-8")
     runner.invoke(app, [*command, "--out", str(out)])
 
@@ -474,7 +478,9 @@ def test_a_generated_day_is_written_and_imported(tmp_path: Path, sqlite_url: str
     assert out.read_text(encoding="utf-8") == first  # the same seed, the same day
     events = [json.loads(line) for line in first.splitlines()]
     assert events
-    assert min(e["createdDateTime"] for e in events).startswith("2026-03-02")
+    # The two weeks before the day come first, for the detectors to learn the users.
+    assert min(e["createdDateTime"] for e in events).startswith("2026-02-16")
+    assert max(e["createdDateTime"] for e in events).startswith("2026-03-02")
     assert result.stderr.startswith(f"Wrote {len(events)} sign-ins to {out}; attacks: ")
     assert imported(sqlite_url, out)["ingested"] == len({e["id"] for e in events})
 

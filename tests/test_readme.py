@@ -81,6 +81,8 @@ def test_every_readme_block_works_in_order(dev_environment: dict[str, str], tmp_
     assert '"riskDetail": "adminDismissedAllRiskForUser"' in out
     assert '"riskState": "dismissed"' in out
     assert '"riskLevel": "high"' in out  # the detection put the user at risk again
+    assert '"riskEventType": "unlikelyTravel"' in out  # the risk engine's, from the sign-ins
+    assert '"riskEventTypes_v2": [' in out  # a risky sign-in
     # Three lists through the token-verifying server (a token, client credentials, none).
     assert out.count('"@odata.context"') >= 5
     assert '"code": "InvalidAuthenticationToken"' in out

@@ -285,19 +285,35 @@ def generate_sign_ins(
             "malicious.txt for 'lists set', leaked.txt for 'lists leaked'.",
         ),
     ] = None,
+    history_days: Annotated[
+        int,
+        typer.Option(
+            metavar="D",
+            min=0,
+            max=90,
+            help="Ordinary days written first, for the detectors to learn the users (14: the "
+            "longest learning period).",
+        ),
+    ] = 14,
 ) -> None:
-    """Write a day of N users' sign-ins with attacks (JSON Lines, Graph's signIn shape)."""
+    """Write a day of N users' sign-ins with attacks (JSON Lines, Graph's signIn shape),
+    after the ordinary days before it."""
     from idprotect.seeding.sign_ins import generated_day
+    from idprotect.seeding.sign_ins import history_days as ordinary_days
 
     if feeds is not None:
         _write_feeds(feeds, users, seed)
-    labelled = generated_day(users, day.replace(tzinfo=UTC), seed)
+    start = day.replace(tzinfo=UTC)
+    labelled = generated_day(users, start, seed)
+    written = 0
     with out.open("w", encoding="utf-8") as file:
-        for sign_in in labelled:
-            file.write(json.dumps(sign_in.event, separators=(",", ":")) + "\n")
+        for days in (*ordinary_days(users, start, history_days, seed), labelled):
+            for sign_in in days:
+                file.write(json.dumps(sign_in.event, separators=(",", ":")) + "\n")
+                written += 1
     attacks = Counter(s.attack for s in labelled if s.attack is not None)
     shown = ", ".join(f"{name} {n}" for name, n in sorted(attacks.items())) or "none"
-    typer.echo(f"Wrote {len(labelled)} sign-ins to {out}; attacks: {shown}.", err=True)
+    typer.echo(f"Wrote {written} sign-ins to {out}; attacks: {shown}.", err=True)
 
 
 def _write_feeds(directory: Path, users: int, seed: int) -> None:
