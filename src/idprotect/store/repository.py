@@ -27,7 +27,7 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
-from idprotect.store import bulk, listing, reads, rows, signins
+from idprotect.store import bulk, listing, reads, rows, signins, threat_lists
 from idprotect.store.kinds import stored
 from idprotect.store.tables import tenants, users
 
@@ -372,13 +372,13 @@ class SqlRiskStore:
     def sign_in_history(self, tenant_id: str) -> signins.SqlSignInHistory:
         return signins.SqlSignInHistory(self.connection, tenant_id)
 
-    def threat_lists(self, tenant_id: str) -> signins.SqlThreatLists:
-        return signins.SqlThreatLists(self.connection, tenant_id)
+    def threat_lists(self, tenant_id: str) -> threat_lists.SqlThreatLists:
+        return threat_lists.SqlThreatLists(self.connection, tenant_id)
 
     def replace_ip_list(self, tenant_id: str, name: str, networks: Sequence[str]) -> int:
         self.ensure_tenant(tenant_id)
-        return signins.replace_ip_list(self.connection, tenant_id, name, networks)
+        return threat_lists.replace_ip_list(self.connection, tenant_id, name, networks)
 
     def add_leaked_credentials(self, tenant_id: str, digests: Sequence[str]) -> int:
         self.ensure_tenant(tenant_id)
-        return signins.add_leaked_credentials(self.connection, tenant_id, digests)
+        return threat_lists.add_leaked_credentials(self.connection, tenant_id, digests)
