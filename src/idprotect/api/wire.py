@@ -261,7 +261,7 @@ def risk_detection(d: Detection, root: GraphRoot) -> dict[str, Any]:
         "userDisplayName": d.user_display_name,
         "userPrincipalName": d.user_principal_name,
         "additionalInfo": d.additional_info,
-        "location": _location(d),
+        "location": None if d.location is None else _location(d.location),
     }
     if root.version == "beta":
         fields["riskType"] = (
@@ -277,7 +277,7 @@ def service_principal_risk_detection(d: Detection, root: GraphRoot) -> dict[str,
     assert isinstance(d, ServicePrincipalRiskDetection)
     fields: dict[str, Any] = {
         **_sign_in_risk(d, root),
-        "location": _location(d),
+        "location": None if d.location is None else _location(d.location),
         "activityDateTime": graph_datetime(d.activity_at),
         "detectedDateTime": graph_datetime(d.detected_at),
         "lastUpdatedDateTime": graph_datetime(d.last_updated_at),
@@ -314,10 +314,8 @@ def agent_risk_detection(d: Detection, root: GraphRoot) -> dict[str, Any]:
     }
 
 
-def _location(d: SignInDetection) -> dict[str, Any] | None:
-    loc = d.location
-    if loc is None:
-        return None
+def _location(loc: Location) -> dict[str, Any]:
+    """Graph's signInLocation; geoCoordinates null when no coordinate is known."""
     has_coordinates = any(v is not None for v in (loc.latitude, loc.longitude, loc.altitude))
     return {
         "city": loc.city,
@@ -375,27 +373,10 @@ def sign_in(s: SignIn, root: GraphRoot) -> dict[str, Any]:
             "isManaged": None,
             "trustType": None,
         },
-        "location": _sign_in_location(s.location),
+        # A sign-in always has a location; what is not known of it is null.
+        "location": _location(s.location or Location()),
     }
     if root.version == "beta":
         fields["authenticationRequirement"] = s.authentication_requirement
         fields["userAgent"] = s.user_agent
     return fields
-
-
-def _sign_in_location(loc: Location | None) -> dict[str, Any]:
-    """A sign-in always has a location; what is not known of it is null."""
-    loc = loc or Location()
-    known = loc.latitude is not None or loc.longitude is not None
-    return {
-        "city": loc.city,
-        "state": loc.state,
-        "countryOrRegion": loc.country_or_region,
-        "geoCoordinates": {
-            "altitude": loc.altitude,
-            "latitude": loc.latitude,
-            "longitude": loc.longitude,
-        }
-        if known
-        else None,
-    }
