@@ -188,8 +188,8 @@ class Service:
             # A batch carries Graph requests only: the issuer and the documents are not Graph.
             raise SegmentNotFound(self.router.unmatched_segment(path))
         state = scope["state"]
-        # What a 404 of the other routes names (api/errors.py http_error).
-        state["unmatched_segment"] = self.router.unmatched_segment(path)
+        # What a 404 of the other routes names, found only then (api/errors.py http_error).
+        state["router"] = self.router
         ids = (state["request_id"], state["client_request_id"])
 
         async def with_graph_headers(message: Message) -> None:
@@ -269,7 +269,8 @@ def _error_response(scope: Scope, exc: Exception) -> Response:
     if isinstance(exc, GraphError):
         return error_response(request, exc)
     if isinstance(exc, HTTPException):
-        segment = scope.get("state", {}).get("unmatched_segment", "")
+        router = scope.get("state", {}).get("router")
+        segment = router.unmatched_segment(scope["path"]) if router is not None else ""
         return error_response(request, http_error(exc, segment))
     return unexpected_error_response(request, exc)
 
