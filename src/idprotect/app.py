@@ -4,6 +4,7 @@ No logic: the pipeline every request goes through is api/pipeline.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from starlette.routing import Router
 
@@ -15,6 +16,7 @@ from idprotect.api import (
     principals,
     risk_detections,
     sign_ins,
+    ssf,
 )
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
@@ -26,6 +28,7 @@ from idprotect.domain.clock import Clock, utc_now
 from idprotect.issuer import endpoints as issuer_endpoints
 from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.settings import Settings
+from idprotect.signals.delivery import Deliverer, start_delivery
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.sign_in_listing import sign_in_log
 
@@ -50,6 +53,10 @@ def create_app(
         database=db,
         verifier=build_verifier(settings, db, clock, fetch_json),
     )
+    # The outbox's deliverer, a thread of this process (serve's; tests start their own).
+    deliverer = (
+        start_delivery(db, settings.delivery_settings()) if settings.deliver_signals else None
+    )
     # Trailing slashes are not redirected: `/docs/` is Graph's 400, as every unknown path.
     other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()], redirect_slashes=False)
     return Service(
@@ -57,7 +64,7 @@ def create_app(
         operations=operations(),
         other_routes=other_routes,
         limits=_request_limits(settings),
-        on_shutdown=db.dispose if owned else lambda: None,
+        on_shutdown=_shutdown(db if owned else None, deliverer),
     )
 
 
@@ -69,7 +76,18 @@ def operations() -> list[Operation]:
         *sign_ins.all_operations(sign_in_log),
     ]
     admins = [*admin.OPERATIONS, *admin_signins.OPERATIONS]
-    return [*graph, *batch.OPERATIONS, *admins, *home.OPERATIONS]
+    signals = [*ssf.OPERATIONS]
+    return [*graph, *batch.OPERATIONS, *admins, *signals, *home.OPERATIONS]
+
+
+def _shutdown(database: Database | None, deliverer: Deliverer | None) -> Callable[[], None]:
+    def shutdown() -> None:
+        if deliverer is not None:
+            deliverer.stop()
+        if database is not None:
+            database.dispose()
+
+    return shutdown
 
 
 def _request_limits(settings: Settings) -> RequestLimits:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from idprotect.engine.settings import DEFAULT_SETTINGS as _ENGINE
 from idprotect.engine.settings import EngineSettings
+from idprotect.signals.settings import DeliverySettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./idprotect.db"
 _ENV = "IDPROTECT_SETTINGS"
@@ -31,6 +32,10 @@ _POSITIVE = (
     "travel_speed_kmh",
     "spray_accounts",
     "spray_window_seconds",
+    "signals_idle_seconds",
+    "signals_timeout_seconds",
+    "signals_backoff_seconds",
+    "signals_max_backoff_seconds",
 )
 
 
@@ -87,6 +92,15 @@ class Settings:
     spray_accounts: int = _ENGINE.spray_accounts
     spray_window_seconds: float = _ENGINE.spray_window.total_seconds()
     lateness_seconds: float = _ENGINE.lateness.total_seconds()
+    # Signals (docs/signals.md): whether this process delivers the outbox (serve does), its
+    # pace and backoff; the transmitters whose SETs the receiver takes, one per entry:
+    # "tenant=GUID;config=SSF_CONFIGURATION_URL[;aud=AUDIENCE][;poll=URL][;authorization=...]".
+    deliver_signals: bool = False
+    signals_idle_seconds: float = 0.05
+    signals_timeout_seconds: float = 5.0
+    signals_backoff_seconds: float = 1.0
+    signals_max_backoff_seconds: float = 300.0
+    ssf_transmitters: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):
@@ -116,6 +130,14 @@ class Settings:
             spray_accounts=self.spray_accounts,
             spray_window=timedelta(seconds=self.spray_window_seconds),
             lateness=timedelta(seconds=self.lateness_seconds),
+        )
+
+    def delivery_settings(self) -> DeliverySettings:
+        return DeliverySettings(
+            idle_seconds=self.signals_idle_seconds,
+            timeout_seconds=self.signals_timeout_seconds,
+            backoff_seconds=self.signals_backoff_seconds,
+            max_backoff_seconds=self.signals_max_backoff_seconds,
         )
 
     def to_environ(self) -> dict[str, str]:

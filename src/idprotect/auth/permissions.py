@@ -64,6 +64,11 @@ WRITE_SIGN_INS = Requirement(
 )
 # The /_admin extension API: its own permission, which no Graph permission implies.
 ADMINISTER = Requirement(permissions=frozenset({"IdentityProtection.Admin"}), roles=None)
+# Shared Signals streams (docs/signals.md): the administrator's permission, or this narrower one
+# that opens the streams and nothing else of /_admin.
+MANAGE_SIGNALS = Requirement(
+    permissions=frozenset({"IdentityProtection.Admin", "IdentityProtection.Signals"}), roles=None
+)
 # Every permission some operation accepts: what a token of the built-in issuer may grant.
 PERMISSIONS = frozenset[str]().union(
     *(
@@ -79,6 +84,7 @@ PERMISSIONS = frozenset[str]().union(
             READ_SIGN_INS,
             WRITE_SIGN_INS,
             ADMINISTER,
+            MANAGE_SIGNALS,
         )
     )
 )

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 
+from idprotect.domain.changes import DetectionAdded
 from idprotect.domain.clock import Clock
 from idprotect.domain.enums import (
     NONPREMIUM_RISK_EVENT_TYPES,
@@ -76,6 +77,15 @@ def get_risk_detection(
         name = kind.detection_type.__name__
         raise NotFound(f"The {name[0].lower()}{name[1:]} '{detection_id}' was not found.")
     return as_seen(detection, kind, view)
+
+
+def add_detections(
+    store: RiskStore, kind: PrincipalKind, tenant_id: str, detections: Sequence[Detection]
+) -> None:
+    """Save new detections, and their change notifications in the same unit of work."""
+    store.add_detections(kind, tenant_id, detections)
+    if detections:
+        store.record_changes(tenant_id, [DetectionAdded(kind.name, d) for d in detections])
 
 
 def action_detection(
@@ -149,7 +159,7 @@ def ingest_risk_detections(
     created = [
         new_detection(kind, r, found[normalize_object_id(r.principal.id)], now) for r in reports
     ]
-    store.add_detections(kind, tenant_id, created)
+    add_detections(store, kind, tenant_id, created)
 
     raised: dict[str, list[str]] = defaultdict(list)
     for detection in created:

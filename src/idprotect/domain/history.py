@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from idprotect.domain.changes import RiskChanged
 from idprotect.domain.clock import Clock, from_ticks, to_ticks
 from idprotect.domain.kinds import PrincipalKind
 from idprotect.domain.models import Activity, HistoryItem, Principal, Risk
@@ -69,3 +70,10 @@ def write_history(
         )
     store.save_risks(kind, tenant_id, {pid: risk for pid, (_, risk) in changes.items()})
     store.add_history_items(kind, tenant_id, items)
+    # Every change of risk, whoever made it, leaves its event in the same transaction.
+    signals = [
+        RiskChanged(kind.name, principal, principal.risk, risk, activities[pid], actor_id)
+        for pid, (principal, risk) in changes.items()
+    ]
+    if signals:
+        store.record_changes(tenant_id, signals)

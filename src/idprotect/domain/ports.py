@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from idprotect.domain.changes import Change
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.kinds import PrincipalKind
 from idprotect.domain.models import Detection, HistoryItem, Principal, Risk
@@ -145,4 +146,10 @@ class RiskStore(Protocol):
         self, kind: PrincipalKind, tenant_id: str, page: PageRequest, view: View
     ) -> Page[Detection]:
         """A page of detections; the filter sees the fields as `view` shows them."""
+        ...
+
+    # Signals.
+    def record_changes(self, tenant_id: str, changes: Sequence[Change]) -> None:
+        """Write the events these changes make for the tenant's streams and subscriptions, in
+        this unit of work (the outbox): committed with the changes, or not at all."""
         ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from idprotect.domain.clock import MAX_TICKS, Clock
-from idprotect.domain.detections import action_detection
+from idprotect.domain.detections import action_detection, add_detections
 from idprotect.domain.enums import RiskDetail, RiskLevel
 from idprotect.domain.history import time_of_change, write_history
 from idprotect.domain.ids import normalize_object_id
@@ -161,7 +161,7 @@ def apply_action(
         )
     if action.records_detection is not None:
         recorded = [action_detection(kind, found[pid], action, now) for pid in changed]
-        store.add_detections(kind, tenant_id, recorded)
+        add_detections(store, kind, tenant_id, recorded)
     activity = Activity(
         detail=action.detail,
         risk_event_types=(action.records_detection,) if action.records_detection else (),

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from idprotect.domain.clock import Clock
+from idprotect.domain.detections import add_detections
 from idprotect.domain.enums import (
     NONPREMIUM_RISK_EVENT_TYPES,
     RiskDetail,
@@ -249,7 +250,7 @@ def _settle_detections(
     if compromised:
         linked = log.linked_request_ids(tenant_id, ids)
         recorded = [_confirmed(s, users[s.user_id], now) for s in sign_ins if s.id not in linked]
-        store.add_detections(USER, tenant_id, recorded)
+        add_detections(store, USER, tenant_id, recorded)
 
 
 def _confirmed(sign_in: SignIn, user: Principal, now: datetime) -> RiskDetection:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from idprotect.domain.changes import Change
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.kinds import PrincipalKind
 from idprotect.domain.models import Detection, HistoryItem, Principal, Risk, RiskDetection, User
@@ -27,7 +28,7 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
-from idprotect.store import bulk, listing, reads, rows, signins, threat_lists
+from idprotect.store import bulk, listing, outbox, reads, rows, signins, threat_lists
 from idprotect.store.kinds import stored
 from idprotect.store.tables import tenants, users
 
@@ -232,6 +233,10 @@ class SqlRiskStore:
             values = {f"new_{name}": value for name, value in rows.risk_values(risk).items()}
             for chunk in _chunks(sorted(ids)):
                 self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk, **values})
+
+    def record_changes(self, tenant_id: str, changes: Sequence[Change]) -> None:
+        # In this unit of work: the events commit with the changes (store/outbox.py).
+        outbox.enqueue(self.connection, tenant_id, changes)
 
     def get_risky_principal(
         self, kind: PrincipalKind, tenant_id: str, principal_id: str

@@ -1,0 +1,120 @@
+"""Streams: an SSF event stream (push or poll) or a Graph-style subscription (webhook), and the
+rules of their configuration (SSF 1.0 section 8.1). Plain Python."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from idprotect.errors import BadRequest
+from idprotect.signals.events import EVENTS_SUPPORTED
+
+PUSH, POLL, WEBHOOK = "push", "poll", "webhook"
+PUSH_METHOD, POLL_METHOD = "urn:ietf:rfc:8935", "urn:ietf:rfc:8936"
+METHODS = {PUSH_METHOD: PUSH, POLL_METHOD: POLL}
+STATUSES = ("enabled", "paused", "disabled")
+# Receiver-supplied properties (SSF 1.0 8.1.1); the others are the transmitter's.
+RECEIVER_SUPPLIED = ("events_requested", "delivery", "description")
+TRANSMITTER_SUPPLIED = ("iss", "aud", "events_supported", "events_delivered")
+MIN_VERIFICATION_INTERVAL = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    id: str
+    tenant_id: str
+    delivery: str  # push, poll, webhook
+    status: str
+    config: dict[str, Any]
+    created_at: datetime
+    reason: str | None = None
+    expires_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+
+def new_stream_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_ssf_stream(
+    *, tenant_id: str, iss: str, body: dict[str, Any], poll_url: str, now: datetime
+) -> Stream:
+    """A stream as a receiver asks for it; without `delivery`, a poll stream (SSF 1.0 8.1.1.1)."""
+    stream_id = new_stream_id()
+    config: dict[str, Any] = {"iss": iss, "aud": body.get("aud") or f"{iss}/receivers/{stream_id}"}
+    stream = Stream(stream_id, tenant_id, POLL, "enabled", config, now)
+    return configured(stream, body, poll_url=poll_url.format(stream_id=stream_id))
+
+
+def configured(
+    stream: Stream, body: dict[str, Any], *, poll_url: str, replace_all: bool = False
+) -> Stream:
+    """The stream with the receiver-supplied properties `body` gives (all of them, missing ones
+    taking their defaults, when `replace_all`); transmitter-supplied ones must match."""
+    _check_transmitter_values(stream, body)
+    config = dict(stream.config)
+    if replace_all:
+        for name in RECEIVER_SUPPLIED:
+            config.pop(name, None)
+    for name in RECEIVER_SUPPLIED:
+        if name in body:
+            config[name] = body[name]
+    delivery = dict(config.get("delivery") or {"method": POLL_METHOD})
+    method = METHODS.get(str(delivery.get("method")))
+    if method is None:
+        raise BadRequest(f"Delivery method '{delivery.get('method')}' is not supported.")
+    if method == POLL:
+        delivery = {"method": POLL_METHOD, "endpoint_url": poll_url}
+    elif not _is_url(delivery.get("endpoint_url")):
+        raise BadRequest("A push stream needs delivery.endpoint_url, an http or https URL.")
+    config["delivery"] = delivery
+    requested = config.get("events_requested")
+    config["events_supported"] = list(EVENTS_SUPPORTED)
+    config["events_delivered"] = [
+        e for e in EVENTS_SUPPORTED if requested is None or e in requested
+    ]
+    return replace(stream, delivery=method, config=config)
+
+
+def _check_transmitter_values(stream: Stream, body: dict[str, Any]) -> None:
+    for name in TRANSMITTER_SUPPLIED:
+        if name in body and body[name] != stream.config.get(name):
+            raise BadRequest(f"'{name}' is set by the transmitter and cannot be changed.")
+
+
+def _is_url(value: object) -> bool:
+    return (
+        isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) < 2048
+    )
+
+
+def ssf_view(stream: Stream) -> dict[str, Any]:
+    """The stream configuration as SSF 1.0 writes it."""
+    view: dict[str, Any] = {"stream_id": stream.id, **stream.config}
+    view["min_verification_interval"] = MIN_VERIFICATION_INTERVAL
+    return view
+
+
+def status_view(stream: Stream) -> dict[str, Any]:
+    view: dict[str, Any] = {"stream_id": stream.id, "status": stream.status}
+    if stream.reason:
+        view["reason"] = stream.reason
+    return view
+
+
+def with_status(stream: Stream, status: str, reason: str | None) -> Stream:
+    if status not in STATUSES:
+        raise BadRequest(f"The status must be one of {', '.join(STATUSES)}.")
+    return replace(stream, status=status, reason=reason)
+
+
+def requested_events(value: object) -> Sequence[str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest("events_requested must be an array of event type URIs.")
+    return value

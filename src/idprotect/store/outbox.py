@@ -1,0 +1,224 @@
+"""The signals outbox: events written in the transaction of their change, and the statements
+that deliver them (claim a stream, read its pending events in order, settle them)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+
+from idprotect.domain.changes import Change, DetectionAdded, RiskChanged
+from idprotect.signals.events import Target, events_for
+from idprotect.signals.streams import PUSH, WEBHOOK
+from idprotect.store.streams import target_of
+from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
+
+_S, _O = signal_streams.c, signal_outbox.c
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An event waiting for its receiver."""
+
+    id: int
+    jti: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def _time_of(change: Change) -> datetime:
+    if isinstance(change, RiskChanged):
+        return change.at
+    assert isinstance(change, DetectionAdded)
+    return change.detection.last_updated_at
+
+
+def targets(connection: Connection, tenant_id: str, now: datetime) -> list[Target]:
+    """The tenant's streams that take events now: not disabled, not expired."""
+    query = select(_S.id, _S.delivery, _S.config, _S.tenant_id).where(
+        _S.tenant_id == tenant_id,
+        _S.status != "disabled",
+        or_(_S.expires_at.is_(None), _S.expires_at > now),
+    )
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    excluded: dict[str, set[str]] = defaultdict(set)
+    ssf = [row.id for row in rows if row.delivery != WEBHOOK]
+    if ssf:
+        subjects = select(signal_subjects).where(signal_subjects.c.stream_id.in_(ssf))
+        for stream_id, subject in connection.execute(subjects):
+            excluded[stream_id].add(subject)
+    return [target_of(row, frozenset(excluded[row.id])) for row in rows]
+
+
+def enqueue(connection: Connection, tenant_id: str, changes: Sequence[Change]) -> int:
+    """Write the events `changes` make on each of the tenant's streams; how many."""
+    if not changes:
+        return 0
+    found = targets(connection, tenant_id, _time_of(changes[0]))
+    rows = [
+        _row(target.stream_id, payload, _time_of(change))
+        for change in changes
+        for target in found
+        for payload in events_for(change, target)
+    ]
+    if rows:
+        connection.execute(insert(signal_outbox), rows)
+    return len(rows)
+
+
+def add_event(
+    connection: Connection, stream_id: str, payload: dict[str, Any], at: datetime
+) -> None:
+    """One event of the stream itself (verification, stream-updated)."""
+    connection.execute(insert(signal_outbox), [_row(stream_id, payload, at)])
+
+
+def _row(stream_id: str, payload: dict[str, Any], at: datetime) -> dict[str, Any]:
+    jti = str(payload.get("jti") or uuid.uuid4().hex)
+    return {
+        "stream_id": stream_id,
+        "jti": jti,
+        "payload": orjson.dumps(payload).decode(),
+        "created_at": at,
+    }
+
+
+def claim_stream(
+    connection: Connection, *, owner: str, now: datetime, lease: timedelta
+) -> str | None:
+    """A stream with events to push whose lease is free (or ours), leased to `owner` until
+    `now + lease`; None when there is none. On PostgreSQL the candidate row is locked with
+    SKIP LOCKED, so deliverers of several processes never wait for, nor take, the same one."""
+    waiting = exists().where(_O.stream_id == _S.id, _O.rejected.is_(False))
+    query = (
+        select(_S.id)
+        .where(
+            _S.status == "enabled",
+            _S.lease_owner.is_(None) | (_S.lease_until < now) | (_S.lease_owner == owner),
+            _S.next_attempt_at.is_(None) | (_S.next_attempt_at <= now),
+            _S.delivery.in_((PUSH, WEBHOOK)),
+            or_(_S.expires_at.is_(None), _S.expires_at > now),
+            waiting,
+        )
+        .order_by(_S.lease_until.is_not(None), _S.lease_until)
+        .limit(1)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=signal_streams)
+    stream_id = connection.execute(query).scalar()
+    if stream_id is None:
+        return None
+    connection.execute(
+        update(signal_streams)
+        .where(_S.id == stream_id)
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    return str(stream_id)
+
+
+def release(connection: Connection, stream_id: str, owner: str) -> None:
+    connection.execute(
+        update(signal_streams)
+        .where(_S.id == stream_id, _S.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def pending(connection: Connection, stream_id: str, limit: int) -> list[Pending]:
+    """The stream's events not yet taken, oldest first (commit order for each principal)."""
+    query = (
+        select(_O.id, _O.jti, _O.payload, _O.created_at)
+        .where(_O.stream_id == stream_id, _O.rejected.is_(False))
+        .order_by(_O.id)
+        .limit(limit)
+    )
+    return [_pending(row) for row in connection.execute(query)]
+
+
+def _pending(row: Any) -> Pending:
+    return Pending(row.id, row.jti, orjson.loads(row.payload), row.created_at)
+
+
+def delivered(connection: Connection, ids: Iterable[int]) -> None:
+    chosen = list(ids)
+    if chosen:
+        connection.execute(delete(signal_outbox).where(_O.id.in_(chosen)))
+
+
+def reject(connection: Connection, event_id: int, error: str) -> None:
+    """The receiver refused the event for good: it stays, out of the queue, with the error."""
+    connection.execute(
+        update(signal_outbox).where(_O.id == event_id).values(rejected=True, error=error)
+    )
+
+
+def record_attempt(
+    connection: Connection,
+    stream_id: str,
+    *,
+    attempts: int,
+    retry_at: datetime | None,
+    error: str | None,
+) -> None:
+    """The outcome of a push: the failures in a row, when to try again, the last error."""
+    connection.execute(
+        update(signal_streams)
+        .where(_S.id == stream_id)
+        .values(attempts=attempts, next_attempt_at=retry_at, last_error=error)
+    )
+
+
+def poll(
+    connection: Connection, stream_id: str, *, limit: int, now: datetime, redeliver: timedelta
+) -> list[Pending]:
+    """Up to `limit` events for a poll (RFC 8936), oldest first: those never handed out and
+    those handed out `redeliver` ago or more without an acknowledgement."""
+    query = (
+        select(_O.id, _O.jti, _O.payload, _O.created_at)
+        .where(
+            _O.stream_id == stream_id,
+            _O.rejected.is_(False),
+            or_(_O.polled_at.is_(None), _O.polled_at <= now - redeliver),
+        )
+        .order_by(_O.id)
+        .limit(limit)
+    )
+    found = [_pending(row) for row in connection.execute(query)]
+    if found:
+        handed = update(signal_outbox).where(_O.id.in_([p.id for p in found]))
+        connection.execute(handed.values(polled_at=now))
+    return found
+
+
+def has_pending(connection: Connection, stream_id: str) -> bool:
+    query = select(_O.id).where(_O.stream_id == stream_id, _O.rejected.is_(False)).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def acknowledge(connection: Connection, stream_id: str, jtis: Sequence[str]) -> None:
+    if jtis:
+        connection.execute(
+            delete(signal_outbox).where(_O.stream_id == stream_id, _O.jti.in_(list(jtis)))
+        )
+
+
+def refuse_by_jti(connection: Connection, stream_id: str, errors: dict[str, str]) -> None:
+    """Poll's setErrs: the receiver refused these events; they leave the queue."""
+    for jti, error in errors.items():
+        connection.execute(
+            update(signal_outbox)
+            .where(and_(_O.stream_id == stream_id, _O.jti == jti))
+            .values(rejected=True, error=error)
+        )
+
+
+def drop_stream_events(connection: Connection, stream_id: str) -> None:
+    connection.execute(delete(signal_outbox).where(_O.stream_id == stream_id))

@@ -1,0 +1,132 @@
+"""Streams and subscriptions (signals/streams.py) in SQL: each tenant sees only its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, delete, insert, select, update
+
+from idprotect.signals.events import Target
+from idprotect.signals.streams import WEBHOOK, Stream
+from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
+
+_S = signal_streams.c
+
+
+def _values(stream: Stream) -> dict[str, Any]:
+    return {
+        "delivery": stream.delivery,
+        "status": stream.status,
+        "reason": stream.reason,
+        "config": orjson.dumps(stream.config).decode(),
+        "expires_at": stream.expires_at,
+    }
+
+
+def add_stream(connection: Connection, stream: Stream) -> None:
+    row = {"id": stream.id, "tenant_id": stream.tenant_id, "created_at": stream.created_at}
+    connection.execute(insert(signal_streams).values(**row, **_values(stream)))
+
+
+def save_stream(connection: Connection, stream: Stream) -> None:
+    """Its configuration, status and expiry; a failed delivery is tried again at once."""
+    query = update(signal_streams).where(_S.id == stream.id, _S.tenant_id == stream.tenant_id)
+    connection.execute(query.values(**_values(stream), next_attempt_at=None, attempts=0))
+
+
+def _stream(row: Any) -> Stream:
+    return Stream(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        delivery=row.delivery,
+        status=row.status,
+        config=orjson.loads(row.config),
+        created_at=row.created_at,
+        reason=row.reason,
+        expires_at=row.expires_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
+
+
+def get_stream(
+    connection: Connection, tenant_id: str | None, stream_id: str, *, lock: bool = False
+) -> Stream | None:
+    """The stream, if it is the tenant's (any tenant's when `tenant_id` is None)."""
+    query = select(signal_streams).where(_S.id == stream_id)
+    if tenant_id is not None:
+        query = query.where(_S.tenant_id == tenant_id)
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    return _stream(row) if row is not None else None
+
+
+def list_streams(connection: Connection, tenant_id: str, *, webhooks: bool) -> list[Stream]:
+    """The tenant's SSF streams, or (webhooks) its subscriptions, oldest first."""
+    kind = _S.delivery == WEBHOOK if webhooks else _S.delivery != WEBHOOK
+    query = select(signal_streams).where(_S.tenant_id == tenant_id, kind)
+    return [_stream(row) for row in connection.execute(query.order_by(_S.created_at, _S.id))]
+
+
+def delete_stream(connection: Connection, stream: Stream) -> None:
+    """The stream, its subjects and its undelivered events."""
+    connection.execute(delete(signal_outbox).where(signal_outbox.c.stream_id == stream.id))
+    connection.execute(delete(signal_subjects).where(signal_subjects.c.stream_id == stream.id))
+    connection.execute(
+        delete(signal_streams).where(_S.id == stream.id, _S.tenant_id == stream.tenant_id)
+    )
+
+
+def exclude_subject(connection: Connection, stream_id: str, subject: str) -> None:
+    present = select(signal_subjects.c.subject).where(
+        signal_subjects.c.stream_id == stream_id, signal_subjects.c.subject == subject
+    )
+    if connection.execute(present).first() is None:
+        connection.execute(insert(signal_subjects).values(stream_id=stream_id, subject=subject))
+
+
+def include_subject(connection: Connection, stream_id: str, subject: str) -> None:
+    connection.execute(
+        delete(signal_subjects).where(
+            signal_subjects.c.stream_id == stream_id, signal_subjects.c.subject == subject
+        )
+    )
+
+
+def expired_subscriptions(connection: Connection, now: datetime) -> list[Stream]:
+    """Subscriptions past their expirationDateTime, every tenant's (the deliverer ends them)."""
+    query = select(signal_streams).where(_S.delivery == WEBHOOK, _S.expires_at <= now)
+    return [_stream(row) for row in connection.execute(query)]
+
+
+def target_of(row: Any, excluded: frozenset[str]) -> Target:
+    """What the outbox writer needs of a stream row."""
+    config = orjson.loads(row.config)
+    if row.delivery == WEBHOOK:
+        return Target(
+            stream_id=row.id,
+            delivery=WEBHOOK,
+            resource=config["resource"],
+            change_types=frozenset(config["changeType"].split(",")),
+            client_state=config.get("clientState"),
+            tenant_id=row.tenant_id,
+        )
+    return Target(
+        stream_id=row.id,
+        delivery=row.delivery,
+        iss=config["iss"],
+        aud=config["aud"],
+        events=frozenset(config.get("events_delivered", ())),
+        excluded=excluded,
+        tenant_id=row.tenant_id,
+    )
+
+
+def stream_lease(connection: Connection, stream_id: str) -> tuple[str | None, datetime | None]:
+    row = connection.execute(
+        select(_S.lease_owner, _S.lease_until).where(_S.id == stream_id)
+    ).first()
+    return (row.lease_owner, row.lease_until) if row is not None else (None, None)

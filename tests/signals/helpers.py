@@ -1,0 +1,61 @@
+"""Wiring a test receiver to the service: discovery, keys, a stream, the deliverer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from idprotect.signals.delivery import Deliverer
+from idprotect.signals.settings import DeliverySettings
+from idprotect.store.engine import Database
+from tests.factories import TENANT
+from tests.signals.receiver import Receiver
+
+PUSH = "urn:ietf:rfc:8935"
+POLL = "urn:ietf:rfc:8936"
+BASE = "http://testserver"
+FAST = DeliverySettings(idle_seconds=0.01, backoff_seconds=0.05, max_backoff_seconds=0.2)
+
+
+def local(url: str) -> str:
+    return url.removeprefix(BASE)
+
+
+def discover(client: TestClient, receiver: Receiver, tenant: str = TENANT) -> dict[str, Any]:
+    """What a receiver learns first: the configuration, then the keys at its jwks_uri."""
+    config: dict[str, Any] = client.get(f"/.well-known/ssf-configuration/ssf/{tenant}").json()
+    receiver.keys = client.get(local(config["jwks_uri"])).json()
+    receiver.iss = config["issuer"]
+    return config
+
+
+def push_stream(
+    client: TestClient, receiver: Receiver, tenant: str = TENANT, **body: Any
+) -> dict[str, Any]:
+    config = discover(client, receiver, tenant)
+    request = {
+        "delivery": {
+            "method": PUSH,
+            "endpoint_url": f"{receiver.url}/events",
+            "authorization_header": "Bearer receiver-secret",
+        },
+        **body,
+    }
+    response = client.post(local(config["configuration_endpoint"]), json=request)
+    assert response.status_code == 201, response.text
+    stream: dict[str, Any] = response.json()
+    receiver.aud = stream["aud"]
+    return stream
+
+
+def deliver_all(database: Database, settings: DeliverySettings = FAST) -> int:
+    """Deliver until nothing is left to push now."""
+    deliverer = Deliverer(database, settings)
+    total = 0
+    try:
+        while delivered := deliverer.deliver_once():
+            total += delivered
+    finally:
+        deliverer.stop()
+    return total
