@@ -32,6 +32,7 @@ from idprotect.cli_options import (
     open_database,
     seconds,
 )
+from idprotect.cli_signals import register as register_signal_commands
 from idprotect.cli_signins import register as register_sign_in_commands
 from idprotect.cli_startup import Commands, check_port, shown_url, tls_files
 from idprotect.cli_tenants import register as register_tenant_commands
@@ -125,6 +126,10 @@ def serve(
         ),
     ] = "httptools",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    deliver_signals: Annotated[
+        bool,
+        typer.Option(help="Deliver the signals outbox from the server (docs/signals.md)."),
+    ] = True,
     tls: Annotated[
         bool, typer.Option(help="Serve HTTPS with a generated development certificate.")
     ] = False,
@@ -164,6 +169,7 @@ def serve(
         trusted_discovery_urls=tuple(trust_discovery or ()),
         strict_actions=strict_actions,
         default_page_size=page_size,
+        deliver_signals=deliver_signals,
         http=http,
         **_given(
             busy_timeout_seconds=busy_timeout,
@@ -344,6 +350,7 @@ def db_upgrade(db: DbUrl = DEFAULT_DATABASE_URL) -> None:
 register_issuer_commands(app)
 register_tenant_commands(app)
 register_sign_in_commands(app)
+register_signal_commands(app)
 
 
 def main() -> None:

@@ -57,3 +57,37 @@ def test_confirm_compromised_sends_a_credential_compromise(
     compromise = receiver.sets[2]["events"][RISC + "credential-compromise"]
     assert compromise["credential_type"] == "password"
     assert receiver.sets[1]["txn"] == receiver.sets[2]["txn"]
+
+
+def test_a_receiver_down_gets_everything_in_order_once_back(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    client = make_client(sqlite_database, clock)
+    with running_receiver() as receiver:
+        push_stream(client, receiver)
+        receiver.status = 503
+        names = [f"user{n}@contoso.com" for n in range(5)]
+        for name in names:
+            risky_user(client, userPrincipalName=name)
+        assert deliver_all(sqlite_database) == 0  # refused: held for a retry after the backoff
+        receiver.status = 202
+        receiver.wait_for(5, timeout=0.5)  # the backoff (FAST: at most 0.2 s) runs out
+        assert deliver_all(sqlite_database) == 5
+
+    assert [s["sub_id"]["email"] for s in receiver.sets] == names
+
+
+def test_a_receiver_refusing_an_event_keeps_the_stream_going(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    """RFC 8935 2.3: a 400 with an error body refuses that SET for good; the next one goes."""
+    client = make_client(sqlite_database, clock)
+    with running_receiver() as receiver:
+        push_stream(client, receiver)
+        risky_user(client)
+        receiver.status = 400
+        assert deliver_all(sqlite_database) == 1
+        receiver.status = 202
+        risky_user(client)
+        assert deliver_all(sqlite_database) == 1
+    assert len(receiver.sets) == 1

@@ -190,6 +190,10 @@ class Deliverer:
         self._thread = threading.Thread(target=self.run, name="idprotect-signals", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """End `run` after its current round (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

@@ -1,0 +1,66 @@
+"""Signals commands: `signals deliver`, the outbox's deliverer as a process of its own."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import replace
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from idprotect.cli_options import DbUrl, open_database, seconds
+from idprotect.settings import DEFAULT_DATABASE_URL, Settings
+from idprotect.signals.delivery import Deliverer
+
+signals_app = typer.Typer(
+    help="Shared Signals and change notifications (docs/signals.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@signals_app.command("deliver")
+def deliver(
+    db: DbUrl = DEFAULT_DATABASE_URL,
+    once: Annotated[
+        bool, typer.Option(help="Deliver what waits now, then exit (0 when none is left).")
+    ] = False,
+    idle: Annotated[
+        float | None, seconds("How long an idle deliverer waits before looking again [0.05].")
+    ] = None,
+    backoff: Annotated[
+        float | None, seconds("The first retry's delay after a receiver failed [1].")
+    ] = None,
+) -> None:
+    """Deliver the outbox to push receivers and webhook subscribers until stopped (SIGTERM or
+    Ctrl-C). Any number may run beside the servers: each stream is delivered by one at a time."""
+    settings = Settings(database_url=db)
+    if idle is not None:
+        settings = replace(settings, signals_idle_seconds=idle)
+    if backoff is not None:
+        settings = replace(settings, signals_backoff_seconds=backoff)
+    database = open_database(db)
+    deliverer = Deliverer(database, settings.delivery_settings())
+    try:
+        if once:
+            while deliverer.deliver_once():
+                pass
+            return
+        _stop_on_signals(deliverer)
+        deliverer.run()
+    finally:
+        deliverer.stop()
+        database.dispose()
+
+
+def _stop_on_signals(deliverer: Deliverer) -> None:
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        deliverer.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(signals_app, name="signals")
