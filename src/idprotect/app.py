@@ -17,7 +17,9 @@ from idprotect.api import (
     risk_detections,
     sign_ins,
     ssf,
+    subscriptions,
 )
+from idprotect.api import ops as ops_api
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
@@ -27,9 +29,11 @@ from idprotect.auth.keysets import FetchJson
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.issuer import endpoints as issuer_endpoints
 from idprotect.issuer.trust import build_verifier, fetch_json_over_http
+from idprotect.ops.wiring import Ops, build_ops, set_tenant_document, tenant_documents
 from idprotect.settings import Settings
 from idprotect.signals.delivery import Deliverer, start_delivery
 from idprotect.store.engine import Database, make_engine
+from idprotect.store.health import readiness
 from idprotect.store.sign_in_listing import sign_in_log
 
 # Where the Graph operations answer: v1.0 and beta under the identityProtection singleton, and
@@ -59,13 +63,21 @@ def create_app(
     )
     # Trailing slashes are not redirected: `/docs/` is Graph's 400, as every unknown path.
     other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()], redirect_slashes=False)
+    ops = build_ops(settings, db)
     return Service(
         state=state,
-        operations=operations(),
+        operations=[*operations(), *_ops_operations(ops)],
         other_routes=other_routes,
         limits=_request_limits(settings),
         on_shutdown=_shutdown(db if owned else None, deliverer),
+        guard=ops.guard,
+        observer=ops.observer,
     )
+
+
+def _ops_operations(ops: Ops) -> list[Operation]:
+    doors = ops_api.Doors(readiness, tenant_documents, set_tenant_document)
+    return ops_api.operations(ops, doors)
 
 
 def operations() -> list[Operation]:
@@ -76,7 +88,7 @@ def operations() -> list[Operation]:
         *sign_ins.all_operations(sign_in_log),
     ]
     admins = [*admin.OPERATIONS, *admin_signins.OPERATIONS]
-    signals = [*ssf.OPERATIONS]
+    signals = [*ssf.OPERATIONS, *subscriptions.OPERATIONS]
     return [*graph, *batch.OPERATIONS, *admins, *signals, *home.OPERATIONS]
 
 

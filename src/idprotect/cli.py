@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from idprotect.app import create_app
 from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.cli_ops import ServerThrottle
+from idprotect.cli_ops import register as register_fault_commands
 from idprotect.cli_options import (
     DbUrl,
     FamiliarityPeriod,
@@ -40,8 +44,10 @@ from idprotect.domain.clock import utc_now
 from idprotect.fixtures import Fixtures, load_fixtures
 from idprotect.issuer.cli import register as register_issuer_commands
 from idprotect.odata.options import MAX_TOP
+from idprotect.ops.logs import uvicorn_log_config
+from idprotect.ops.metrics import MULTIPROCESS_DIR
 from idprotect.serving import uvicorn_options
-from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, HttpParser, Settings
+from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, HttpParser, LogFormat, Settings
 from idprotect.store.engine import Database, make_engine
 
 app = typer.Typer(
@@ -125,7 +131,19 @@ def serve(
             "every method, 405 for those a path does not take)."
         ),
     ] = "httptools",
-    access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request: one line with its ids, caller and status.")
+    ] = True,
+    log_format: Annotated[LogFormat, typer.Option(help="Log lines as 'text' or 'json'.")] = "text",
+    max_header_size: Annotated[
+        int | None, byte_count("Largest request line and headers together [default: 64 KiB].")
+    ] = None,
+    shutdown_timeout: Annotated[
+        float | None,
+        seconds("On SIGTERM, how long requests in flight may take to finish [default: 30]."),
+    ] = None,
+    throttle: ServerThrottle = None,
+    metrics: Annotated[bool, typer.Option(help="Serve /metrics (Prometheus).")] = True,
     deliver_signals: Annotated[
         bool,
         typer.Option(help="Deliver the signals outbox from the server (docs/signals.md)."),
@@ -171,6 +189,10 @@ def serve(
         default_page_size=page_size,
         deliver_signals=deliver_signals,
         http=http,
+        request_log=access_log,
+        log_format=log_format,
+        throttle=throttle or "off",
+        metrics=metrics,
         **_given(
             busy_timeout_seconds=busy_timeout,
             max_body_bytes=max_body_size,
@@ -178,6 +200,8 @@ def serve(
             body_timeout_seconds=body_timeout,
             header_timeout_seconds=header_timeout,
             keep_alive_seconds=keep_alive,
+            max_head_bytes=max_header_size,
+            shutdown_timeout_seconds=shutdown_timeout,
         ),
         **engine_thresholds(
             learning_sign_ins=learning_sign_ins,
@@ -198,29 +222,35 @@ def serve(
     typer.echo(
         f"idprotect on {scheme}://{host}:{port}  (database {shown_url(db)}, auth {auth})", err=True
     )
-    if workers == 1:
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            access_log=access_log,
-            ssl_certfile=ssl_certfile,
-            ssl_keyfile=ssl_keyfile,
-            **uvicorn_options(settings),
-        )
-        return
-    os.environ.update(settings.to_environ())
-    uvicorn.run(
-        "idprotect.app:app_from_environ",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=access_log,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        # The service logs each request itself (ops/logs.py): one line, in --log-format.
+        "access_log": False,
+        "log_config": uvicorn_log_config(log_format),
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+        "ssl_certfile": ssl_certfile,
+        "ssl_keyfile": ssl_keyfile,
         **uvicorn_options(settings),
-    )
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    _serve_workers(settings, workers, options)
+
+
+def _serve_workers(settings: Settings, workers: int, options: dict[str, Any]) -> None:
+    """Worker processes, their settings in the environment; their metrics in a directory of
+    their own, summed by /metrics (none left from another run: it is made now, removed after)."""
+    os.environ.update(settings.to_environ())
+    made = None
+    if settings.metrics and not os.environ.get(MULTIPROCESS_DIR):
+        made = os.environ[MULTIPROCESS_DIR] = tempfile.mkdtemp(prefix="idprotect-metrics-")
+    try:
+        uvicorn.run("idprotect.app:app_from_environ", factory=True, workers=workers, **options)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def _given(**options: float | None) -> dict[str, Any]:
@@ -351,6 +381,7 @@ register_issuer_commands(app)
 register_tenant_commands(app)
 register_sign_in_commands(app)
 register_signal_commands(app)
+register_fault_commands(app)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import typer
 
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_lists import Row, show
+from idprotect.cli_ops import TenantThrottle, set_throttle
 from idprotect.cli_options import AsJson, DbUrl, TenantId, open_database
 from idprotect.domain.tenants import Licence, TenantSummary
 from idprotect.settings import DEFAULT_DATABASE_URL
@@ -23,10 +24,11 @@ def tenant_set(
             "riskLevel and riskDetail, and their actions).",
         ),
     ] = None,
+    throttle: TenantThrottle = None,
     db: DbUrl = DEFAULT_DATABASE_URL,
     tenant: TenantId = DEMO_TENANT_ID,
 ) -> None:
-    """Create a tenant if needed and set its licences (what is given)."""
+    """Create a tenant if needed and set its licences and throttling (what is given)."""
     database = open_database(db)
     try:
         with database.unit_of_work(write=True) as store:
@@ -34,6 +36,8 @@ def tenant_set(
                 tenant, entra=licence, workload_identities=workload_identities
             )
             licences = store.tenant_licences(tenant)
+            if throttle is not None:
+                set_throttle(store.connection, tenant, throttle)
     finally:
         database.dispose()
     assert licences is not None

@@ -8,6 +8,8 @@ class GraphError(Exception):
 
     status: int = 500
     code: str = "InternalServerError"
+    # Seconds for the Retry-After header, when the error carries one.
+    retry_after: int | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -116,3 +118,24 @@ class ServiceUnavailable(GraphError):
 class InternalServerError(GraphError):
     status = 500
     code = "InternalServerError"
+
+
+class TooManyRequests(GraphError):
+    """Throttled (ops/throttle.py): Graph's 429, with Retry-After only when the profile says."""
+
+    status = 429
+    code = "TooManyRequests"
+
+    def __init__(self, message: str = "Too many requests.", retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadGateway(GraphError):
+    status = 502
+    code = "BadGateway"
+
+
+class GatewayTimeout(GraphError):
+    status = 504
+    code = "GatewayTimeout"

@@ -9,6 +9,9 @@ protocols below are uvicorn's own with those limits added:
   it does not know (`FOO`) itself, answered here as a Graph 400; methods it knows reach the app.
 - h11 (`--http h11`): every method that is a valid token reaches the app, which answers 405
   with an Allow header; h11 bounds an incomplete head itself (`h11_max_incomplete_event_size`).
+
+Both give the app a way to drop its connection without an answer (the scope extension
+`idprotect.abort`), which injected faults use (ops/faults.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from idprotect.api.errors import error_body, error_headers
+from idprotect.api.pipeline import ABORT
 from idprotect.errors import (
     BadRequest,
     GraphError,
@@ -187,6 +191,7 @@ class BoundedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self.guard.arrived()
+        self.scope["extensions"] = {ABORT: self.transport.abort}  # type: ignore[dict-item]
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -210,6 +215,8 @@ class BoundedH11Protocol(_Guarded, H11Protocol):
         super().data_received(data)
         if self.cycle is not cycle:
             self.guard.arrived()  # a request's head arrived
+            if self.cycle is not None:
+                self.cycle.scope["extensions"] = {ABORT: self.transport.abort}
 
     def send_400_response(self, msg: str) -> None:
         answering = self.cycle is not None and self.cycle.response_started

@@ -17,6 +17,7 @@ _ENV = "IDPROTECT_SETTINGS"
 
 AuthMode = Literal["on", "off"]
 HttpParser = Literal["httptools", "h11"]
+LogFormat = Literal["text", "json"]
 _POSITIVE = (
     "busy_timeout_seconds",
     "max_url_bytes",
@@ -26,6 +27,7 @@ _POSITIVE = (
     "header_timeout_seconds",
     "keep_alive_seconds",
     "max_head_bytes",
+    "shutdown_timeout_seconds",
     "learning_sign_ins",
     "learning_period_seconds",
     "familiarity_period_seconds",
@@ -101,6 +103,14 @@ class Settings:
     signals_backoff_seconds: float = 1.0
     signals_max_backoff_seconds: float = 300.0
     ssf_transmitters: tuple[str, ...] = ()
+    # Operations (docs/operations.md): one log line per request, in text or JSON; how long a
+    # SIGTERM waits for requests in flight; the server's throttling profile ("off", "graph",
+    # or a custom profile's JSON, ops/throttle.py); /metrics.
+    request_log: bool = True
+    log_format: LogFormat = "text"
+    shutdown_timeout_seconds: float = 30.0
+    throttle: str = "off"
+    metrics: bool = True
 
     def __post_init__(self) -> None:
         if self.auth not in ("on", "off"):
@@ -112,6 +122,8 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.http not in ("httptools", "h11"):
             raise ValueError(f"unknown HTTP parser {self.http!r}")
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"unknown log format {self.log_format!r}")
         if self.max_url_bytes >= self.max_head_bytes:
             raise ValueError("max_url_bytes must be less than max_head_bytes")
         if not self.audiences:

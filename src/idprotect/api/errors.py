@@ -56,6 +56,8 @@ def error_headers(error: GraphError) -> dict[str, str]:
         headers["Allow"] = error.allow
     if error.status == 503:
         headers["Retry-After"] = str(ServiceUnavailable.retry_after)
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
     if error.status in _CLOSING:
         # What is left of the request is not read: the connection cannot carry another one.
         headers["Connection"] = "close"

@@ -7,20 +7,24 @@
    path names only other methods; a path no operation has goes to the other routes (the
    built-in issuer, the OpenAPI document and Swagger UI), or is Graph's 400 for its segment.
 4. The caller: a verified token (a token seen before is known at once), authorized for the
-   operation's requirement.
+   operation's requirement; then the guard, when there is one: the tenant's throttling and
+   injected faults (ops/guard.py), before any database work.
 5. The query options, and what the operation reads from the request (`prepare`), both before
    any database work.
 6. The answer: in a unit of work where the operation says (deps.read / deps.write).
 7. Errors: every failure becomes Graph's error body (errors.py), with the request's ids.
-8. The response, with Graph's headers (headers.py).
+8. The response, with Graph's headers (headers.py); then the observer, when there is one:
+   the request's metrics and its log line (ops/observe.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import cast
+from time import perf_counter
+from typing import Protocol, cast
 
 import starlette.routing
 from starlette.exceptions import HTTPException
@@ -42,6 +46,7 @@ from idprotect.domain.ports import RiskStore
 from idprotect.errors import GraphError, MethodNotAllowed
 from idprotect.errors import ResourceNotFoundForSegment as SegmentNotFound
 from idprotect.odata.options import QueryOptions, Target
+from idprotect.ops.faults import DropConnection
 
 log = logging.getLogger("idprotect")
 
@@ -106,6 +111,18 @@ class Call:
             self._store = None
 
 
+class Guard(Protocol):
+    """What may hold a request back once its caller is known (throttling, injected faults)."""
+
+    async def admit(self, call: Call, operation: Operation) -> None: ...
+
+
+class Observer(Protocol):
+    """What sees every request once it is answered (metrics, the request's log line)."""
+
+    def observe(self, scope: Scope, status: int, seconds: float) -> None: ...
+
+
 class Service:
     """The ASGI application: the pipeline above over an operation table, and other routes."""
 
@@ -117,12 +134,16 @@ class Service:
         other_routes: starlette.routing.Router,
         limits: RequestLimits,
         on_shutdown: Callable[[], None] = lambda: None,
+        guard: Guard | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.state = state
         self.router = Router(operations)
         self.other_routes = other_routes
         self._limits = limits
         self._on_shutdown = on_shutdown
+        self._guard = guard
+        self._observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -132,8 +153,11 @@ class Service:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         sender = _Sender(send)
+        started = perf_counter()
         try:
             await self._handle(scope, receive, sender)
+        except DropConnection:
+            raise  # a batch's request: the batch's own connection is dropped
         except Exception as exc:
             # A failure outside every step's own handling (none is expected): still Graph's 500.
             if sender.started:
@@ -143,6 +167,9 @@ class Service:
             state = scope["state"]
             ids = (state["request_id"], state["client_request_id"])
             await _send(sender, unexpected_error_response(Request(scope), exc), ids)
+        finally:
+            if self._observer is not None:
+                self._observer.observe(scope, sender.status, perf_counter() - started)
 
     async def _handle(self, scope: Scope, receive: Receive, send: _Sender) -> None:
         scope["app"] = self
@@ -163,6 +190,9 @@ class Service:
             return  # the client went away
         try:
             response = await self._respond(scope, body, receive, send)
+        except DropConnection:
+            await _drop(scope, send)
+            return
         except Exception as exc:
             if send.started:
                 raise
@@ -183,6 +213,7 @@ class Service:
         except MethodNotAllowedHere as exc:
             raise MethodNotAllowed(exc.allow) from None
         if match is not None:
+            scope["state"]["operation"] = match.operation
             return await self.answer(match.operation, Call(scope, self, match.params, body))
         if scope.get("state", {}).get("in_batch"):
             # A batch carries Graph requests only: the issuer and the documents are not Graph.
@@ -205,8 +236,11 @@ class Service:
         services = call.services
         if operation.caller is Caller.REQUIRED:
             call.caller = await deps.caller(services, call.scope)
+            call.scope["state"]["caller"] = call.caller
             if operation.requirement is not None:
                 authorize(call.caller, operation.requirement)
+            if self._guard is not None:
+                await self._guard.admit(call, operation)
         query = operation.query
         if query is not None:
             call.options = deps.query_options(call.scope, call.root, query.collection, query.target)
@@ -237,15 +271,17 @@ class _Sender:
     """The connection's `send`, knowing whether the response has started (after which an
     error can no longer be answered)."""
 
-    __slots__ = ("_send", "started")
+    __slots__ = ("_send", "started", "status")
 
     def __init__(self, send: Send) -> None:
         self._send = send
         self.started = False
+        self.status = 0  # none sent (yet): the connection was dropped, or the client left
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.started = True
+            self.status = message["status"]
         await self._send(message)
 
 
@@ -254,9 +290,17 @@ async def _run(operation: Operation, call: Call) -> Response:
     database = call.services.database
     match operation.runs:
         case Runs.READ:
-            return await deps.read(database, lambda store: call.run_in(store, answer))
+            started = perf_counter()
+            try:
+                return await deps.read(database, lambda store: call.run_in(store, answer))
+            finally:
+                call.scope["state"]["database_seconds"] = ("read", perf_counter() - started)
         case Runs.WRITE:
-            return await deps.write(database, lambda store: call.run_in(store, answer))
+            started = perf_counter()
+            try:
+                return await deps.write(database, lambda store: call.run_in(store, answer))
+            finally:
+                call.scope["state"]["database_seconds"] = ("write", perf_counter() - started)
         case Runs.THREAD:
             return await deps.in_thread(answer, call)
         case Runs.LOOP:
@@ -280,6 +324,29 @@ async def _send(send: Send, response: Response, ids: tuple[str, str]) -> None:
     start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": response.body})
+
+
+async def _drop(scope: Scope, send: Send) -> None:
+    """Closes the connection without an answer (an injected fault). A batch's request drops
+    the batch's connection; without the server's abort (in process), the response starts and
+    never ends."""
+    if scope["state"].get("in_batch"):
+        raise DropConnection()
+    abort = scope.get("extensions", {}).get(ABORT)
+    if abort is None:
+        start = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"1")],
+        }
+        await send(start)
+        return
+    abort()
+    await asyncio.sleep(0)  # the server sees the connection lost before the app returns
+
+
+# The scope extension through which serving.py lets the app abort its connection.
+ABORT = "idprotect.abort"
 
 
 def _route_path(scope: Scope) -> str:

@@ -1,0 +1,1 @@
+"""Cross-cutting operations: throttling, fault injection, metrics, structured logs, health."""

@@ -1,0 +1,89 @@
+"""Operations put together for one app: the guard (throttling, faults) on its counters, the
+observer (metrics, logs), and the doors the API's ops operations use into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idprotect.api.deps import in_thread
+from idprotect.domain.ports import RiskStore
+from idprotect.ops.config import server_throttle
+from idprotect.ops.guard import Counters, Guard, MemoryCounters
+from idprotect.ops.metrics import Metrics
+from idprotect.ops.observe import Observer
+from idprotect.ops.throttle import Bucket
+from idprotect.settings import Settings
+from idprotect.store import ops_state
+from idprotect.store.engine import Database
+from idprotect.store.repository import SqlRiskStore
+
+
+@dataclass(frozen=True, slots=True)
+class Ops:
+    guard: Guard
+    observer: Observer | None
+    metrics: Metrics | None
+
+
+class SqlCounters:
+    """Counting shared by every process of a PostgreSQL deployment: one statement each, on
+    a database thread, outside any unit of work (autocommit)."""
+
+    def __init__(self, database: Database) -> None:
+        self._engine = database.engine
+
+    async def take(self, tenant_id: str, key: str, bucket: Bucket) -> float:
+        return await in_thread(self._take, tenant_id, f"throttle:{key}", bucket)
+
+    async def next_number(self, tenant_id: str, name: str) -> int:
+        return await in_thread(self._next, tenant_id, ops_state.FAULTS_PREFIX + name)
+
+    def reset(self, tenant_id: str) -> None:
+        """Nothing here: a new plan's counters are deleted in the transaction that sets it."""
+
+    def _take(self, tenant_id: str, name: str, bucket: Bucket) -> float:
+        with self._engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return ops_state.take(connection, tenant_id, name, bucket.interval, bucket.tolerance)
+
+    def _next(self, tenant_id: str, name: str) -> int:
+        with self._engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return ops_state.next_number(connection, tenant_id, name)
+
+
+def build_ops(settings: Settings, database: Database) -> Ops:
+    metrics = Metrics() if settings.metrics else None
+    shared = database.engine.dialect.name == "postgresql"
+    counters: Counters = SqlCounters(database) if shared else MemoryCounters()
+
+    async def read_documents(tenant_id: str) -> tuple[str | None, str | None]:
+        return await in_thread(_documents, database, tenant_id)
+
+    guard = Guard(
+        server_profile=server_throttle(settings.throttle),
+        counters=counters,
+        read_documents=read_documents,
+        on_throttled=lambda bucket: metrics.throttled.labels(bucket).inc() if metrics else None,
+        on_fault=lambda kind: metrics.faults.labels(kind).inc() if metrics else None,
+    )
+    observing = metrics is not None or settings.request_log
+    observer = Observer(metrics, log=settings.request_log) if observing else None
+    return Ops(guard, observer, metrics)
+
+
+def _documents(database: Database, tenant_id: str) -> tuple[str | None, str | None]:
+    with database.unit_of_work() as store:
+        return ops_state.tenant_documents(store.connection, tenant_id)
+
+
+def tenant_documents(store: RiskStore, tenant_id: str) -> tuple[str | None, str | None]:
+    """The tenant's throttle and faults documents, in an operation's unit of work."""
+    assert isinstance(store, SqlRiskStore)
+    return ops_state.tenant_documents(store.connection, tenant_id)
+
+
+def set_tenant_document(store: RiskStore, tenant_id: str, field: str, document: str | None) -> None:
+    """Sets a tenant's throttle or faults document, in an operation's unit of work."""
+    assert isinstance(store, SqlRiskStore)
+    ops_state.set_tenant_document(store.connection, tenant_id, field, document)
