@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from idprotect.domain.clock import Clock, utc_now
 from idprotect.signals.delivery import Deliverer
 from idprotect.signals.settings import DeliverySettings
 from idprotect.store.engine import Database
@@ -49,9 +50,9 @@ def push_stream(
     return stream
 
 
-def deliver_all(database: Database, settings: DeliverySettings = FAST) -> int:
+def deliver_all(database: Database, settings: DeliverySettings = FAST, now: Clock = utc_now) -> int:
     """Deliver until nothing is left to push now."""
-    deliverer = Deliverer(database, settings)
+    deliverer = Deliverer(database, settings, now=now)
     total = 0
     try:
         while delivered := deliverer.deliver_once():

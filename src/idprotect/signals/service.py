@@ -22,6 +22,7 @@ from idprotect.signals.streams import (
     with_status,
 )
 from idprotect.signals.subjects import subject_key
+from idprotect.signals.subscriptions import renewed
 from idprotect.store import outbox, streams
 
 # How long a polled event waits for its acknowledgement before a poll hands it out again.
@@ -149,3 +150,31 @@ def _max_events(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise BadRequest("'maxEvents' must be a non-negative integer.")
     return min(value, MAX_EVENTS)
+
+
+def add_subscription(connection: Connection, stream: Stream) -> None:
+    streams.add_stream(connection, stream)
+
+
+def find_subscription(connection: Connection, tenant_id: str, subscription_id: str) -> Stream:
+    stream = streams.get_stream(connection, tenant_id, subscription_id[:64])
+    if stream is None or stream.delivery != WEBHOOK:
+        raise NotFound(f"The subscription '{subscription_id}' was not found.")
+    return stream
+
+
+def list_subscriptions(connection: Connection, tenant_id: str) -> list[Stream]:
+    return streams.list_streams(connection, tenant_id, webhooks=True)
+
+
+def renew_subscription(
+    connection: Connection, tenant_id: str, subscription_id: str, body: dict[str, Any],
+    now: datetime,
+) -> Stream:  # fmt: skip
+    stream = renewed(find_subscription(connection, tenant_id, subscription_id), body, now)
+    streams.save_stream(connection, stream)
+    return stream
+
+
+def delete_subscription(connection: Connection, tenant_id: str, subscription_id: str) -> None:
+    streams.delete_stream(connection, find_subscription(connection, tenant_id, subscription_id))

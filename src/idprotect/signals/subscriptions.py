@@ -1,0 +1,115 @@
+"""Graph-style subscriptions (an idprotect extension: Graph has none for Identity Protection):
+the rules of Graph's subscription contract for the resources signals/events.py can report."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from idprotect.errors import BadRequest
+from idprotect.signals.events import RESOURCES
+from idprotect.signals.streams import WEBHOOK, Stream
+
+# The longest a subscription lives before it must be renewed (PATCH expirationDateTime): Graph's
+# own limit for directory resources is under three days.
+MAX_LIFETIME = timedelta(minutes=4230)
+CHANGE_TYPES = {
+    "identityProtection/riskyUsers": ("created", "updated"),
+    "identityProtection/riskDetections": ("created",),
+}
+MAX_CLIENT_STATE = 128
+
+
+def resource_of(value: object) -> str:
+    resource = str(value or "").strip("/")
+    if resource not in RESOURCES:
+        raise BadRequest(
+            f"Subscriptions are offered for {' and '.join(RESOURCES)}; not for '{value}'."
+        )
+    return resource
+
+
+def change_types(value: object, resource: str) -> str:
+    allowed = CHANGE_TYPES[resource]
+    given = [t.strip() for t in str(value or "").split(",") if t.strip()]
+    wrong = [t for t in given if t not in allowed]
+    if not given or wrong:
+        raise BadRequest(
+            f"changeType for '{resource}' must be one or more of {', '.join(allowed)}."
+        )
+    return ",".join(dict.fromkeys(given))
+
+
+def expiration(value: object, now: datetime) -> datetime:
+    """An expirationDateTime in the future, at most MAX_LIFETIME away."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest("expirationDateTime must be an ISO 8601 date and time.") from None
+    if moment.tzinfo is None:
+        raise BadRequest("expirationDateTime must name its offset (Z for UTC).")
+    if moment <= now:
+        raise BadRequest("expirationDateTime must be in the future.")
+    if moment > now + MAX_LIFETIME:
+        raise BadRequest(
+            f"expirationDateTime must be at most {int(MAX_LIFETIME.total_seconds() // 60)} "
+            "minutes from now."
+        )
+    return moment
+
+
+def url(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        raise BadRequest(f"{name} must be an https (or, for development, http) URL.")
+    return value
+
+
+def client_state(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_CLIENT_STATE:
+        raise BadRequest(f"clientState must be a string of at most {MAX_CLIENT_STATE} characters.")
+    return value
+
+
+def new_subscription(
+    body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None], now: datetime
+) -> Stream:
+    """A subscription from Graph's request body; its URLs are validated by the caller."""
+    if body.get("includeResourceData"):
+        raise BadRequest("Rich notifications (includeResourceData) are not supported.")
+    resource = resource_of(body.get("resource"))
+    lifecycle = body.get("lifecycleNotificationUrl")
+    config = {
+        "resource": resource,
+        "changeType": change_types(body.get("changeType"), resource),
+        "notificationUrl": url(body.get("notificationUrl"), "notificationUrl"),
+        "lifecycleNotificationUrl": url(lifecycle, "lifecycleNotificationUrl")
+        if lifecycle
+        else None,
+        "clientState": client_state(body.get("clientState")),
+        "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion") or "v1_2",
+        **creator,
+    }
+    expires = expiration(body.get("expirationDateTime"), now)
+    return Stream(str(uuid.uuid4()), tenant_id, WEBHOOK, "enabled", config, now, expires_at=expires)
+
+
+def renewed(stream: Stream, body: dict[str, Any], now: datetime) -> Stream:
+    """PATCH: a new expirationDateTime (and notificationUrl); anything else is refused."""
+    unknown = sorted(set(body) - {"expirationDateTime", "notificationUrl"})
+    if unknown:
+        raise BadRequest(
+            f"Only expirationDateTime and notificationUrl can be updated, not {unknown[0]}."
+        )
+    config = dict(stream.config)
+    if "notificationUrl" in body:
+        config["notificationUrl"] = url(body["notificationUrl"], "notificationUrl")
+    expires = (
+        expiration(body.get("expirationDateTime"), now)
+        if "expirationDateTime" in body
+        else stream.expires_at
+    )
+    return replace(stream, config=config, expires_at=expires)
