@@ -17,6 +17,7 @@ from idprotect.api import (
     risk_detections,
     sign_ins,
     ssf,
+    ssf_receiver,
     subscriptions,
 )
 from idprotect.api import ops as ops_api
@@ -32,9 +33,13 @@ from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.ops.wiring import Ops, build_ops, set_tenant_document, tenant_documents
 from idprotect.settings import Settings
 from idprotect.signals.delivery import Deliverer, start_delivery
+from idprotect.signals.receiver import Poller, Receivers
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.health import readiness
 from idprotect.store.sign_in_listing import sign_in_log
+
+# How often the remote poll streams of trusted transmitters are polled.
+_POLL_SECONDS = 1.0
 
 # Where the Graph operations answer: v1.0 and beta under the identityProtection singleton, and
 # beta's legacy root paths (`/beta/riskyUsers/dismiss`) that real clients still call.
@@ -57,19 +62,20 @@ def create_app(
         database=db,
         verifier=build_verifier(settings, db, clock, fetch_json),
     )
-    # The outbox's deliverer, a thread of this process (serve's; tests start their own).
-    deliverer = (
-        start_delivery(db, settings.delivery_settings()) if settings.deliver_signals else None
-    )
+    # Signals: the transmitters the receiver trusts; the outbox's deliverer and the poller of
+    # remote streams, threads of this process (serve's; tests start their own).
+    refresh = settings.key_refresh_seconds
+    receivers = Receivers(settings.ssf_transmitters, fetch_json, refresh_seconds=refresh)
+    workers = _signal_workers(settings, db, receivers, clock)
     # Trailing slashes are not redirected: `/docs/` is Graph's 400, as every unknown path.
     other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()], redirect_slashes=False)
     ops = build_ops(settings, db)
     return Service(
         state=state,
-        operations=[*operations(), *_ops_operations(ops)],
+        operations=[*operations(), *ssf_receiver.operations(receivers), *_ops_operations(ops)],
         other_routes=other_routes,
         limits=_request_limits(settings),
-        on_shutdown=_shutdown(db if owned else None, deliverer),
+        on_shutdown=_shutdown(db if owned else None, workers),
         guard=ops.guard,
         observer=ops.observer,
     )
@@ -92,10 +98,23 @@ def operations() -> list[Operation]:
     return [*graph, *batch.OPERATIONS, *admins, *signals, *home.OPERATIONS]
 
 
-def _shutdown(database: Database | None, deliverer: Deliverer | None) -> Callable[[], None]:
+def _signal_workers(
+    settings: Settings, database: Database, receivers: Receivers, clock: Clock
+) -> list[Deliverer | Poller]:
+    if not settings.deliver_signals:
+        return []
+    workers: list[Deliverer | Poller] = [start_delivery(database, settings.delivery_settings())]
+    if any(t.poll_url for t in receivers.transmitters):
+        poller = Poller(database, receivers, clock=clock, interval=_POLL_SECONDS)
+        poller.start()
+        workers.append(poller)
+    return workers
+
+
+def _shutdown(database: Database | None, workers: list[Deliverer | Poller]) -> Callable[[], None]:
     def shutdown() -> None:
-        if deliverer is not None:
-            deliverer.stop()
+        for worker in workers:
+            worker.stop()
         if database is not None:
             database.dispose()
 

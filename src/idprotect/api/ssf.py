@@ -24,6 +24,7 @@ from idprotect.auth.permissions import MANAGE_SIGNALS
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.domain.clock import utc_now
 from idprotect.errors import BadRequest
+from idprotect.issuer.keys import SigningKey
 from idprotect.issuer.service import signing_key
 from idprotect.signals import service
 from idprotect.signals.streams import POLL_METHOD, PUSH_METHOD, ssf_view, status_view
@@ -204,21 +205,23 @@ async def poll(call: Call) -> Response:
         raise BadRequest("'returnImmediately' must be a boolean.")
     deadline = time.monotonic() + LONG_POLL_SECONDS
     request = body
+    # The key is read (made, the first time) before the poll's own write transaction.
+    key = await deps.in_thread(signing_key, call.services.database, utc_now())
     while True:
-        answer = await deps.write(call.services.database, _polling(call, tenant_id, request))
+        answer = await deps.write(call.services.database, _polling(call, tenant_id, request, key))
         if answer["sets"] or immediate or time.monotonic() >= deadline:
             return _json(answer)
         request = {"maxEvents": body.get("maxEvents")}  # acknowledged already
         await asyncio.sleep(_LONG_POLL_STEP)
 
 
-def _polling(call: Call, tenant_id: str, request: dict[str, Any]) -> Callable[[Any], Any]:
+def _polling(
+    call: Call, tenant_id: str, request: dict[str, Any], key: SigningKey
+) -> Callable[[Any], Any]:
     def work(store: Any) -> dict[str, Any]:
-        now = utc_now()
-        key = signing_key(call.services.database, now)
         return service.poll_events(
             store.connection, tenant_id=tenant_id, stream_id=call.params["stream_id"],
-            request=request, key=key, now=now,
+            request=request, key=key, now=utc_now(),
         )  # fmt: skip
 
     return work
