@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +12,7 @@ from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn
 from idprotect.engine.detectors.familiarity import features
 from idprotect.engine.findings import Context, Finding
+from idprotect.engine.ports import ReadAhead
 from idprotect.engine.settings import DEFAULT_SETTINGS, EngineSettings
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -45,11 +46,14 @@ class FakeHistory:
     def __init__(self, sign_ins: Sequence[SignIn] = ()) -> None:
         self.sign_ins = list(sign_ins)
 
-    def previous_success(self, sign_in: SignIn) -> SignIn | None:
+    def previous_success(self, sign_in: SignIn, since: datetime) -> SignIn | None:
         earlier = [
             s
             for s in self.sign_ins
-            if s.user_id == sign_in.user_id and s.succeeded and _order(s) < _order(sign_in)
+            if s.user_id == sign_in.user_id
+            and s.succeeded
+            and since <= s.created_at
+            and _order(s) < _order(sign_in)
         ]
         return max(earlier, key=_order, default=None)
 
@@ -97,6 +101,9 @@ class FakeHistory:
         ]
         return sorted(found, key=_order)
 
+    def read_ahead(self, batch: ReadAhead) -> None:
+        pass
+
     def lock(self) -> None:
         pass
 
@@ -117,6 +124,9 @@ class FakeLists:
 
     def is_leaked(self, sha1_hex: str) -> bool:
         return sha1_hex.upper() in self.leaked
+
+    def read_ahead(self, digests: Collection[str]) -> None:
+        pass
 
 
 def _match(networks: list[str], ip_address: str) -> str | None:

@@ -4,6 +4,7 @@ missed, learning, missing data, IPv6, and sign-ins evaluated against what came b
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -19,7 +20,7 @@ from idprotect.engine.detectors.leaked import leaked_credentials
 from idprotect.engine.detectors.learning import has_learned
 from idprotect.engine.detectors.network import anonymized_ip_address, malicious_ip_address
 from idprotect.engine.detectors.spray import password_spray
-from idprotect.engine.detectors.travel import distance_km, unlikely_travel
+from idprotect.engine.detectors.travel import distance_km, travel_horizon, unlikely_travel
 from idprotect.engine.findings import Finding
 from idprotect.engine.settings import DEFAULT_SETTINGS
 from tests.engine.fakes import (
@@ -88,6 +89,21 @@ def test_travel_exactly_at_the_speed_threshold_is_not_found_and_just_above_is() 
     assert unlikely_travel(after, context(history, travel_speed_kmh=speed)) == []
     slower_limit = context(history, travel_speed_kmh=speed - 1e-6)
     assert kinds(unlikely_travel(after, slower_limit)) == [("unlikelyTravel", "medium")]
+
+
+def test_travel_is_looked_for_as_far_back_as_the_antipodes_at_the_threshold_speed() -> None:
+    """A previous sign-in within travel_horizon (half the Earth's circumference at the
+    threshold) may be too far to reach; the history is asked no further back than that."""
+    horizon = travel_horizon(DEFAULT_SETTINGS)
+    assert horizon == timedelta(hours=math.pi * 6371.0088 / 900)  # 22.24 h
+    antipodes = Location(city="Far", latitude=-40.7128, longitude=105.994)
+    before = sign_in("from", T0)
+    after = sign_in("to", horizon * 0.999, location=antipodes)
+    history = [*learned_history(), before, after]
+
+    assert kinds(unlikely_travel(after, context(history))) == [("unlikelyTravel", "medium")]
+    later = sign_in("to", horizon + US, location=antipodes)
+    assert context([before]).history.previous_success(later, later.created_at - horizon) is None
 
 
 def test_travel_exactly_at_the_minimum_distance_is_found_and_just_under_is_not() -> None:

@@ -3,6 +3,7 @@ to the risk core (domain/detections.py) as riskDetections, which make their user
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,7 @@ from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.transitions import aggregate_level
 from idprotect.engine.detectors import DETECTORS
 from idprotect.engine.findings import Context, Finding
-from idprotect.engine.ports import SignInHistory, ThreatLists
+from idprotect.engine.ports import ReadAhead, SignInHistory, ThreatLists
 from idprotect.engine.settings import DEFAULT_SETTINGS, EngineSettings
 from idprotect.errors import BadRequest
 
@@ -78,9 +79,10 @@ def ingest_sign_ins(
     if not new:
         return Ingested(len(sign_ins), 0, [])
     store.ensure_tenant(tenant_id)
-    store.add_sign_ins(tenant_id, new)  # first: each sees the batch's earlier ones
+    affected = _affected(history, new, settings)  # before the batch is stored: not the batch
+    store.add_sign_ins(tenant_id, new)  # before evaluation: each sees the batch's earlier ones
     context = Context(history, store.threat_lists(tenant_id), settings)
-    found = _evaluate([*new, *_affected(history, new, settings)], context)
+    found = _evaluate(_read_ahead([*new, *affected], context), context)
     reports = _new_reports(store, tenant_id, found)
     _record_sign_in_risks(store, tenant_id, found, {s.id for s in new}, reports)
     if not reports:
@@ -100,11 +102,17 @@ def _event_order(sign_in: SignIn) -> tuple[datetime, str]:
 def _normalized(sign_in: SignIn) -> SignIn:
     """The sign-in with its address in normal form (`2001:DB8:0::1` is `2001:db8::1`): sign-ins
     from one address are compared as the same address, however the sender spelled it."""
-    try:
-        ip = str(ipaddress.ip_address((sign_in.ip_address or "").strip()))
-    except ValueError:
-        return sign_in
+    ip = _normal_address(sign_in.ip_address)
     return replace(sign_in, ip_address=ip) if ip != sign_in.ip_address else sign_in
+
+
+# An office's or a carrier's addresses come back all day: each is parsed once.
+@functools.lru_cache(maxsize=1 << 16)
+def _normal_address(ip_address: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((ip_address or "").strip()))
+    except ValueError:
+        return ip_address
 
 
 def _affected(
@@ -113,11 +121,23 @@ def _affected(
     """The sign-ins already stored that come after a new one (within `lateness` of the latest)
     and share its user or address: a late sign-in may change what they find."""
     start, end = new[0].created_at, new[-1].created_at + settings.lateness
-    ids = {s.id for s in new}
     users = [s.user_id for s in new]
     ips = [s.ip_address for s in new if s.ip_address is not None]
     later = history.later_sign_ins(start, end, user_ids=users, ips=ips)
-    return [s for s in later if s.id not in ids and _event_order(s) > _event_order(new[0])]
+    return [s for s in later if _event_order(s) > _event_order(new[0])]
+
+
+def _read_ahead(sign_ins: list[SignIn], context: Context) -> list[SignIn]:
+    """The batch's sign-ins, after what their detectors read by address or digest has been read
+    at once: the windows of their addresses (passwordSpray) and their credentials
+    (leakedCredentials)."""
+    first, last = min(s.created_at for s in sign_ins), max(s.created_at for s in sign_ins)
+    ips = frozenset(s.ip_address for s in sign_ins if s.ip_address is not None)
+    context.history.read_ahead(ReadAhead(ips, first - context.settings.spray_window, last))
+    digests = {h.upper() for s in sign_ins for h in s.credential_hashes}
+    if digests:
+        context.lists.read_ahead(digests)
+    return sign_ins
 
 
 def _evaluate(

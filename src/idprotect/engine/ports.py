@@ -3,7 +3,8 @@ as of an event's time. The store implements them; tests may fake them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -13,11 +14,22 @@ from idprotect.domain.signins import SignIn
 FEATURES = ("ip_prefix", "country_or_region", "browser", "operating_system")
 
 
+@dataclass(frozen=True, slots=True)
+class ReadAhead:
+    """The windows a batch's detectors read: the sign-ins from `ips` in [since, until]
+    (passwordSpray)."""
+
+    ips: frozenset[str]
+    since: datetime
+    until: datetime
+
+
 class SignInHistory(Protocol):
     """One tenant's sign-ins. `before` is event time: what came after an event never counts."""
 
-    def previous_success(self, sign_in: SignIn) -> SignIn | None:
-        """The user's latest successful sign-in before `sign_in` (ties broken by id)."""
+    def previous_success(self, sign_in: SignIn, since: datetime) -> SignIn | None:
+        """The user's latest successful sign-in before `sign_in` (ties broken by id), if it
+        was at `since` or after."""
         ...
 
     def learned(self, user_id: str, before: datetime) -> tuple[int, datetime | None]:
@@ -51,6 +63,13 @@ class SignInHistory(Protocol):
         a late sign-in of theirs may change the findings of."""
         ...
 
+    def read_ahead(self, batch: ReadAhead) -> None:
+        """What a batch's detectors will read may be read now, at once, and their reads within
+        it answered from memory: one statement for the batch, not one per sign-in. What they
+        find is the same either way. Called after the batch is stored, before it is
+        evaluated."""
+        ...
+
     def lock(self) -> None:
         """Hold the tenant's history until the unit of work ends: a tenant's batches are taken
         one at a time, each seeing all of the one before."""
@@ -68,4 +87,8 @@ class ThreatLists(Protocol):
 
     def is_leaked(self, sha1_hex: str) -> bool:
         """Whether the credential's SHA-1 digest is in the imported breach corpus."""
+        ...
+
+    def read_ahead(self, digests: Collection[str]) -> None:
+        """The digests may be looked up now, at once (as read_ahead of the history)."""
         ...

@@ -30,6 +30,7 @@ from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
 from idprotect.store import bulk, listing, outbox, reads, rows, signins, threat_lists
 from idprotect.store.kinds import stored
+from idprotect.store.sign_in_history import SqlSignInHistory
 from idprotect.store.tables import tenants, users
 
 _CHUNK = 500
@@ -374,8 +375,8 @@ class SqlRiskStore:
     def set_sign_in_risks(self, tenant_id: str, risks: Mapping[str, SignInRisk]) -> None:
         signins.set_sign_in_risks(self.connection, tenant_id, risks)
 
-    def sign_in_history(self, tenant_id: str) -> signins.SqlSignInHistory:
-        return signins.SqlSignInHistory(self.connection, tenant_id)
+    def sign_in_history(self, tenant_id: str) -> SqlSignInHistory:
+        return SqlSignInHistory(self.connection, tenant_id)
 
     def threat_lists(self, tenant_id: str) -> threat_lists.SqlThreatLists:
         return threat_lists.SqlThreatLists(self.connection, tenant_id)

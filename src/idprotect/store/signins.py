@@ -1,29 +1,15 @@
-"""Sign-ins in SQL: what engine/ingest.py stores, and the history the detectors read
-(engine/ports.py), each read one indexed seek. The threat lists: store/threat_lists.py."""
+"""Sign-ins in SQL: what engine/ingest.py stores, their rows as SignIns, and the risk it finds.
+The history the detectors read: store/sign_in_history.py; the threat lists:
+store/threat_lists.py."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    bindparam,
-    case,
-    false,
-    func,
-    insert,
-    or_,
-    select,
-    tuple_,
-    update,
-)
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import BindParameter
@@ -32,18 +18,11 @@ from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
 from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.engine.detectors.familiarity import ip_prefix
-from idprotect.engine.ports import FEATURES
-from idprotect.store.compiled import CompiledSelect
 from idprotect.store.tables import sign_ins
 
 _s = sign_ins.c
 _TENANT: BindParameter[str] = bindparam("tenant")
-_USER: BindParameter[str] = bindparam("user")
-_BEFORE: BindParameter[datetime] = bindparam("before")
 _CHUNK = 500
-
-# An office's or a carrier's addresses come back all day: each is parsed once.
-_ip_prefix = functools.lru_cache(maxsize=1 << 16)(ip_prefix)
 
 
 def sign_in_values(tenant_id: str, sign_in: SignIn) -> dict[str, Any]:
@@ -59,7 +38,7 @@ def sign_in_values(tenant_id: str, sign_in: SignIn) -> dict[str, Any]:
         "app_id": sign_in.app_id,
         "app_display_name": sign_in.app_display_name,
         "ip_address": sign_in.ip_address,
-        "ip_prefix": _ip_prefix(sign_in.ip_address),
+        "ip_prefix": ip_prefix(sign_in.ip_address),
         "client_app_used": sign_in.client_app_used,
         "user_agent": sign_in.user_agent,
         "correlation_id": sign_in.correlation_id,
@@ -134,155 +113,6 @@ def sign_in_from_row(row: Any) -> SignIn:
             event_types=tuple(json.loads(row.risk_event_types)),
         ),
     )
-
-
-_COLUMNS = [c for c in sign_ins.c if c.name != "tenant_id"]
-_PREVIOUS_SUCCESS = CompiledSelect(
-    select(*_COLUMNS)
-    .where(
-        _s.tenant_id == _TENANT,
-        _s.user_id == _USER,
-        _s.error_code == 0,
-        # Before it in event time; at the same moment, by id. As a row value, the one range
-        # of ix_sign_ins_tenant_user_created that is read backwards from the sign-in.
-        tuple_(_s.created_at, _s.id)
-        < tuple_(bindparam("before", type_=_s.created_at.type), bindparam("id", type_=_s.id.type)),
-    )
-    .order_by(_s.created_at.desc(), _s.id.desc())
-    .limit(1)
-)
-_LEARNED = CompiledSelect(
-    select(func.count(), func.min(_s.created_at)).where(  # type: ignore[arg-type]
-        _s.tenant_id == _TENANT, _s.user_id == _USER, _s.created_at < _BEFORE
-    )
-)
-_SEEN = {
-    feature: CompiledSelect(
-        select(_s.id)
-        .where(
-            _s.tenant_id == _TENANT,
-            _s.user_id == _USER,
-            _s.created_at < _BEFORE,
-            _s[feature] == bindparam("value"),
-        )
-        .limit(1)
-    )
-    for feature in FEATURES
-}
-_Row = namedtuple("_Row", [c.name for c in _COLUMNS])  # type: ignore[misc]
-_SIGN_INS_FROM = CompiledSelect(
-    select(*_COLUMNS)
-    .where(
-        _s.tenant_id == _TENANT,
-        _s.ip_address == bindparam("ip"),
-        and_(_s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")),
-    )
-    .order_by(_s.created_at, _s.id)
-)
-_SUCCEEDED = case((_s.error_code == 0, _s.user_id))
-
-
-class SqlSignInHistory:
-    """engine.ports.SignInHistory over one tenant's sign_ins."""
-
-    def __init__(self, connection: Connection, tenant_id: str) -> None:
-        self._connection = connection
-        self._tenant = tenant_id
-
-    def previous_success(self, sign_in: SignIn) -> SignIn | None:
-        values = {
-            "tenant": self._tenant,
-            "user": sign_in.user_id,
-            "before": sign_in.created_at,
-            "id": sign_in.id,
-        }
-        row = _PREVIOUS_SUCCESS.first(self._connection, values)
-        return sign_in_from_row(row) if row is not None else None
-
-    def learned(self, user_id: str, before: datetime) -> tuple[int, datetime | None]:
-        values = {"tenant": self._tenant, "user": user_id, "before": before}
-        row = _LEARNED.first(self._connection, values)
-        return int(row[0]), row[1]
-
-    def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
-        values = {"tenant": self._tenant, "user": user_id, "before": before, "value": value}
-        return _SEEN[feature].first(self._connection, values) is not None
-
-    def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
-        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
-        return [sign_in_from_row(row) for row in _SIGN_INS_FROM.rows(self._connection, values)]
-
-    def later_sign_ins(
-        self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]
-    ) -> list[SignIn]:
-        # Those of the users, then those from the addresses: a sign-in found by both is made
-        # into a SignIn once. Rows are read as named tuples: a Row's attributes cost more.
-        found: dict[str, Any] = {}
-        for column, keys in (
-            (_s.user_id, sorted(set(user_ids))),
-            (_s.ip_address, sorted(set(ips))),
-        ):
-            for at in range(0, len(keys), _CHUNK):
-                query = select(*_COLUMNS).where(
-                    _s.tenant_id == self._tenant,
-                    column.in_(keys[at : at + _CHUNK]),
-                    and_(_s.created_at >= start, _s.created_at <= end),
-                )
-                for row in self._connection.execute(query):
-                    if row[0] not in found:
-                        found[row[0]] = _Row._make(row)
-        later = [sign_in_from_row(row) for row in found.values()]
-        return sorted(later, key=lambda s: (s.created_at, s.id))
-
-    def lock(self) -> None:
-        # SQLite's writers are one at a time already (BEGIN IMMEDIATE); PostgreSQL's wait here
-        # for the tenant's other batch to commit, and then read what it wrote.
-        if self._connection.dialect.name == "postgresql":
-            key = func.hashtextextended(self._tenant, 0)
-            self._connection.execute(select(func.pg_advisory_xact_lock(key)))
-
-    def previous_from(self, ip_address: str, sign_in: SignIn) -> datetime | None:
-        # Two seeks along ix_sign_ins_tenant_ip_created: a sign-in at the same moment, first
-        # by id, then the latest before it.
-        values = {"tenant": self._tenant, "ip": ip_address, "at": sign_in.created_at}
-        if _TIED_FROM.first(self._connection, {**values, "id": sign_in.id}) is not None:
-            return sign_in.created_at
-        found: datetime | None = _LATEST_FROM.first(self._connection, values)[0]
-        return found
-
-    def spray_accounts_from(
-        self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
-    ) -> tuple[int, int]:
-        values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
-        row = _spray_accounts_from(tuple(sorted(set(failures)))).first(self._connection, values)
-        return int(row[0]), int(row[1])
-
-
-_FROM_IP = (_s.tenant_id == _TENANT, _s.ip_address == bindparam("ip"))
-_TIED_FROM = CompiledSelect(
-    select(_s.id)
-    .where(*_FROM_IP, _s.created_at == bindparam("at"), _s.id < bindparam("id"))
-    .limit(1)
-)
-_LATEST_FROM = CompiledSelect(
-    select(func.max(_s.created_at)).where(*_FROM_IP, _s.created_at < bindparam("at"))
-)
-# By the failure codes a spray is made of (a setting): each set's statement compiled once.
-_SPRAY_ACCOUNTS_FROM: dict[tuple[int, ...], CompiledSelect] = {}
-
-
-def _spray_accounts_from(codes: tuple[int, ...]) -> CompiledSelect:
-    found = _SPRAY_ACCOUNTS_FROM.get(codes)
-    if found is None:
-        # Equalities, not IN: an IN list's parameters are expanded at each execution.
-        failed = case((or_(false(), *(_s.error_code == code for code in codes)), _s.user_id))
-        found = CompiledSelect(
-            select(func.count(failed.distinct()), func.count(_SUCCEEDED.distinct())).where(  # type: ignore[arg-type]
-                *_FROM_IP, _s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")
-            )
-        )
-        _SPRAY_ACCOUNTS_FROM[codes] = found
-    return found
 
 
 def existing_sign_in_ids(connection: Connection, tenant_id: str, ids: Sequence[str]) -> set[str]:

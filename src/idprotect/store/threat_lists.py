@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
@@ -16,6 +16,7 @@ from idprotect.store.tables import ip_ranges, leaked_credentials
 
 _TENANT: BindParameter[str] = bindparam("tenant")
 _CHUNK = 5_000
+_PAIRS = 400  # digests to a statement: two parameters each, within SQLite's limit
 
 # Lists of ip_ranges.
 ANONYMIZER, MALICIOUS = "anonymizer", "malicious"
@@ -56,6 +57,7 @@ class SqlThreatLists:
         self._connection = connection
         self._tenant = tenant_id
         self._lists: dict[str, _Networks] = {}
+        self._leaked: dict[str, bool] = {}  # digests read ahead
 
     def _networks(self, name: str) -> _Networks:
         found = self._lists.get(name)
@@ -95,8 +97,22 @@ class SqlThreatLists:
 
     def is_leaked(self, sha1_hex: str) -> bool:
         digest = sha1_hex.upper()
+        known = self._leaked.get(digest)
+        if known is not None:
+            return known
         values = {"tenant": self._tenant, "prefix": digest[:5], "suffix": digest[5:]}
         return _LEAKED.first(self._connection, values) is not None
+
+    def read_ahead(self, digests: Collection[str]) -> None:
+        c = leaked_credentials.c
+        pairs = sorted({(d.upper()[:5], d.upper()[5:]) for d in digests})
+        for at in range(0, len(pairs), _PAIRS):
+            query = select(c.prefix, c.suffix).where(
+                c.tenant_id == self._tenant,
+                tuple_(c.prefix, c.suffix).in_(pairs[at : at + _PAIRS]),
+            )
+            self._leaked.update((p + s, True) for p, s in self._connection.execute(query))
+        self._leaked.update((p + s, False) for p, s in pairs if p + s not in self._leaked)
 
 
 def replace_ip_list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from datetime import datetime
 
@@ -11,6 +12,8 @@ from idprotect.engine.detectors.learning import has_learned
 from idprotect.engine.findings import Context, Finding
 
 
+# An office's or a carrier's addresses come back all day: each is parsed once.
+@functools.lru_cache(maxsize=1 << 16)
 def ip_prefix(ip_address: str | None) -> str | None:
     """The network an address is compared by: its /24 (IPv4) or /48 (IPv6); None if it is not
     an address."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from idprotect.domain.enums import RiskDetectionTimingType, RiskLevel
 from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn
 from idprotect.engine.detectors.learning import has_learned
 from idprotect.engine.findings import Context, Finding
+from idprotect.engine.settings import EngineSettings
 
 _EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 
@@ -24,12 +26,19 @@ def distance_km(a: Location, b: Location) -> float | None:
     return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def travel_horizon(settings: EngineSettings) -> timedelta:
+    """How far back a previous sign-in can be and still be too far to travel from: half the
+    Earth's circumference at the threshold speed. An earlier one never finds anything."""
+    return timedelta(hours=math.pi * _EARTH_RADIUS_KM / settings.travel_speed_kmh)
+
+
 def unlikely_travel(sign_in: SignIn, context: Context) -> list[Finding]:
     """Offline, on the later of the two sign-ins, once the user's travel is learned; medium, or
     high when the speed is more than four times the threshold."""
     if not sign_in.succeeded or sign_in.location is None:
         return []
-    previous = context.history.previous_success(sign_in)
+    since = sign_in.created_at - travel_horizon(context.settings)
+    previous = context.history.previous_success(sign_in, since)
     if previous is None or previous.location is None:
         return []
     km = distance_km(previous.location, sign_in.location)
