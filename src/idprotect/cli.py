@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -233,10 +234,18 @@ def serve(
         "ssl_keyfile": ssl_keyfile,
         **uvicorn_options(settings),
     }
+    # uvicorn stops on SIGTERM (no new connections, requests in flight finished within
+    # --shutdown-timeout, the database disposed), then raises the signal again for the handler
+    # it found: this one, so that a clean stop (or one before uvicorn started) exits with 0.
+    signal.signal(signal.SIGTERM, _stopped)
     if workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
     _serve_workers(settings, workers, options)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _serve_workers(settings: Settings, workers: int, options: dict[str, Any]) -> None:
