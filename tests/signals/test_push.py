@@ -3,11 +3,13 @@ SETs for every risk change, in order, and once a failing receiver recovers."""
 
 from __future__ import annotations
 
+import threading
+
 from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database
 from tests.conftest import FakeClock, make_client
-from tests.factories import V1, risky_user
+from tests.factories import V1, add_detections, detection, risky_user
 from tests.signals.helpers import deliver_all, push_stream
 from tests.signals.receiver import CAEP, RISC, running_receiver
 
@@ -15,16 +17,16 @@ RISK_LEVEL_CHANGE = CAEP + "risk-level-change"
 
 
 def test_dismiss_reaches_the_receiver_as_a_signed_risk_level_change(
-    sqlite_database: Database, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
-    client: TestClient = make_client(sqlite_database, clock)
+    client: TestClient = make_client(database, clock)
     with running_receiver() as receiver:
         push_stream(client, receiver)
         user_id = risky_user(client, riskLevel="high", userPrincipalName="ada@contoso.com")
         response = client.post(f"{V1}/riskyUsers/dismiss", json={"userIds": [user_id]})
         assert response.status_code == 204
 
-        assert deliver_all(sqlite_database) == 2
+        assert deliver_all(database) == 2
 
     assert receiver.errors == []
     raised, dismissed = (s["events"][RISK_LEVEL_CHANGE] for s in receiver.sets)
@@ -91,3 +93,28 @@ def test_a_receiver_refusing_an_event_keeps_the_stream_going(
         risky_user(client)
         assert deliver_all(sqlite_database) == 1
     assert len(receiver.sets) == 1
+
+
+def test_deliverers_of_several_processes_never_send_an_event_twice(
+    database: Database, clock: FakeClock
+) -> None:
+    """Each stream is held by one deliverer at a time (FOR UPDATE SKIP LOCKED on PostgreSQL):
+    four deliverers working at once on a healthy receiver deliver each event exactly once."""
+    client = make_client(database, clock)
+    with running_receiver() as receiver:
+        for _ in range(3):
+            push_stream(client, receiver, aud="https://receiver.example.com")
+        add_detections(client, *[detection() for _ in range(40)])
+        totals: list[int] = []
+        workers = [threading.Thread(target=lambda: totals.append(deliver_all(database)))
+                   for _ in range(4)]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        while deliver_all(database):  # a stream another one held at the end
+            pass
+
+    jtis = [s["jti"] for s in receiver.sets]
+    assert receiver.errors == []
+    assert len(jtis) == len(set(jtis)) == 120

@@ -4,9 +4,12 @@ the built-in issuer's key, and verifying those another transmitter sends, with i
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from idprotect.auth.keysets import KeySource, verification_algorithms
 from idprotect.auth.verifier import ALLOWED_ALGORITHMS
@@ -32,7 +35,15 @@ def sign_set(claims: dict[str, Any], key: SigningKey, issued_at: datetime) -> st
     """The SET of an outbox event: explicitly typed, no `sub`, no `exp` (SSF 1.0 4.1)."""
     payload = {**claims, "iat": int(issued_at.timestamp())}
     headers = {"kid": key.kid, "typ": SET_TYPE}
-    return jwt.encode(payload, key.private_pem, algorithm="RS256", headers=headers)
+    return jwt.encode(payload, _private_key(key.private_pem), algorithm="RS256", headers=headers)
+
+
+@lru_cache(maxsize=8)
+def _private_key(pem: str) -> rsa.RSAPrivateKey:
+    """The key, loaded once: loading (and checking) an RSA key costs far more than a signature."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)  # the built-in issuer's keys are RSA (keys.py)
+    return key
 
 
 def verify_set(token: str, source: KeySource, audiences: tuple[str, ...]) -> dict[str, Any]:

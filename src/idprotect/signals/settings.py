@@ -12,4 +12,6 @@ class DeliverySettings:
     timeout_seconds: float = 5.0  # one HTTP request
     backoff_seconds: float = 1.0  # the first retry's delay; doubled each time
     max_backoff_seconds: float = 300.0
-    lease_seconds: float = 60.0  # longer than a batch may take (its time is held under half)
+    # A stream is held this long by its deliverer (a batch stops at half of it); a deliverer
+    # that died holds its streams until then.
+    lease_seconds: float = 10.0
