@@ -71,6 +71,9 @@ class Deliverer:
     def deliver_once(self) -> int:
         """Deliver one batch of one stream; how many events left the outbox (0: none waited)."""
         lease = timedelta(seconds=self._settings.lease_seconds)
+        with self._database.unit_of_work() as store:
+            if not outbox.anything_to_deliver(store.connection, owner=self._owner, now=self._now()):
+                return 0
         with self._database.unit_of_work(write=True) as store:
             stream_id = outbox.claim_stream(
                 store.connection, owner=self._owner, now=self._now(), lease=lease

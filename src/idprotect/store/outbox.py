@@ -91,23 +91,35 @@ def _row(stream_id: str, payload: dict[str, Any], at: datetime) -> dict[str, Any
     }
 
 
+def _deliverable(now: datetime, owner: str) -> Any:
+    """Streams a deliverer may take now: enabled push or webhook, live, with events waiting,
+    neither held by another deliverer nor waiting out a backoff."""
+    waiting = exists().where(_O.stream_id == _S.id, _O.rejected.is_(False))
+    return and_(
+        _S.status == "enabled",
+        _S.lease_owner.is_(None) | (_S.lease_until < now) | (_S.lease_owner == owner),
+        _S.next_attempt_at.is_(None) | (_S.next_attempt_at <= now),
+        _S.delivery.in_((PUSH, WEBHOOK)),
+        or_(_S.expires_at.is_(None), _S.expires_at > now),
+        waiting,
+    )
+
+
+def anything_to_deliver(connection: Connection, *, owner: str, now: datetime) -> bool:
+    """Whether some stream could be claimed now: a read, so an idle deliverer takes no lock."""
+    query = select(_S.id).where(_deliverable(now, owner)).limit(1)
+    return connection.execute(query).first() is not None
+
+
 def claim_stream(
     connection: Connection, *, owner: str, now: datetime, lease: timedelta
 ) -> str | None:
     """A stream with events to push whose lease is free (or ours), leased to `owner` until
     `now + lease`; None when there is none. On PostgreSQL the candidate row is locked with
     SKIP LOCKED, so deliverers of several processes never wait for, nor take, the same one."""
-    waiting = exists().where(_O.stream_id == _S.id, _O.rejected.is_(False))
     query = (
         select(_S.id)
-        .where(
-            _S.status == "enabled",
-            _S.lease_owner.is_(None) | (_S.lease_until < now) | (_S.lease_owner == owner),
-            _S.next_attempt_at.is_(None) | (_S.next_attempt_at <= now),
-            _S.delivery.in_((PUSH, WEBHOOK)),
-            or_(_S.expires_at.is_(None), _S.expires_at > now),
-            waiting,
-        )
+        .where(_deliverable(now, owner))
         .order_by(_S.lease_until.is_not(None), _S.lease_until)
         .limit(1)
     )
