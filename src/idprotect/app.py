@@ -12,6 +12,7 @@ from idprotect.api import (
     admin,
     admin_signins,
     batch,
+    directory_audits,
     home,
     principals,
     risk_detections,
@@ -21,19 +22,23 @@ from idprotect.api import (
     subscriptions,
 )
 from idprotect.api import ops as ops_api
+from idprotect.api.audit_trail import audited
 from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
 from idprotect.api.pipeline import Service
 from idprotect.api.routing import Operation
 from idprotect.auth.keysets import FetchJson
+from idprotect.domain.audits import DirectoryAudit
 from idprotect.domain.clock import Clock, utc_now
+from idprotect.domain.ports import RiskStore
 from idprotect.issuer import endpoints as issuer_endpoints
 from idprotect.issuer.trust import build_verifier, fetch_json_over_http
 from idprotect.ops.wiring import Ops, build_ops, set_tenant_document, tenant_documents
 from idprotect.settings import Settings
 from idprotect.signals.delivery import Deliverer, start_delivery
 from idprotect.signals.receiver import Poller, Receivers
+from idprotect.store.audits import audit_log
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.health import readiness
 from idprotect.store.sign_in_listing import sign_in_log
@@ -72,7 +77,10 @@ def create_app(
     ops = build_ops(settings, db)
     return Service(
         state=state,
-        operations=[*operations(), *ssf_receiver.operations(receivers), *_ops_operations(ops)],
+        operations=audited(
+            [*operations(), *ssf_receiver.operations(receivers), *_ops_operations(ops)],
+            _add_audit,
+        ),
         other_routes=other_routes,
         limits=_request_limits(settings),
         on_shutdown=_shutdown(db if owned else None, workers),
@@ -86,12 +94,17 @@ def _ops_operations(ops: Ops) -> list[Operation]:
     return ops_api.operations(ops, doors)
 
 
+def _add_audit(store: RiskStore, tenant_id: str, audit: DirectoryAudit) -> None:
+    audit_log(store).add_audit(tenant_id, audit)
+
+
 def operations() -> list[Operation]:
     """Every operation the service answers, at its full path."""
     graph = [
         *principals.all_operations(),
         *risk_detections.all_operations(),
         *sign_ins.all_operations(sign_in_log),
+        *directory_audits.operations(audit_log),
     ]
     admins = [*admin.OPERATIONS, *admin_signins.OPERATIONS]
     signals = [*ssf.OPERATIONS, *subscriptions.OPERATIONS]
