@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Self
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from idprotect.domain.ids import normalize_object_id
-from idprotect.domain.signins import SignIn
+from idprotect.domain.signins import SignIn, SignInEventType
 from idprotect.fixtures import InputModel, SignInLocation
 
 _SHA1 = re.compile(r"[0-9A-Fa-f]{40}\Z")
@@ -43,13 +44,32 @@ class SignInStatus(InputModel):
     failure_reason: str | None = Field(default=None, max_length=1024)
 
 
+# The event types a sign-in may say it is, and whether each is interactive.
+_INTERACTIVE = {
+    SignInEventType.INTERACTIVE_USER: True,
+    SignInEventType.NON_INTERACTIVE_USER: False,
+    SignInEventType.SERVICE_PRINCIPAL: False,
+}
+
+
 class SignInEvent(InputModel):
-    """One sign-in, in Graph's signIn shape; `credentialHashes` (SHA-1 digests of the
-    credentials used, never passwords) is idprotect's extension for leakedCredentials."""
+    """One sign-in, in Graph's signIn shape (beta's, for a service principal's);
+    `credentialHashes` (SHA-1 digests of the credentials used, never passwords) is idprotect's
+    extension for leakedCredentials.
+
+    It names exactly one principal: `userId` (a user's sign-in) or `servicePrincipalId` (a
+    service principal's). The other may be "" (Graph writes "" for the id a sign-in has not);
+    `signInEventTypes`, if given, must say the same."""
 
     id: str = Field(min_length=1, max_length=128)
     created_date_time: AwareDatetime
-    user_id: str = Field(min_length=1, max_length=128)
+    user_id: str | None = Field(default=None, max_length=128)
+    service_principal_id: str | None = Field(default=None, max_length=128)
+    service_principal_name: str | None = Field(default=None, max_length=256)
+    service_principal_credential_key_id: str | None = Field(default=None, max_length=64)
+    sign_in_event_types: list[SignInEventType] | None = Field(
+        default=None, min_length=1, max_length=1
+    )
     user_principal_name: str | None = Field(default=None, max_length=256)
     user_display_name: str | None = Field(default=None, max_length=256)
     app_id: str | None = Field(default=None, max_length=64)
@@ -71,13 +91,59 @@ class SignInEvent(InputModel):
     def _digests(cls, values: list[str]) -> list[str]:
         return [sha1(value) for value in values]
 
+    @model_validator(mode="after")
+    def _one_principal(self) -> Self:
+        if bool(self.user_id) == bool(self.service_principal_id):
+            both = ", not both" if self.user_id else ""
+            raise ValueError(
+                f"a sign-in names one principal: a userId or a servicePrincipalId{both}"
+            )
+        if self.user_id and (
+            self.service_principal_name or self.service_principal_credential_key_id
+        ):
+            raise ValueError(
+                "a user's sign-in has no servicePrincipalName or servicePrincipalCredentialKeyId"
+            )
+        return self._event_type_agrees()
+
+    def _event_type_agrees(self) -> Self:
+        """signInEventTypes, when given, says the principal's kind and, for a user, whether the
+        sign-in was interactive (as isInteractive does, if given too); a service principal's
+        sign-in is never interactive."""
+        given = self.sign_in_event_types[0] if self.sign_in_event_types else None
+        stated = "is_interactive" in self.model_fields_set
+        if self.service_principal_id:
+            if given not in (None, SignInEventType.SERVICE_PRINCIPAL):
+                raise ValueError(
+                    "a service principal's sign-in has signInEventTypes ['servicePrincipal']"
+                )
+            if stated and self.is_interactive:
+                raise ValueError("a service principal's sign-in is not interactive")
+            self.is_interactive = False
+        elif given == SignInEventType.SERVICE_PRINCIPAL:
+            raise ValueError(
+                "a user's sign-in has signInEventTypes ['interactiveUser'] or "
+                "['nonInteractiveUser']"
+            )
+        elif given is not None:
+            if stated and self.is_interactive is not _INTERACTIVE[given]:
+                raise ValueError("signInEventTypes and isInteractive disagree")
+            self.is_interactive = _INTERACTIVE[given]
+        return self
+
     def to_domain(self) -> SignIn:
         device = self.device_detail or DeviceDetail()
         status = self.status or SignInStatus()
+        service_principal = self.service_principal_id
         return SignIn(
             id=self.id,
             created_at=self.created_date_time,
-            user_id=normalize_object_id(self.user_id),
+            user_id="" if service_principal else normalize_object_id(self.user_id or ""),
+            service_principal_id=(
+                normalize_object_id(service_principal) if service_principal else None
+            ),
+            service_principal_name=self.service_principal_name,
+            service_principal_credential_key_id=self.service_principal_credential_key_id,
             user_principal_name=self.user_principal_name,
             user_display_name=self.user_display_name,
             app_id=self.app_id,

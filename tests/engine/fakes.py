@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from idprotect.domain.kinds import USER
 from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn
 from idprotect.engine.detectors.familiarity import features
@@ -50,7 +51,7 @@ class FakeHistory:
         earlier = [
             s
             for s in self.sign_ins
-            if s.user_id == sign_in.user_id
+            if s.principal_id == sign_in.principal_id
             and s.succeeded
             and since <= s.created_at
             and _order(s) < _order(sign_in)
@@ -59,20 +60,22 @@ class FakeHistory:
 
     def learned(self, user_id: str, before: datetime) -> tuple[int, datetime | None]:
         times = [
-            s.created_at for s in self.sign_ins if s.user_id == user_id and s.created_at < before
+            s.created_at
+            for s in self.sign_ins
+            if s.principal_id == user_id and s.created_at < before
         ]
         return len(times), min(times, default=None)
 
     def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
         return any(
-            s.user_id == user_id and s.created_at < before and features(s)[feature] == value
+            s.principal_id == user_id and s.created_at < before and features(s)[feature] == value
             for s in self.sign_ins
         )
 
     def spray_accounts_from(
         self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
     ) -> tuple[int, int]:
-        window = self.sign_ins_from(ip_address, start, end)
+        window = [s for s in self.sign_ins_from(ip_address, start, end) if s.kind is USER]
         failed = {s.user_id for s in window if s.error_code in set(failures)}
         succeeded = {s.user_id for s in window if s.succeeded}
         return len(failed), len(succeeded)
@@ -97,7 +100,7 @@ class FakeHistory:
         found = [
             s
             for s in self.sign_ins
-            if start <= s.created_at <= end and (s.user_id in user_ids or s.ip_address in ips)
+            if start <= s.created_at <= end and (s.principal_id in user_ids or s.ip_address in ips)
         ]
         return sorted(found, key=_order)
 

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.responses import Response
 
 from idprotect.api.admin import _admin, _body, _input, _json
-from idprotect.api.kinds import USERS
+from idprotect.api.kinds import SERVICE_PRINCIPALS, USERS
 from idprotect.api.pipeline import Call
 from idprotect.engine.ingest import MAX_SIGN_INS, SignInStore, ingest_sign_ins
 from idprotect.errors import NotFound
@@ -47,7 +47,8 @@ def _store(call: Call) -> SignInStore:
 
 def add_sign_ins(call: Call) -> Response:
     """Ingest sign-ins (`{"value": [...]}`, at most 1,000): the engine runs over them; answers
-    how many were new and the detections as Graph shows them."""
+    how many were new and the detections as Graph shows them: users' riskDetections and
+    servicePrincipalRiskDetections."""
     tenant_id, batch = _input(call, SignInBatch)
     done = ingest_sign_ins(
         _store(call),
@@ -55,8 +56,22 @@ def add_sign_ins(call: Call) -> Response:
         sign_ins=[event.to_domain() for event in batch.value],
         settings=call.services.settings.engine_settings(),
     )
-    detections = [USERS.detection_fields(d, call.root) for d in done.detections]
-    return _json({"received": done.received, "ingested": done.ingested, "detections": detections})
+    found = {
+        api.detections_set: [
+            api.detection_fields(d, call.root)
+            for d in done.detections
+            if isinstance(d, api.kind.detection_type)
+        ]
+        for api in (USERS, SERVICE_PRINCIPALS)
+    }
+    return _json(
+        {
+            "received": done.received,
+            "ingested": done.ingested,
+            "detections": found[USERS.detections_set],
+            SERVICE_PRINCIPALS.detections_set: found[SERVICE_PRINCIPALS.detections_set],
+        }
+    )
 
 
 def _list_name(call: Call) -> ThreatList:

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
+from idprotect.domain.kinds import SERVICE_PRINCIPAL, USER, PrincipalKind
 from idprotect.domain.models import Location
+
+
+class SignInEventType(StrEnum):
+    """Graph beta's signInEventTypes: which log a sign-in is in. idprotect takes these three."""
+
+    INTERACTIVE_USER = "interactiveUser"
+    NON_INTERACTIVE_USER = "nonInteractiveUser"
+    SERVICE_PRINCIPAL = "servicePrincipal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +33,12 @@ class SignInRisk:
 
 @dataclass(frozen=True, slots=True)
 class SignIn:
-    """One sign-in event; `error_code` 0 is a success (Graph's status.errorCode)."""
+    """One sign-in event; `error_code` 0 is a success (Graph's status.errorCode).
+
+    It is a user's (`user_id`) or a service principal's (`service_principal_id`; `user_id` is
+    then "", as Graph writes it). `principal_id` is whichever it is: object ids are unique
+    across a directory's users and service principals, so the history is keyed by it alone.
+    """
 
     id: str
     created_at: datetime
@@ -51,7 +66,27 @@ class SignIn:
     # password.
     credential_hashes: tuple[str, ...] = ()
     risk: SignInRisk = field(default_factory=SignInRisk)
+    service_principal_id: str | None = None
+    service_principal_name: str | None = None
+    # The id of the credential (secret or certificate) the service principal signed in with.
+    service_principal_credential_key_id: str | None = None
 
     @property
     def succeeded(self) -> bool:
         return self.error_code == 0
+
+    @property
+    def principal_id(self) -> str:
+        return self.service_principal_id or self.user_id
+
+    @property
+    def kind(self) -> PrincipalKind:
+        return SERVICE_PRINCIPAL if self.service_principal_id else USER
+
+    @property
+    def event_type(self) -> SignInEventType:
+        if self.service_principal_id:
+            return SignInEventType.SERVICE_PRINCIPAL
+        if self.is_interactive:
+            return SignInEventType.INTERACTIVE_USER
+        return SignInEventType.NON_INTERACTIVE_USER

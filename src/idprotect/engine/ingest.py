@@ -1,5 +1,7 @@
-"""Sign-ins in: store them, run every detector over each in event time, and hand what they find
-to the risk core (domain/detections.py) as riskDetections, which make their users risky."""
+"""Sign-ins in: store them, run the detectors of each sign-in's principal kind over it in event
+time, and hand what they find to the risk core (domain/detections.py) as detections of that
+kind (users' riskDetections, servicePrincipalRiskDetections), which make their principals
+risky."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from idprotect.domain.clock import fixed_clock
 from idprotect.domain.detections import ingest_risk_detections
 from idprotect.domain.enums import SEVERITY, RiskDetectionTimingType, RiskLevel, RiskState
-from idprotect.domain.kinds import USER
-from idprotect.domain.models import Detection, DetectionReport, User
+from idprotect.domain.kinds import SERVICE_PRINCIPAL, PrincipalKind
+from idprotect.domain.models import Detection, DetectionReport, Principal, ServicePrincipal, User
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.transitions import aggregate_level
@@ -85,14 +87,19 @@ def ingest_sign_ins(
     found = _evaluate(_read_ahead([*new, *affected], context), context)
     reports = _new_reports(store, tenant_id, found)
     _record_sign_in_risks(store, tenant_id, found, {s.id for s in new}, reports)
-    if not reports:
-        return Ingested(len(sign_ins), len(new), [])
-    # Event time: the change is dated by the latest sign-in that found something.
-    latest = max(r.detected_at for r in reports if r.detected_at is not None)
-    created = ingest_risk_detections(
-        store, USER, tenant_id=tenant_id, reports=reports, clock=fixed_clock(latest)
-    )
+    created = [d for kind, of_kind in reports for d in _record(store, kind, tenant_id, of_kind)]
     return Ingested(len(sign_ins), len(new), created)
+
+
+def _record(
+    store: SignInStore, kind: PrincipalKind, tenant_id: str, reports: Sequence[DetectionReport]
+) -> list[Detection]:
+    """One kind's new detections, through the risk core; the change is dated in event time, by
+    the latest sign-in that found something."""
+    latest = max(r.detected_at for r in reports if r.detected_at is not None)
+    return ingest_risk_detections(
+        store, kind, tenant_id=tenant_id, reports=reports, clock=fixed_clock(latest)
+    )
 
 
 def _event_order(sign_in: SignIn) -> tuple[datetime, str]:
@@ -121,7 +128,7 @@ def _affected(
     """The sign-ins already stored that come after a new one (within `lateness` of the latest)
     and share its user or address: a late sign-in may change what they find."""
     start, end = new[0].created_at, new[-1].created_at + settings.lateness
-    users = [s.user_id for s in new]
+    users = [s.principal_id for s in new]
     ips = [s.ip_address for s in new if s.ip_address is not None]
     later = history.later_sign_ins(start, end, user_ids=users, ips=ips)
     return [s for s in later if _event_order(s) > _event_order(new[0])]
@@ -143,12 +150,14 @@ def _read_ahead(sign_ins: list[SignIn], context: Context) -> list[SignIn]:
 def _evaluate(
     sign_ins: Sequence[SignIn], context: Context
 ) -> dict[str, tuple[SignIn, list[Finding]]]:
-    """Every detector over each sign-in, in event time; the findings by the sign-in they are
-    about (a finding may be about an earlier sign-in than the one evaluated)."""
+    """The detectors of its principal's kind over each sign-in, in event time; the findings by
+    the sign-in they are about (a finding may be about an earlier sign-in than the one
+    evaluated)."""
     found: dict[str, tuple[SignIn, list[Finding]]] = {}
     for evaluated in sorted(sign_ins, key=_event_order):
         found.setdefault(evaluated.id, (evaluated, []))
-        for finding in (f for detect in DETECTORS for f in detect(evaluated, context)):
+        detectors = DETECTORS[evaluated.kind.name]
+        for finding in (f for detect in detectors for f in detect(evaluated, context)):
             about = finding.about(evaluated)
             found.setdefault(about.id, (about, []))[1].append(replace(finding, sign_in=None))
     return dict(sorted(found.items(), key=lambda item: _event_order(item[1][0])))
@@ -159,11 +168,11 @@ def _record_sign_in_risks(
     tenant_id: str,
     found: Mapping[str, tuple[SignIn, list[Finding]]],
     new_ids: set[str],
-    reports: Sequence[DetectionReport],
+    reports: Sequence[tuple[PrincipalKind, list[DetectionReport]]],
 ) -> None:
     """The risk of each new sign-in with findings, and of each earlier one a new detection is
     about (a sign-in evaluated again, or found by another's evaluation)."""
-    recorded = {r.details["request_id"] for r in reports}
+    recorded = {r.details["request_id"] for _, of_kind in reports for r in of_kind}
     risks = {
         s.id: _merged_risk(s, findings)
         for s, findings in found.values()
@@ -201,27 +210,60 @@ def _merged_risk(sign_in: SignIn, findings: Sequence[Finding]) -> SignInRisk:
 
 def _new_reports(
     store: SignInStore, tenant_id: str, found: Mapping[str, tuple[SignIn, list[Finding]]]
-) -> list[DetectionReport]:
-    reports: dict[str, DetectionReport] = {}
+) -> list[tuple[PrincipalKind, list[DetectionReport]]]:
+    """The reports not recorded yet, by principal kind (each sign-in's own)."""
+    reports: dict[str, tuple[PrincipalKind, dict[str, DetectionReport]]] = {}
     for sign_in, findings in found.values():
+        kind = sign_in.kind
         for finding in findings:
             report = _report(tenant_id, sign_in, finding)
             assert report.id is not None
-            reports.setdefault(report.id, report)
-    recorded = store.existing_detection_ids(USER, tenant_id, sorted(reports))
-    return [r for i, r in reports.items() if i not in recorded]
+            reports.setdefault(kind.name, (kind, {}))[1].setdefault(report.id, report)
+    fresh = []
+    for kind, of_kind in reports.values():
+        recorded = store.existing_detection_ids(kind, tenant_id, sorted(of_kind))
+        new = [r for i, r in of_kind.items() if i not in recorded]
+        if new:
+            fresh.append((kind, new))
+    return fresh
 
 
-def _report(tenant_id: str, sign_in: SignIn, finding: Finding) -> DetectionReport:
-    linked = finding.activity.value == "signin"
-    user = User(
+def _principal(sign_in: SignIn) -> Principal:
+    """Whom the sign-in's detections are about, named as the sign-in names them."""
+    if sign_in.kind is SERVICE_PRINCIPAL:
+        return ServicePrincipal(
+            id=sign_in.principal_id,
+            app_id=sign_in.app_id,
+            display_name=sign_in.service_principal_name,
+        )
+    return User(
         id=sign_in.user_id,
         display_name=sign_in.user_display_name,
         user_principal_name=sign_in.user_principal_name,
     )
+
+
+def _details(sign_in: SignIn, finding: Finding) -> dict[str, Any]:
+    """What the detection takes from the sign-in: what it was a risk event of (a finding about
+    the principal is not the sign-in's), and a service principal's credential."""
+    linked = finding.activity.value == "signin"
+    details: dict[str, Any] = {
+        "activity": finding.activity,
+        "ip_address": sign_in.ip_address if linked else None,
+        "location": sign_in.location if linked else None,
+        "request_id": sign_in.id if linked else None,
+        "correlation_id": sign_in.correlation_id if linked else None,
+    }
+    key_id = sign_in.service_principal_credential_key_id
+    if sign_in.kind is SERVICE_PRINCIPAL:
+        details["key_ids"] = (key_id,) if key_id else ()
+    return details
+
+
+def _report(tenant_id: str, sign_in: SignIn, finding: Finding) -> DetectionReport:
     info = [{"Key": key, "Value": value} for key, value in finding.reasons.items()]
     return DetectionReport(
-        principal=user,
+        principal=_principal(sign_in),
         risk_event_type=finding.risk_event_type,
         risk_level=finding.risk_level if finding.risk_level in SEVERITY else RiskLevel.LOW,
         id=finding.detection_id(tenant_id, sign_in),
@@ -229,11 +271,5 @@ def _report(tenant_id: str, sign_in: SignIn, finding: Finding) -> DetectionRepor
         detected_at=finding.detected_at or sign_in.created_at,
         detection_timing_type=finding.timing,
         additional_info=json.dumps(info, separators=(",", ":")),
-        details={
-            "activity": finding.activity,
-            "ip_address": sign_in.ip_address if linked else None,
-            "location": sign_in.location if linked else None,
-            "request_id": sign_in.id if linked else None,
-            "correlation_id": sign_in.correlation_id if linked else None,
-        },
+        details=_details(sign_in, finding),
     )

@@ -10,8 +10,9 @@ from typing import Protocol
 
 from idprotect.domain.signins import SignIn
 
-# The features unfamiliarFeatures compares, as SignInHistory.seen names them.
-FEATURES = ("ip_prefix", "country_or_region", "browser", "operating_system")
+# The features the familiarity detectors compare (unfamiliarFeatures, suspiciousSignins), as
+# SignInHistory.seen names them.
+FEATURES = ("ip_prefix", "country_or_region", "browser", "operating_system", "user_agent")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,9 @@ class ReadAhead:
 
 
 class SignInHistory(Protocol):
-    """One tenant's sign-ins. `before` is event time: what came after an event never counts."""
+    """One tenant's sign-ins. `before` is event time: what came after an event never counts.
+    A principal's reads take its object id (`SignIn.principal_id`), a user's or a service
+    principal's: object ids are unique across a directory's users and service principals."""
 
     def previous_success(self, sign_in: SignIn, since: datetime) -> SignIn | None:
         """The user's latest successful sign-in before `sign_in` (ties broken by id), if it
@@ -44,8 +47,8 @@ class SignInHistory(Protocol):
     def spray_accounts_from(
         self, ip_address: str, start: datetime, end: datetime, failures: Iterable[int]
     ) -> tuple[int, int]:
-        """The distinct accounts that failed with one of the `failures` error codes, and that
-        succeeded, from the IP in [start, end]."""
+        """The distinct accounts (users) that failed with one of the `failures` error codes, and
+        that succeeded, from the IP in [start, end]."""
         ...
 
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:

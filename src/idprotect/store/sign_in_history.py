@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, false, func, or_, select, tuple_
 from sqlalchemy.sql.elements import BindParameter
 
+from idprotect.domain.kinds import USER
 from idprotect.domain.signins import SignIn
 from idprotect.engine.ports import FEATURES, ReadAhead
 from idprotect.store.compiled import CompiledSelect
@@ -70,7 +71,9 @@ _SIGN_INS_FROM = CompiledSelect(
     )
     .order_by(_s.created_at, _s.id)
 )
-_SUCCEEDED = case((_s.error_code == 0, _s.user_id))
+# Spray counts accounts, which are users: a service principal's sign-in is none.
+_USERS = _s.principal_kind == USER.name
+_SUCCEEDED = case((and_(_USERS, _s.error_code == 0), _s.user_id))
 
 
 class SqlSignInHistory:
@@ -84,7 +87,7 @@ class SqlSignInHistory:
     def previous_success(self, sign_in: SignIn, since: datetime) -> SignIn | None:
         values = {
             "tenant": self._tenant,
-            "user": sign_in.user_id,
+            "user": sign_in.principal_id,
             "since": since,
             "before": sign_in.created_at,
             "id": sign_in.id,
@@ -167,8 +170,9 @@ class SqlSignInHistory:
         codes = frozenset(failures)
         rows = self._read.of(ip_address, start, end) if self._read else None
         if rows is not None:
-            failed = {r.user_id for r in rows if r.error_code in codes}
-            return len(failed), len({r.user_id for r in rows if r.error_code == 0})
+            users = [r for r in rows if r.principal_kind == USER.name]
+            failed = {r.user_id for r in users if r.error_code in codes}
+            return len(failed), len({r.user_id for r in users if r.error_code == 0})
         values = {"tenant": self._tenant, "ip": ip_address, "start": start, "end": end}
         row = _spray_accounts_from(tuple(sorted(codes))).first(self._connection, values)
         return int(row[0]), int(row[1])
@@ -214,7 +218,8 @@ def _spray_accounts_from(codes: tuple[int, ...]) -> CompiledSelect:
     found = _SPRAY_ACCOUNTS_FROM.get(codes)
     if found is None:
         # Equalities, not IN: an IN list's parameters are expanded at each execution.
-        failed = case((or_(false(), *(_s.error_code == code for code in codes)), _s.user_id))
+        failing = or_(false(), *(_s.error_code == code for code in codes))
+        failed = case((and_(_USERS, failing), _s.user_id))
         found = CompiledSelect(
             select(func.count(failed.distinct()), func.count(_SUCCEEDED.distinct())).where(  # type: ignore[arg-type]
                 *_FROM_IP, _s.created_at >= bindparam("start"), _s.created_at <= bindparam("end")

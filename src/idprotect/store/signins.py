@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import BindParameter
 
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
+from idprotect.domain.kinds import SERVICE_PRINCIPAL
 from idprotect.domain.models import Location
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.engine.detectors.familiarity import ip_prefix
@@ -32,7 +33,10 @@ def sign_in_values(tenant_id: str, sign_in: SignIn) -> dict[str, Any]:
         "tenant_id": tenant_id,
         "id": sign_in.id,
         "created_at": sign_in.created_at,
-        "user_id": sign_in.user_id,
+        "user_id": sign_in.principal_id,
+        "principal_kind": sign_in.kind.name,
+        "service_principal_name": sign_in.service_principal_name,
+        "service_principal_credential_key_id": sign_in.service_principal_credential_key_id,
         "user_principal_name": sign_in.user_principal_name,
         "user_display_name": sign_in.user_display_name,
         "app_id": sign_in.app_id,
@@ -83,10 +87,14 @@ def sign_in_from_row(row: Any) -> SignIn:
         if row.has_location
         else None
     )
+    service_principal = row.principal_kind == SERVICE_PRINCIPAL.name
     return SignIn(
         id=row.id,
         created_at=row.created_at,
-        user_id=row.user_id,
+        user_id="" if service_principal else row.user_id,
+        service_principal_id=row.user_id if service_principal else None,
+        service_principal_name=row.service_principal_name,
+        service_principal_credential_key_id=row.service_principal_credential_key_id,
         user_principal_name=row.user_principal_name,
         user_display_name=row.user_display_name,
         app_id=row.app_id,

@@ -405,7 +405,12 @@ sign_ins = Table(
     Column("tenant_id", TENANT, primary_key=True),
     Column("id", String(128), primary_key=True),
     Column("created_at", Moment(), nullable=False),
+    # The principal's object id, a user's or a service principal's (`principal_kind` says
+    # which, as domain/kinds.py names kinds): the history the detectors read is keyed by it.
     Column("user_id", String(128), nullable=False),
+    Column("principal_kind", String(16), nullable=False, server_default=text("'user'")),
+    Column("service_principal_name", String(256)),
+    Column("service_principal_credential_key_id", String(64)),
     Column("user_principal_name", String(256)),
     Column("user_display_name", String(256)),
     Column("app_id", String(64)),

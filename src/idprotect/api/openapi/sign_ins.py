@@ -161,14 +161,17 @@ def _admin_op(name: str, summary: str, model: type[BaseModel], answer: dict[str,
 
 def admin_sign_in_paths() -> Paths:
     count = {"type": "integer", "minimum": 0}
-    detection = GRAPH + "riskDetection"
+    detection, workload = GRAPH + "riskDetection", GRAPH + "servicePrincipalRiskDetection"
     assert detection in ENTITIES
+    assert workload in ENTITIES
     ingested = _answer(
-        "How many sign-ins came, how many were new, and the detections they raised.",
+        "How many sign-ins came, how many were new, and the detections they raised: users' "
+        "and service principals'.",
         {
             "received": count,
             "ingested": count,
             "detections": {"type": "array", "items": ref(detection)},
+            "servicePrincipalRiskDetections": {"type": "array", "items": ref(workload)},
         },
     )
     listed = _answer(

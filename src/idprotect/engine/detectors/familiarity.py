@@ -1,9 +1,12 @@
-"""newCountry and unfamiliarFeatures: a sign-in unlike the user's earlier ones."""
+"""newCountry, unfamiliarFeatures (users) and suspiciousSignins (service principals): a sign-in
+unlike its principal's earlier ones. The two familiarity detectors are one rule over a set of
+features each."""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime
 
 from idprotect.domain.enums import RiskDetectionTimingType, RiskLevel
@@ -28,33 +31,58 @@ def ip_prefix(ip_address: str | None) -> str | None:
 
 
 def features(sign_in: SignIn) -> dict[str, str | None]:
-    """The properties unfamiliarFeatures compares, by ports.FEATURES' names."""
+    """The properties the familiarity detectors compare, by ports.FEATURES' names."""
     location = sign_in.location
     return {
         "ip_prefix": ip_prefix(sign_in.ip_address),
         "country_or_region": location.country_or_region if location else None,
         "browser": sign_in.browser,
         "operating_system": sign_in.operating_system,
+        "user_agent": sign_in.user_agent,
     }
 
 
-def unfamiliar_features(sign_in: SignIn, context: Context) -> list[Finding]:
-    """Real time, medium: a successful sign-in whose every known property (IP prefix, country,
-    browser, operating system; at least two known) is new for the user, after learning."""
-    if not sign_in.succeeded:
-        return []
-    known = {name: value for name, value in features(sign_in).items() if value is not None}
-    if len(known) < 2:
-        return []
-    history, at = context.history, sign_in.created_at
-    if any(history.seen(sign_in.user_id, at, name, value) for name, value in known.items()):
-        return []
-    if not _familiar_long_enough(context, sign_in.user_id, at):
-        return []
-    reasons = {f"new_{name}": value for name, value in known.items()}
-    return [
-        Finding("unfamiliarFeatures", RiskLevel.MEDIUM, RiskDetectionTimingType.REALTIME, reasons)
-    ]
+@dataclass(frozen=True, slots=True)
+class Unfamiliar:
+    """A successful sign-in whose every known property among `features` (two known at least)
+    is new for its principal, after learning and at least `familiarity_period` since the
+    principal's first sign-in."""
+
+    risk_event_type: str
+    features: tuple[str, ...]
+    level: RiskLevel
+    timing: RiskDetectionTimingType
+
+    def __call__(self, sign_in: SignIn, context: Context) -> list[Finding]:
+        if not sign_in.succeeded:
+            return []
+        found = features(sign_in)
+        known = {name: value for name in self.features if (value := found[name]) is not None}
+        if len(known) < 2:
+            return []
+        history, at, principal = context.history, sign_in.created_at, sign_in.principal_id
+        if any(history.seen(principal, at, name, value) for name, value in known.items()):
+            return []
+        if not _familiar_long_enough(context, principal, at):
+            return []
+        reasons = {f"new_{name}": value for name, value in known.items()}
+        return [Finding(self.risk_event_type, self.level, self.timing, reasons)]
+
+
+# Users: real time, medium (Entra's unfamiliar sign-in properties).
+unfamiliar_features = Unfamiliar(
+    "unfamiliarFeatures",
+    ("ip_prefix", "country_or_region", "browser", "operating_system"),
+    RiskLevel.MEDIUM,
+    RiskDetectionTimingType.REALTIME,
+)
+# Service principals: offline, medium (Entra's suspicious sign-ins of workload identities).
+suspicious_signins = Unfamiliar(
+    "suspiciousSignins",
+    ("ip_prefix", "country_or_region", "user_agent"),
+    RiskLevel.MEDIUM,
+    RiskDetectionTimingType.OFFLINE,
+)
 
 
 def new_country(sign_in: SignIn, context: Context) -> list[Finding]:
@@ -64,20 +92,20 @@ def new_country(sign_in: SignIn, context: Context) -> list[Finding]:
     if not sign_in.succeeded or country is None:
         return []
     at = sign_in.created_at
-    if context.history.seen(sign_in.user_id, at, "country_or_region", country):
+    if context.history.seen(sign_in.principal_id, at, "country_or_region", country):
         return []
-    if not has_learned(context, sign_in.user_id, at):
+    if not has_learned(context, sign_in.principal_id, at):
         return []
     reasons = {"countryOrRegion": country}
     return [Finding("newCountry", RiskLevel.LOW, RiskDetectionTimingType.OFFLINE, reasons)]
 
 
-def _familiar_long_enough(context: Context, user_id: str, at: datetime) -> bool:
-    """Learned (as has_learned), and at least `familiarity_period` since the user's first
+def _familiar_long_enough(context: Context, principal_id: str, at: datetime) -> bool:
+    """Learned (as has_learned), and at least `familiarity_period` since the principal's first
     sign-in: Entra's learning of unfamiliar properties lasts five days at the least, however
     many sign-ins come in them."""
     settings = context.settings
-    count, first = context.history.learned(user_id, at)
+    count, first = context.history.learned(principal_id, at)
     if first is None or at - first < settings.familiarity_period:
         return False
     return count >= settings.learning_sign_ins or at - first >= settings.learning_period

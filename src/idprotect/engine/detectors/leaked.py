@@ -1,27 +1,37 @@
-"""leakedCredentials: a credential the user signed in with is in a breach corpus."""
+"""leakedCredentials: a credential the principal signed in with is in a breach corpus."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from idprotect.domain.enums import ActivityType, RiskDetectionTimingType, RiskLevel
 from idprotect.domain.signins import SignIn
 from idprotect.engine.findings import Context, Finding
 
 
-def leaked_credentials(sign_in: SignIn, context: Context) -> list[Finding]:
-    """Offline, user risk, always high (Entra): once per user and credential."""
-    found = []
-    for digest in dict.fromkeys(h.upper() for h in sign_in.credential_hashes):
-        if context.lists.is_leaked(digest):
-            key = f"{sign_in.user_id}\x00{digest}"
-            reasons = {"credentialSha1Prefix": digest[:5]}
-            found.append(
-                Finding(
-                    "leakedCredentials",
-                    RiskLevel.HIGH,
-                    RiskDetectionTimingType.OFFLINE,
-                    reasons,
-                    activity=ActivityType.USER,
-                    key=key,
+@dataclass(frozen=True, slots=True)
+class LeakedCredentials:
+    """Offline, always high (Entra), about the principal rather than the sign-in (`activity`:
+    a user's, or a service principal's): once per principal and credential."""
+
+    activity: ActivityType
+
+    def __call__(self, sign_in: SignIn, context: Context) -> list[Finding]:
+        found = []
+        for digest in dict.fromkeys(h.upper() for h in sign_in.credential_hashes):
+            if context.lists.is_leaked(digest):
+                found.append(
+                    Finding(
+                        "leakedCredentials",
+                        RiskLevel.HIGH,
+                        RiskDetectionTimingType.OFFLINE,
+                        {"credentialSha1Prefix": digest[:5]},
+                        activity=self.activity,
+                        key=f"{sign_in.principal_id}\x00{digest}",
+                    )
                 )
-            )
-    return found
+        return found
+
+
+leaked_credentials = LeakedCredentials(ActivityType.USER)
+service_principal_leaked_credentials = LeakedCredentials(ActivityType.SERVICE_PRINCIPAL)

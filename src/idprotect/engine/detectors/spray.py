@@ -24,14 +24,17 @@ def password_spray(sign_in: SignIn, context: Context) -> list[Finding]:
         sprayed = [sign_in]
     else:
         start = sign_in.created_at - context.settings.spray_window
-        sprayed = history.sign_ins_from(ip, start, sign_in.created_at)
+        # Users' sign-ins: a service principal's from the address is not sprayed.
+        found = history.sign_ins_from(ip, start, sign_in.created_at)
+        sprayed = [s for s in found if s.service_principal_id is None]
     return [_finding(s, sign_in, context) for s in sprayed]
 
 
 def _spraying(ip: str, end: datetime, context: Context) -> bool:
     """Whether the window ending at `end` holds at least `spray_accounts` accounts failing from
     the address with a spray's failure (`spray_failure_codes`), and more failing than
-    succeeding (an organisation's own busy address has its users succeeding)."""
+    succeeding (an organisation's own busy address has its users succeeding). Accounts are
+    users: the history counts no service principal's sign-in."""
     settings = context.settings
     start = end - settings.spray_window
     failures = settings.spray_failure_codes

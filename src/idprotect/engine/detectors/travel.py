@@ -44,7 +44,7 @@ def unlikely_travel(sign_in: SignIn, context: Context) -> list[Finding]:
     km = distance_km(previous.location, sign_in.location)
     if km is None or km < context.settings.travel_min_km:
         return []
-    if not has_learned(context, sign_in.user_id, sign_in.created_at):
+    if not has_learned(context, sign_in.principal_id, sign_in.created_at):
         return []
     hours = (sign_in.created_at - previous.created_at).total_seconds() / 3600
     speed = km / hours if hours > 0 else math.inf
