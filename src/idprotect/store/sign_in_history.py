@@ -83,6 +83,7 @@ class SqlSignInHistory:
         self._connection = connection
         self._tenant = tenant_id
         self._read: _Window | None = None
+        self._seen: dict[tuple[str, datetime, str, str], bool] = {}
 
     def previous_success(self, sign_in: SignIn, since: datetime) -> SignIn | None:
         values = {
@@ -101,8 +102,14 @@ class SqlSignInHistory:
         return int(row[0]), row[1]
 
     def seen(self, user_id: str, before: datetime, feature: str, value: str) -> bool:
-        values = {"tenant": self._tenant, "user": user_id, "before": before, "value": value}
-        return _SEEN[feature].first(self._connection, values) is not None
+        # Two detectors may ask the same (newCountry and unfamiliarFeatures, of the country):
+        # asked once. The history does not change while a batch is evaluated.
+        key = (user_id, before, feature, value)
+        found = self._seen.get(key)
+        if found is None:
+            values = {"tenant": self._tenant, "user": user_id, "before": before, "value": value}
+            found = self._seen[key] = _SEEN[feature].first(self._connection, values) is not None
+        return found
 
     def sign_ins_from(self, ip_address: str, start: datetime, end: datetime) -> list[SignIn]:
         rows = self._read.of(ip_address, start, end) if self._read else None

@@ -61,7 +61,10 @@ class Unfamiliar:
         if len(known) < 2:
             return []
         history, at, principal = context.history, sign_in.created_at, sign_in.principal_id
-        if any(history.seen(principal, at, name, value) for name, value in known.items()):
+        # The country first: newCountry asks the history the same, and a familiar one (most
+        # sign-ins' country) settles it.
+        asked = sorted(known.items(), key=lambda item: item[0] != "country_or_region")
+        if any(history.seen(principal, at, name, value) for name, value in asked):
             return []
         if not _familiar_long_enough(context, principal, at):
             return []
