@@ -97,7 +97,8 @@ def test_no_log_line_when_request_logs_are_off(
 
 def _sample(metrics: str, name: str, **labels: str) -> float:
     shown = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    found = re.search(rf"^{name}\{{{re.escape(shown)}\}} (\S+)$", metrics, re.M)
+    braces = f"\\{{{re.escape(shown)}\\}}" if shown else ""
+    found = re.search(rf"^{name}{braces} (\S+)$", metrics, re.M)
     return float(found.group(1)) if found else 0.0
 
 
@@ -130,6 +131,8 @@ def test_metrics_count_requests_latency_database_throttling_and_faults(
     beta = "GET /beta/identityProtection/riskyUsers"
     assert _sample(metrics, "idprotect_requests_total", operation=beta, status="502") == 2
     assert "process_resident_memory_bytes" in metrics
+    assert _sample(metrics, "idprotect_outbox_rejected") == 0  # the signals' outbox, read now
+    assert "idprotect_outbox_pending" in metrics
 
 
 def test_metrics_can_be_turned_off(sqlite_database: Database, clock: FakeClock) -> None:

@@ -8,6 +8,7 @@ workers start: each process writes its values there and /metrics sums them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +19,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -25,8 +28,32 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 _LATENCY = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
+# The signals' outbox at a scrape: events waiting for their receiver, and those it refused
+# (None: it could not be read).
+ReadOutbox = Callable[[], tuple[int, int] | None]
+
+
+class _Outbox(Collector):
+    """The outbox's backlog, read from the database when /metrics is scraped (a gauge of the
+    deployment, the same whichever worker answers)."""
+
+    def __init__(self, read: ReadOutbox) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        found = self._read()
+        if found is None:
+            return
+        pending, rejected = found
+        yield GaugeMetricFamily("idprotect_outbox_pending", "Events waiting for delivery", pending)
+        yield GaugeMetricFamily(
+            "idprotect_outbox_rejected", "Events their receiver refused", rejected
+        )
+
+
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, outbox: ReadOutbox | None = None) -> None:
+        self._outbox = _Outbox(outbox) if outbox is not None else None
         self.registry = CollectorRegistry()
         if not multiprocess_dir():
             ProcessCollector(registry=self.registry)  # RSS, CPU, open files of this process
@@ -59,12 +86,24 @@ class Metrics:
     def exposition(self) -> bytes:
         """Every metric, of every server process when there are several."""
         directory = multiprocess_dir()
-        if not directory:
-            return generate_latest(self.registry)
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
-        return generate_latest(registry)
+        registry = self.registry
+        if directory:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        text = generate_latest(registry)
+        return text + generate_latest(_Only(self._outbox)) if self._outbox is not None else text
 
 
 def multiprocess_dir() -> str | None:
     return os.environ.get(MULTIPROCESS_DIR) or None
+
+
+class _Only(CollectorRegistry):
+    """A registry of one collector, made for one scrape."""
+
+    def __init__(self, collector: Collector) -> None:
+        super().__init__(auto_describe=False)
+        self._collector = collector
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._collector.collect()

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from idprotect.api.deps import in_thread
 from idprotect.domain.ports import RiskStore
+from idprotect.errors import ServiceUnavailable
 from idprotect.ops.config import server_throttle
 from idprotect.ops.guard import Counters, Guard, MemoryCounters
 from idprotect.ops.metrics import Metrics
@@ -53,7 +56,7 @@ class SqlCounters:
 
 
 def build_ops(settings: Settings, database: Database) -> Ops:
-    metrics = Metrics() if settings.metrics else None
+    metrics = Metrics(lambda: _outbox(database)) if settings.metrics else None
     shared = database.engine.dialect.name == "postgresql"
     counters: Counters = SqlCounters(database) if shared else MemoryCounters()
 
@@ -70,6 +73,14 @@ def build_ops(settings: Settings, database: Database) -> Ops:
     observing = metrics is not None or settings.request_log
     observer = Observer(metrics, log=settings.request_log) if observing else None
     return Ops(guard, observer, metrics)
+
+
+def _outbox(database: Database) -> tuple[int, int] | None:
+    try:
+        with database.unit_of_work() as store:
+            return ops_state.outbox_backlog(store.connection)
+    except (ServiceUnavailable, SQLAlchemyError):
+        return None  # /metrics answers all the same, without the outbox's gauges
 
 
 def _documents(database: Database, tenant_id: str) -> tuple[str | None, str | None]:

@@ -4,10 +4,10 @@ fault rules' request numbers), each taken in one statement."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from idprotect.store.tables import ops_counters, tenant_ops
+from idprotect.store.tables import ops_counters, signal_outbox, tenant_ops
 
 _o = tenant_ops.c
 # GCRA in one statement, on the database's clock: every process and host reads the same one.
@@ -78,3 +78,11 @@ def take(
 def next_number(connection: Connection, tenant_id: str, name: str) -> int:
     """The next number (from 1) of a shared counter (PostgreSQL)."""
     return int(connection.execute(_NEXT, {"tenant": tenant_id, "name": name}).scalar_one())
+
+
+def outbox_backlog(connection: Connection) -> tuple[int, int]:
+    """The signals' outbox: events waiting for their receiver, and those it refused."""
+    c = signal_outbox.c
+    query = select(func.count().filter(c.rejected.is_(False)), func.count().filter(c.rejected))
+    pending, rejected = connection.execute(query).one()
+    return int(pending), int(rejected)
