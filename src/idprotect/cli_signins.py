@@ -4,6 +4,7 @@ signins generate (a day of sign-ins with attacks)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -307,7 +308,8 @@ def generate_sign_ins(
     labelled = generated_day(users, start, seed)
     written = 0
     with out.open("w", encoding="utf-8") as file:
-        for days in (*ordinary_days(users, start, history_days, seed), labelled):
+        # A day at a time: the days before are made as they are written, never held together.
+        for days in itertools.chain(ordinary_days(users, start, history_days, seed), [labelled]):
             for sign_in in days:
                 file.write(json.dumps(sign_in.event, separators=(",", ":")) + "\n")
                 written += 1
