@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.signals.delivery import Deliverer
+from idprotect.signals.posting import Post
 from idprotect.signals.settings import DeliverySettings
 from idprotect.store.engine import Database
 from tests.factories import TENANT
@@ -60,3 +61,13 @@ def deliver_all(database: Database, settings: DeliverySettings = FAST, now: Cloc
     finally:
         deliverer.stop()
     return total
+
+
+def posting_through(client: TestClient) -> Post:
+    """The deliverer's POSTs sent to the app under test (its receiver endpoints)."""
+
+    def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        answer = client.post(local(url), content=body, headers=headers)
+        return answer.status_code, answer.text
+
+    return post

@@ -19,7 +19,7 @@ from idprotect.signals.receiver import Receivers, parse_transmitter, poll_transm
 from idprotect.store.engine import Database
 from tests.conftest import FakeClock
 from tests.factories import TENANT, V1, risky_user
-from tests.signals.helpers import FAST, PUSH, local
+from tests.signals.helpers import FAST, PUSH, local, posting_through
 from tests.signals.receiver import CAEP, RISC, check_event
 
 RECEIVING = "c0c0c0c0-0000-4000-8000-00000000000c"
@@ -49,7 +49,7 @@ def test_a_pushed_set_becomes_a_detection_and_a_replay_is_ignored(
     })  # fmt: skip
     assert stream.status_code == 201
     risky_user(client, riskLevel="high", userPrincipalName="Ada@Contoso.com")
-    deliverer = Deliverer(sqlite_database, FAST, client=client, now=clock)
+    deliverer = Deliverer(sqlite_database, FAST, post=posting_through(client), now=clock)
     assert deliverer.deliver_once() == 1
 
     detections = _detections_of(sqlite_database, RECEIVING)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from idprotect.signals.lifecycle import end_expired_subscriptions
+from idprotect.signals.posting import Connections
 from idprotect.store.engine import Database
 from tests.api.expect import graph_error
 from tests.auth.tokens import TENANT_A, app_bearer
@@ -152,8 +152,10 @@ def test_an_expired_subscription_is_removed_with_a_lifecycle_notification(
 ) -> None:
     with running_receiver() as receiver:
         subscription = client.post(SUBSCRIPTIONS, json=_request(receiver, clock)).json()
-        with httpx.Client() as http:
-            ended = end_expired_subscriptions(sqlite_database, http, clock.now + timedelta(days=3))
+        connections = Connections(timeout=5)
+        later = clock.now + timedelta(days=3)
+        ended = end_expired_subscriptions(sqlite_database, connections.post, later)
+        connections.close()
     assert ended == 1
     (lifecycle,) = receiver.lifecycle
     assert lifecycle["lifecycleEvent"] == "subscriptionRemoved"

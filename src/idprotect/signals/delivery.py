@@ -7,6 +7,8 @@ Runs as a thread of the server process (`Deliverer.start`) or as `idprotect sign
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
 import random
 import threading
@@ -16,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 import orjson
 
 from idprotect.domain.clock import utc_now
 from idprotect.issuer.keys import SigningKey
 from idprotect.issuer.service import signing_key
 from idprotect.signals.lifecycle import end_expired_subscriptions
+from idprotect.signals.posting import Connections, Post
 from idprotect.signals.sets import SET_MEDIA_TYPE, sign_set
 from idprotect.signals.settings import DeliverySettings
 from idprotect.signals.streams import WEBHOOK, Stream
@@ -34,6 +36,8 @@ log = logging.getLogger("idprotect.signals")
 # Answers after which the same event is tried again later: the receiver may recover.
 RETRYABLE = frozenset({401, 403, 404, 408, 409, 425, 429})
 _EXPIRY_CHECK_SECONDS = 5.0
+# How many rounds in a row a deliverer keeps a busy stream before letting others have a turn.
+HOLD_ROUNDS = 50
 
 
 @dataclass(slots=True)
@@ -55,48 +59,69 @@ class Deliverer:
         database: Database,
         settings: DeliverySettings,
         *,
-        client: httpx.Client | None = None,
+        post: Post | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
         self._settings = settings
-        self._client = client or httpx.Client(timeout=settings.timeout_seconds)
+        self._connections = Connections(settings.timeout_seconds)
+        self._send = post or self._connections.post
         self._now = now
         self._owner = uuid.uuid4().hex
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._draw = random.random
         self._next_expiry_check = 0.0
+        self._held: str | None = None  # the stream kept from the last round
+        self._budget = settings.lease_seconds - settings.timeout_seconds
+        self._rounds = 0
 
     def deliver_once(self) -> int:
-        """Deliver one batch of one stream; how many events left the outbox (0: none waited)."""
-        lease = timedelta(seconds=self._settings.lease_seconds)
-        with self._database.unit_of_work() as store:
-            if not outbox.anything_to_deliver(store.connection, owner=self._owner, now=self._now()):
-                return 0
-        with self._database.unit_of_work(write=True) as store:
-            stream_id = outbox.claim_stream(
-                store.connection, owner=self._owner, now=self._now(), lease=lease
-            )
+        """Deliver one batch of one stream; how many events left the outbox (0: none waited).
+
+        A stream that had events is kept (its lease extended as its batch is settled) for the
+        next rounds, up to HOLD_ROUNDS, so that a busy stream costs one write per batch."""
+        stream_id = self._held or self._claim()
         if stream_id is None:
             return 0
+        self._held, self._rounds = None, self._rounds + 1
+        keep = self._rounds < HOLD_ROUNDS
         try:
-            return self._deliver(stream_id)
-        finally:
-            with self._database.unit_of_work(write=True) as store:
-                outbox.release(store.connection, stream_id, self._owner)
+            done = self._deliver(stream_id, keep=keep)
+        except BaseException:
+            self._release(stream_id)
+            raise
+        if done and keep:
+            self._held = stream_id
+        else:
+            self._rounds = 0
+        return done
 
-    def _deliver(self, stream_id: str) -> int:
+    def _claim(self) -> str | None:
+        now = self._now()
+        with self._database.unit_of_work() as store:
+            if not outbox.anything_to_deliver(store.connection, owner=self._owner, now=now):
+                return None
+        lease = timedelta(seconds=self._settings.lease_seconds)
+        with self._database.unit_of_work(write=True) as store:
+            return outbox.claim_stream(store.connection, owner=self._owner, now=now, lease=lease)
+
+    def _release(self, stream_id: str) -> None:
+        with self._database.unit_of_work(write=True) as store:
+            outbox.release(store.connection, stream_id, self._owner)
+
+    def _deliver(self, stream_id: str, *, keep: bool) -> int:
         with self._database.unit_of_work() as store:
             stream = streams.get_stream(store.connection, None, stream_id)
             events = outbox.pending(store.connection, stream_id, self._settings.batch)
         if stream is None or not events:
+            self._release(stream_id)
             return 0
         if stream.delivery == WEBHOOK:
             outcome = self._notify(stream, events)
         else:
             outcome = self._push(stream, events, signing_key(self._database, self._now()))
-        self._settle(stream, outcome)
+        self._settle(stream, outcome, keep=keep and outcome.failure is None)
         return len(outcome.delivered) + len(outcome.rejected)
 
     def _push(self, stream: Stream, events: list[Pending], key: SigningKey) -> Outcome:
@@ -107,8 +132,8 @@ class Deliverer:
         if delivery.get("authorization_header"):
             headers["Authorization"] = str(delivery["authorization_header"])
         for event in events:
-            if (self._now() - started).total_seconds() > self._settings.lease_seconds / 2:
-                break
+            if (self._now() - started).total_seconds() > self._budget:
+                break  # the stream's lease must outlast the last request
             token = sign_set(event.payload, key, event.created_at)
             failure = self._post(outcome, event, delivery["endpoint_url"], token, headers)
             if failure is not None:
@@ -121,16 +146,16 @@ class Deliverer:
     ) -> str | None:
         """Send one event; None once it is settled (delivered or refused for good)."""
         try:
-            response = self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
+            status, text = self._send(url, body.encode(), headers)
+        except (OSError, http.client.HTTPException) as exc:
             return f"{type(exc).__name__}: {exc}"
-        if 200 <= response.status_code < 300:
+        if 200 <= status < 300:
             outcome.delivered.append(event.id)
             return None
-        if response.status_code >= 500 or response.status_code in RETRYABLE:
-            return f"HTTP {response.status_code}: {response.text[:500]}"
+        if status >= 500 or status in RETRYABLE:
+            return f"HTTP {status}: {text[:500]}"
         # 400 and the like: the receiver refuses this event for good (its body says why).
-        outcome.rejected.append((event.id, f"HTTP {response.status_code}: {response.text[:2000]}"))
+        outcome.rejected.append((event.id, f"HTTP {status}: {text}"))
         return None
 
     def _notify(self, stream: Stream, events: list[Pending]) -> Outcome:
@@ -151,7 +176,9 @@ class Deliverer:
             return Outcome(rejected=[(e.id, error) for e in events])
         return outcome
 
-    def _settle(self, stream: Stream, outcome: Outcome) -> None:
+    def _settle(self, stream: Stream, outcome: Outcome, *, keep: bool) -> None:
+        """Record the batch in one transaction: events taken, refused, the attempt, and the
+        lease (extended while the stream is kept, else given back)."""
         attempts = stream.attempts + 1 if outcome.failure else 0
         retry_at = None
         if outcome.failure:
@@ -168,6 +195,11 @@ class Deliverer:
                 store.connection, stream.id, attempts=attempts, retry_at=retry_at,
                 error=outcome.failure,
             )  # fmt: skip
+            if keep:
+                until = self._now() + timedelta(seconds=self._settings.lease_seconds)
+                outbox.extend_lease(store.connection, stream.id, self._owner, until)
+            else:
+                outbox.release(store.connection, stream.id, self._owner)
 
     def run(self) -> None:
         """Deliver until stopped; between busy rounds no wait, when idle `idle_seconds`."""
@@ -187,7 +219,7 @@ class Deliverer:
         moment = time.monotonic()
         if moment >= self._next_expiry_check:
             self._next_expiry_check = moment + _EXPIRY_CHECK_SECONDS
-            end_expired_subscriptions(self._database, self._client, self._now())
+            end_expired_subscriptions(self._database, self._send, self._now())
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="idprotect-signals", daemon=True)
@@ -198,10 +230,15 @@ class Deliverer:
         self._stop.set()
 
     def stop(self) -> None:
+        """End `run`, give back the stream kept, close the HTTP client."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self._settings.timeout_seconds + 1)
-        self._client.close()
+        if self._held is not None:
+            with contextlib.suppress(Exception):  # a database gone: the lease runs out
+                self._release(self._held)
+            self._held = None
+        self._connections.close()
 
 
 def _graph_date(moment: datetime) -> str:

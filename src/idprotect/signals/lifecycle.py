@@ -3,12 +3,14 @@ lifecycleNotificationUrl (if any) is told so with a `subscriptionRemoved` lifecy
 
 from __future__ import annotations
 
+import http.client
 import logging
 from datetime import datetime
 from typing import Any
 
-import httpx
+import orjson
 
+from idprotect.signals.posting import Post
 from idprotect.signals.streams import Stream
 from idprotect.store import streams
 from idprotect.store.engine import Database
@@ -28,7 +30,7 @@ def lifecycle_notification(stream: Stream, event: str) -> dict[str, Any]:
     }
 
 
-def end_expired_subscriptions(database: Database, client: httpx.Client, now: datetime) -> int:
+def end_expired_subscriptions(database: Database, post: Post, now: datetime) -> int:
     """Remove the subscriptions that expired (their undelivered notifications with them)."""
     with database.unit_of_work(write=True) as store:
         expired = streams.expired_subscriptions(store.connection, now)
@@ -39,7 +41,7 @@ def end_expired_subscriptions(database: Database, client: httpx.Client, now: dat
         if url:
             body = {"value": [lifecycle_notification(stream, "subscriptionRemoved")]}
             try:
-                client.post(url, json=body)
-            except httpx.HTTPError as exc:  # best effort, as Graph's own
+                post(url, orjson.dumps(body), {"Content-Type": "application/json"})
+            except (OSError, http.client.HTTPException) as exc:  # best effort, as Graph's own
                 log.warning("signals: lifecycle notification to %s failed: %s", url, exc)
     return len(expired)

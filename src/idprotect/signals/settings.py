@@ -12,6 +12,6 @@ class DeliverySettings:
     timeout_seconds: float = 5.0  # one HTTP request
     backoff_seconds: float = 1.0  # the first retry's delay; doubled each time
     max_backoff_seconds: float = 300.0
-    # A stream is held this long by its deliverer (a batch stops at half of it); a deliverer
-    # that died holds its streams until then.
+    # A stream is held this long by its deliverer (a batch sends no request that could end
+    # after it); a deliverer that died holds its streams until then.
     lease_seconds: float = 10.0

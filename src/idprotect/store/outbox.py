@@ -136,6 +136,14 @@ def claim_stream(
     return str(stream_id)
 
 
+def extend_lease(connection: Connection, stream_id: str, owner: str, until: datetime) -> None:
+    connection.execute(
+        update(signal_streams)
+        .where(_S.id == stream_id, _S.lease_owner == owner)
+        .values(lease_until=until)
+    )
+
+
 def release(connection: Connection, stream_id: str, owner: str) -> None:
     connection.execute(
         update(signal_streams)

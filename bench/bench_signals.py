@@ -1,0 +1,296 @@
+"""Signals benchmark: SETs delivered per second (push to a local receiver, poll), the latency
+from a change's commit to its receipt at 1,000 risk changes per second, and what a stream costs
+the actions themselves.
+
+    .venv/bin/python -m bench.bench_signals [--db URL] [--events 5000] [--seconds 10]
+
+In process: the risk changes go through the domain services in units of work (as the API's
+answers call them), the deliverer is the server's (signals/delivery.py), the receiver a small
+HTTP server on 127.0.0.1 that reads each SET's subject without verifying it. Prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from idprotect.auth.principal import DEMO_TENANT_ID
+from idprotect.domain.clock import utc_now
+from idprotect.domain.detections import ingest_risk_detections
+from idprotect.domain.enums import RiskLevel
+from idprotect.domain.kinds import USER
+from idprotect.domain.models import DetectionReport, User
+from idprotect.domain.principals import ActionRequest, apply_action
+from idprotect.issuer.service import signing_key
+from idprotect.signals import service
+from idprotect.signals.delivery import Deliverer
+from idprotect.signals.settings import DeliverySettings
+from idprotect.store.engine import Database, make_engine
+from idprotect.store.migrate import upgrade_database
+
+TENANT = DEMO_TENANT_ID
+SETTINGS = DeliverySettings(idle_seconds=0.01, batch=200)
+_counter = iter(range(10**9))
+
+
+class Receipts:
+    """What a receiver process took: each subject's first receipt (time.time()), and a count."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> tuple[dict[str, float], int]:
+        at: dict[str, float] = {}
+        lines = self.path.read_text().splitlines() if self.path.exists() else []
+        for line in lines:
+            email, moment = line.rsplit(" ", 1)
+            at.setdefault(email, float(moment))
+        return at, len(lines)
+
+    @property
+    def count(self) -> int:
+        return self.read()[1]
+
+
+def serve_receiver(out: str) -> None:
+    """The receiver process: 202 to every SET, the subject and the time of receipt noted."""
+    with Path(out).open("a", buffering=1) as sink:
+        _serve(sink)
+
+
+def _serve(sink: Any) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver
+
+        def do_POST(self) -> None:
+            token = self.rfile.read(int(self.headers["Content-Length"]))
+            payload = token.split(b".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
+            sink.write(f"{claims['sub_id'].get('email', '-')} {time.time()}\n")
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+@contextmanager
+def receiver(receipts: Receipts) -> Iterator[str]:
+    command = [sys.executable, "-m", "bench.bench_signals", "--receive", str(receipts.path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    try:
+        yield f"http://127.0.0.1:{port}/events"
+    finally:
+        process.kill()
+        process.wait()
+
+
+def add_stream(database: Database, body: dict[str, Any]) -> str:
+    with database.unit_of_work(write=True) as store:
+        stream = service.create_stream(
+            store.connection, tenant_id=TENANT, iss="https://idprotect.example/ssf/bench",
+            body=body, poll_url="https://idprotect.example/poll/{stream_id}", now=utc_now(),
+        )  # fmt: skip
+    return stream.id
+
+
+def raise_users(database: Database, count: int) -> list[str]:
+    """`count` new users made risky in one transaction: `count` risk changes; their emails."""
+    emails = [f"u{next(_counter)}@bench.example" for _ in range(count)]
+    reports = [
+        DetectionReport(principal=User(id=e, user_principal_name=e),
+                        risk_event_type="unfamiliarFeatures", risk_level=RiskLevel.MEDIUM)
+        for e in emails
+    ]  # fmt: skip
+    with database.unit_of_work(write=True) as store:
+        ingest_risk_detections(store, USER, tenant_id=TENANT, reports=reports, clock=utc_now)
+    return emails
+
+
+def drain(deliverer: Deliverer, database: Database, stream_id: str) -> int:
+    total = 0
+    while (done := deliverer.deliver_once()) or _pending(database, stream_id):
+        total += done
+    return total
+
+
+def _pending(database: Database, stream_id: str) -> bool:
+    from idprotect.store import outbox
+
+    with database.unit_of_work() as store:
+        return outbox.has_pending(store.connection, stream_id)
+
+
+def push_rate(database: Database, events: int, work: Path) -> float:
+    receipts = Receipts(work / "push.txt")
+    with receiver(receipts) as url:
+        stream_id = add_stream(
+            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
+        )
+        for _ in range(events // 500):
+            raise_users(database, 500)
+        deliverer = Deliverer(database, SETTINGS)
+        started = time.perf_counter()
+        delivered = drain(deliverer, database, stream_id)
+        elapsed = time.perf_counter() - started
+        deliverer.stop()
+    _remove(database, stream_id)
+    return delivered / elapsed
+
+
+def poll_rate(database: Database, events: int) -> float:
+    stream_id = add_stream(database, {})
+    for _ in range(events // 500):
+        raise_users(database, 500)
+    key = signing_key(database, utc_now())
+    taken, acks, started = 0, [], time.perf_counter()
+    while True:
+        with database.unit_of_work(write=True) as store:
+            answer = service.poll_events(
+                store.connection, tenant_id=TENANT, stream_id=stream_id,
+                request={"maxEvents": 1000, "ack": acks}, key=key, now=utc_now(),
+            )  # fmt: skip
+        acks = list(answer["sets"])
+        taken += len(acks)
+        if not acks:
+            break
+    elapsed = time.perf_counter() - started
+    _remove(database, stream_id)
+    return taken / elapsed
+
+
+def _remove(database: Database, stream_id: str) -> None:
+    with database.unit_of_work(write=True) as store:
+        service.delete_stream(store.connection, TENANT, stream_id)
+
+
+def latency(database: Database, rate: int, seconds: float, work: Path) -> dict[str, float]:
+    """Changes at `rate` per second (ten per transaction) with a push stream and the
+    deliverer running: commit-to-receipt latency, and the rate achieved."""
+    receipts = Receipts(work / "latency.txt")
+    committed: dict[str, float] = {}
+    with receiver(receipts) as url:
+        stream_id = add_stream(
+            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
+        )
+        deliverer = Deliverer(database, SETTINGS)
+        deliverer.start()
+        started = time.monotonic()
+        tick = 10 / rate
+        next_at = started
+        while time.monotonic() - started < seconds:
+            emails = raise_users(database, 10)
+            committed.update(dict.fromkeys(emails, time.time()))
+            next_at += tick
+            time.sleep(max(0.0, next_at - time.monotonic()))
+        achieved = len(committed) / (time.monotonic() - started)
+        deadline = time.monotonic() + 30
+        while receipts.count < len(committed) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        deliverer.stop()
+    _remove(database, stream_id)
+    received, _ = receipts.read()
+    delays = sorted(received[e] - t for e, t in committed.items() if e in received)
+    return {
+        "changes_per_second": round(achieved),
+        "received": len(delays),
+        "p50_ms": round(1000 * statistics.median(delays), 1),
+        "p99_ms": round(1000 * delays[int(len(delays) * 0.99) - 1], 1),
+    }
+
+
+def action_rate(database: Database, users: list[str], rounds: int, threads: int) -> float:
+    """confirmCompromised and dismiss in turn, one user per request, from `threads` writers."""
+    kind = USER
+    actions = [kind.action("confirmCompromised"), kind.action("dismiss")]
+
+    def work(mine: list[str]) -> None:
+        for index in range(rounds):
+            for user_id in mine:
+                request = ActionRequest(TENANT, [user_id], None, utc_now)
+                with database.unit_of_work(write=True) as store:
+                    apply_action(store, kind, actions[index % 2], request)
+
+    return _timed(lambda: _in_threads(work, users, threads), len(users) * rounds)
+
+
+def _in_threads(work: Callable[[list[str]], None], users: list[str], threads: int) -> None:
+    workers = [threading.Thread(target=work, args=(users[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def _timed(run: Callable[[], None], operations: int) -> float:
+    started = time.perf_counter()
+    run()
+    return operations / (time.perf_counter() - started)
+
+
+def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float]:
+    """Actions per second without any stream, then with a push stream and its deliverer."""
+    users = [f"{e}" for e in raise_users(database, 200)]
+    quiet = action_rate(database, users, 6, threads)
+    with receiver(Receipts(work / "actions.txt")) as url:
+        stream_id = add_stream(
+            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
+        )
+        deliverer = Deliverer(database, SETTINGS)
+        deliverer.start()
+        busy = action_rate(database, users, 6, threads)
+        deliverer.stop()
+    _remove(database, stream_id)
+    return {
+        "actions_per_second_without_streams": round(quiet),
+        "actions_per_second_with_a_push_stream": round(busy),
+        "change_percent": round(100 * (busy - quiet) / quiet, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="a database URL (default: a fresh SQLite file)")
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--receive", help=argparse.SUPPRESS)  # the receiver process
+    args = parser.parse_args()
+    if args.receive:
+        serve_receiver(args.receive)
+        return
+    work = Path(tempfile.mkdtemp())
+    url = args.db or f"sqlite:///{work / 'signals.db'}"
+    upgrade_database(url)
+    database = Database(make_engine(url))
+    figures: dict[str, Any] = {"database": url.split(":")[0]}
+    figures["push_sets_per_second"] = round(push_rate(database, args.events, work))
+    figures["poll_sets_per_second"] = round(poll_rate(database, args.events))
+    figures["latency"] = latency(database, args.rate, args.seconds, work)
+    figures["actions_per_second"] = stream_cost(database, args.threads, work)
+    database.dispose()
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
