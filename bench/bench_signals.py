@@ -42,6 +42,7 @@ from idprotect.store.migrate import upgrade_database
 
 TENANT = DEMO_TENANT_ID
 SETTINGS = DeliverySettings(idle_seconds=0.01, batch=200)
+PUSH = "urn:ietf:rfc:8935"
 _counter = iter(range(10**9))
 
 
@@ -143,9 +144,7 @@ def _pending(database: Database, stream_id: str) -> bool:
 def push_rate(database: Database, events: int, work: Path) -> float:
     receipts = Receipts(work / "push.txt")
     with receiver(receipts) as url:
-        stream_id = add_stream(
-            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
-        )
+        stream_id = add_stream(database, {"delivery": {"method": PUSH, "endpoint_url": url}})
         for _ in range(events // 500):
             raise_users(database, 500)
         deliverer = Deliverer(database, SETTINGS)
@@ -183,30 +182,20 @@ def _remove(database: Database, stream_id: str) -> None:
         service.delete_stream(store.connection, TENANT, stream_id)
 
 
-def latency(database: Database, rate: int, seconds: float, work: Path) -> dict[str, float]:
-    """Changes at `rate` per second (ten per transaction) with a push stream and the
-    deliverer running: commit-to-receipt latency, and the rate achieved."""
-    receipts = Receipts(work / "latency.txt")
-    committed: dict[str, float] = {}
+def latency(
+    database: Database, rate: int, seconds: float, work: Path, *, apart: bool
+) -> dict[str, float]:
+    """Changes at `rate` per second (ten per transaction) with a push stream, its deliverer a
+    thread of this process or (apart) a process of its own: commit-to-receipt latency."""
+    receipts = Receipts(work / f"latency-{apart}.txt")
     with receiver(receipts) as url:
-        stream_id = add_stream(
-            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
-        )
-        deliverer = Deliverer(database, SETTINGS)
-        deliverer.start()
-        started = time.monotonic()
-        tick = 10 / rate
-        next_at = started
-        while time.monotonic() - started < seconds:
-            emails = raise_users(database, 10)
-            committed.update(dict.fromkeys(emails, time.time()))
-            next_at += tick
-            time.sleep(max(0.0, next_at - time.monotonic()))
-        achieved = len(committed) / (time.monotonic() - started)
-        deadline = time.monotonic() + 30
+        stream_id = add_stream(database, {"delivery": {"method": PUSH, "endpoint_url": url}})
+        stop = _start_deliverer(database, apart=apart)
+        committed, achieved = _generate(database, rate, seconds)
+        deadline = time.monotonic() + 60
         while receipts.count < len(committed) and time.monotonic() < deadline:
             time.sleep(0.05)
-        deliverer.stop()
+        stop()
     _remove(database, stream_id)
     received, _ = receipts.read()
     delays = sorted(received[e] - t for e, t in committed.items() if e in received)
@@ -216,6 +205,33 @@ def latency(database: Database, rate: int, seconds: float, work: Path) -> dict[s
         "p50_ms": round(1000 * statistics.median(delays), 1),
         "p99_ms": round(1000 * delays[int(len(delays) * 0.99) - 1], 1),
     }
+
+
+def _start_deliverer(database: Database, *, apart: bool) -> Callable[[], None]:
+    if apart:
+        process = deliverer_process(database)
+
+        def end() -> None:
+            process.kill()
+            process.wait()
+
+        return end
+    deliverer = Deliverer(database, SETTINGS)
+    deliverer.start()
+    return deliverer.stop
+
+
+def _generate(database: Database, rate: int, seconds: float) -> tuple[dict[str, float], float]:
+    """Risk changes at `rate` per second for `seconds`: when each user's was committed."""
+    committed: dict[str, float] = {}
+    started = time.monotonic()
+    next_at = started
+    while time.monotonic() - started < seconds:
+        emails = raise_users(database, 10)
+        committed.update(dict.fromkeys(emails, time.time()))
+        next_at += 10 / rate
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    return committed, len(committed) / (time.monotonic() - started)
 
 
 def action_rate(database: Database, users: list[str], rounds: int, threads: int) -> float:
@@ -248,23 +264,34 @@ def _timed(run: Callable[[], None], operations: int) -> float:
 
 
 def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float]:
-    """Actions per second without any stream, then with a push stream and its deliverer."""
-    users = [f"{e}" for e in raise_users(database, 200)]
+    """Actions per second without any stream, then with a push stream: its deliverer a thread
+    of this process (as in the server), then `idprotect signals deliver` apart."""
+    users = raise_users(database, 200)
     quiet = action_rate(database, users, 6, threads)
     with receiver(Receipts(work / "actions.txt")) as url:
-        stream_id = add_stream(
-            database, {"delivery": {"method": "urn:ietf:rfc:8935", "endpoint_url": url}}
-        )
+        stream_id = add_stream(database, {"delivery": {"method": PUSH, "endpoint_url": url}})
         deliverer = Deliverer(database, SETTINGS)
         deliverer.start()
-        busy = action_rate(database, users, 6, threads)
+        in_process = action_rate(database, users, 6, threads)
         deliverer.stop()
+        apart = deliverer_process(database)
+        separate = action_rate(database, users, 6, threads)
+        apart.kill()
+        apart.wait()
     _remove(database, stream_id)
     return {
-        "actions_per_second_without_streams": round(quiet),
-        "actions_per_second_with_a_push_stream": round(busy),
-        "change_percent": round(100 * (busy - quiet) / quiet, 1),
+        "without_streams": round(quiet),
+        "push_stream_deliverer_in_process": round(in_process),
+        "push_stream_deliverer_apart": round(separate),
+        "change_percent_in_process": round(100 * (in_process - quiet) / quiet, 1),
+        "change_percent_apart": round(100 * (separate - quiet) / quiet, 1),
     }
+
+
+def deliverer_process(database: Database) -> subprocess.Popen[bytes]:
+    url = database.engine.url.render_as_string(hide_password=False)
+    command = [sys.executable, "-m", "idprotect", "signals", "deliver", "--db", url]
+    return subprocess.Popen([*command, "--idle", "0.01"], stderr=subprocess.DEVNULL)
 
 
 def main() -> None:
@@ -286,7 +313,12 @@ def main() -> None:
     figures: dict[str, Any] = {"database": url.split(":")[0]}
     figures["push_sets_per_second"] = round(push_rate(database, args.events, work))
     figures["poll_sets_per_second"] = round(poll_rate(database, args.events))
-    figures["latency"] = latency(database, args.rate, args.seconds, work)
+    figures["latency_deliverer_in_process"] = latency(
+        database, args.rate, args.seconds, work, apart=False
+    )
+    figures["latency_deliverer_apart"] = latency(
+        database, args.rate, args.seconds, work, apart=True
+    )
     figures["actions_per_second"] = stream_cost(database, args.threads, work)
     database.dispose()
     print(json.dumps(figures, indent=2))
