@@ -173,5 +173,8 @@ def _target_ids(call: Call) -> Sequence[str] | None:
     items = getattr(body, "value", None)
     if not isinstance(items, list) or not items or not hasattr(items[0], "__dict__"):
         return None
-    named = next((f for f in _ID_FIELDS if hasattr(items[0], f)), None)
-    return [getattr(item, named) for item in items] if named is not None else None
+    named = [f for f in _ID_FIELDS if hasattr(items[0], f)]
+    if not named:
+        return None
+    # Each item's first id that is set: a sign-in names a user or a service principal.
+    return [next((v for f in named if (v := getattr(item, f))), "") for item in items]
