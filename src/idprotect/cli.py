@@ -37,6 +37,7 @@ from idprotect.cli_options import (
     open_database,
     seconds,
 )
+from idprotect.cli_signals import check_transmitters
 from idprotect.cli_signals import register as register_signal_commands
 from idprotect.cli_signins import register as register_sign_in_commands
 from idprotect.cli_startup import Commands, check_port, shown_url, tls_files
@@ -95,6 +96,16 @@ def serve(
     trust_discovery: Annotated[
         list[str] | None,
         typer.Option(metavar="URL", help="Trust the issuer of this OpenID discovery document URL."),
+    ] = None,
+    ssf_transmitter: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ENTRY",
+            help="Take Security Event Tokens from this transmitter: 'tenant=GUID;config="
+            "SSF_CONFIGURATION_URL[;aud=AUDIENCE][;poll=URL][;authorization=HEADER]' "
+            "(docs/signals.md).",
+            callback=check_transmitters,
+        ),
     ] = None,
     strict_actions: Annotated[
         bool, typer.Option(help="Refuse action requests that name unknown user ids.")
@@ -186,6 +197,7 @@ def serve(
         trusted_jwks_urls=tuple(trust_jwks or ()),
         trusted_jwks_files=tuple(trust_jwks_file or ()),
         trusted_discovery_urls=tuple(trust_discovery or ()),
+        ssf_transmitters=tuple(ssf_transmitter or ()),
         strict_actions=strict_actions,
         default_page_size=page_size,
         deliver_signals=deliver_signals,

@@ -12,6 +12,7 @@ import typer
 from idprotect.cli_options import DbUrl, open_database, seconds
 from idprotect.settings import DEFAULT_DATABASE_URL, Settings
 from idprotect.signals.delivery import Deliverer
+from idprotect.signals.settings import parse_transmitter
 
 signals_app = typer.Typer(
     help="Shared Signals and change notifications (docs/signals.md).",
@@ -60,6 +61,16 @@ def _stop_on_signals(deliverer: Deliverer) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+
+def check_transmitters(entries: list[str] | None) -> list[str] | None:
+    """serve --ssf-transmitter: each entry names its tenant and configuration URL."""
+    for entry in entries or ():
+        try:
+            parse_transmitter(entry)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return entries
 
 
 def register(app: typer.Typer) -> None:

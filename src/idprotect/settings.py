@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from idprotect.engine.settings import DEFAULT_SETTINGS as _ENGINE
 from idprotect.engine.settings import EngineSettings
-from idprotect.signals.settings import DeliverySettings
+from idprotect.signals.settings import DeliverySettings, parse_transmitter
 
 DEFAULT_DATABASE_URL = "sqlite:///./idprotect.db"
 _ENV = "IDPROTECT_SETTINGS"
@@ -128,6 +128,8 @@ class Settings:
             raise ValueError("max_url_bytes must be less than max_head_bytes")
         if not self.audiences:
             raise ValueError("at least one audience is needed")
+        for entry in self.ssf_transmitters:
+            parse_transmitter(entry)  # ValueError names the entry
         if self.travel_min_km < 0 or self.lateness_seconds < 0:
             raise ValueError("travel_min_km and lateness_seconds must not be negative")
 

@@ -53,6 +53,7 @@ def test_a_stream_is_created_read_updated_replaced_and_deleted(client: TestClien
         "endpoint_url": f"http://testserver/ssf/{TENANT}/poll/{stream_id}",
     }
     assert stream["events_delivered"] == stream["events_supported"]
+    assert stream["min_verification_interval"] == 5
     assert client.get(STREAMS).json() == [stream]
     assert client.get(STREAMS, params={"stream_id": stream_id}).json() == stream
 
@@ -124,6 +125,9 @@ def test_verification_event_echoes_the_state(sqlite_database: Database, client: 
         body = {"stream_id": stream_id, "state": "VGhpcyBpcyBhIHN0YXRl"}
         assert client.post(f"/ssf/{TENANT}/verify", json=body).status_code == 204
         deliver_all(sqlite_database)
+        again = client.post(f"/ssf/{TENANT}/verify", json=body)
+        graph_error(again, 429, "TooManyRequests",
+                    "Verification may be requested once every 5 seconds.")  # fmt: skip
     (verification,) = receiver.sets
     assert verification["sub_id"] == {"format": "opaque", "id": stream_id}
     assert verification["events"] == {SSF + "verification": {"state": "VGhpcyBpcyBhIHN0YXRl"}}

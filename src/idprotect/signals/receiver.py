@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,34 +20,11 @@ from idprotect.domain.kinds import USER
 from idprotect.domain.ports import RiskStore
 from idprotect.signals.incoming import finding_of, report_of, subject_of_set, user_id_for_email
 from idprotect.signals.sets import SetRejected, verify_set
+from idprotect.signals.settings import Transmitter, parse_transmitter
 from idprotect.store import received
 from idprotect.store.engine import Database
 
 log = logging.getLogger("idprotect.signals")
-
-
-@dataclass(frozen=True, slots=True)
-class Transmitter:
-    """A transmitter a tenant trusts: `tenant=…;config=URL[;aud=…][;poll=URL][;authorization=…]`."""
-
-    tenant_id: str
-    config_url: str
-    audience: str
-    poll_url: str | None = None
-    authorization: str | None = None
-
-
-def parse_transmitter(entry: str) -> Transmitter:
-    fields = dict(part.split("=", 1) for part in entry.split(";") if "=" in part)
-    if not fields.get("tenant") or not fields.get("config"):
-        raise ValueError(f"a transmitter needs tenant= and config=: {entry!r}")
-    return Transmitter(
-        tenant_id=fields["tenant"],
-        config_url=fields["config"],
-        audience=fields.get("aud") or f"idprotect:{fields['tenant']}",
-        poll_url=fields.get("poll"),
-        authorization=fields.get("authorization"),
-    )
 
 
 class Receivers:

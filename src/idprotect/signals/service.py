@@ -4,17 +4,20 @@ unit of work's connection. Every operation names its tenant: a stream of another
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
-from idprotect.errors import BadRequest, NotFound
+from idprotect.errors import BadRequest, NotFound, TooManyRequests
 from idprotect.issuer.keys import SigningKey
 from idprotect.signals.events import SSF_VERIFICATION, Target, set_claims
 from idprotect.signals.sets import sign_set
 from idprotect.signals.streams import (
+    MIN_VERIFICATION_INTERVAL,
     POLL,
+    VERIFIED_AT,
     WEBHOOK,
     Stream,
     configured,
@@ -101,7 +104,8 @@ def request_verification(
     connection: Connection, *, tenant_id: str, body: dict[str, Any], now: datetime
 ) -> None:
     """Queue the verification event (SSF 1.0 8.1.4), its `state` echoed back."""
-    stream = find_stream(connection, tenant_id, body.get("stream_id"))
+    stream = _verifiable(find_stream(connection, tenant_id, body.get("stream_id")), now)
+    streams.save_stream(connection, stream)
     state = body.get("state")
     if state is not None and not (isinstance(state, str) and len(state) <= 1024):
         raise BadRequest("state must be a string of at most 1,024 characters.")
@@ -110,6 +114,17 @@ def request_verification(
     subject = {"format": "opaque", "id": stream.id}
     claims = set_claims(target, subject, SSF_VERIFICATION, event, txn=stream.id)
     outbox.add_event(connection, stream.id, claims, now)
+
+
+def _verifiable(stream: Stream, now: datetime) -> Stream:
+    """The stream with this verification's time; TooManyRequests within the minimum
+    interval of the last one (SSF 1.0 8.1.1: min_verification_interval)."""
+    last = stream.config.get(VERIFIED_AT)
+    if isinstance(last, float) and now.timestamp() - last < MIN_VERIFICATION_INTERVAL:
+        raise TooManyRequests(
+            f"Verification may be requested once every {MIN_VERIFICATION_INTERVAL} seconds."
+        )
+    return replace(stream, config={**stream.config, VERIFIED_AT: now.timestamp()})
 
 
 def poll_events(

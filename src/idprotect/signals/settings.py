@@ -1,4 +1,5 @@
-"""How the outbox is delivered: the deliverer's pace, timeouts and backoff (plain values)."""
+"""How the outbox is delivered (the deliverer's pace, timeouts and backoff), and the transmitters
+a receiver trusts: plain values, parsed from the settings."""
 
 from __future__ import annotations
 
@@ -15,3 +16,27 @@ class DeliverySettings:
     # A stream is held this long by its deliverer (a batch sends no request that could end
     # after it); a deliverer that died holds its streams until then.
     lease_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Transmitter:
+    """A transmitter a tenant trusts: `tenant=…;config=URL[;aud=…][;poll=URL][;authorization=…]`."""
+
+    tenant_id: str
+    config_url: str
+    audience: str
+    poll_url: str | None = None
+    authorization: str | None = None
+
+
+def parse_transmitter(entry: str) -> Transmitter:
+    fields = dict(part.split("=", 1) for part in entry.split(";") if "=" in part)
+    if not fields.get("tenant") or not fields.get("config"):
+        raise ValueError(f"a transmitter needs tenant= and config=: {entry!r}")
+    return Transmitter(
+        tenant_id=fields["tenant"],
+        config_url=fields["config"],
+        audience=fields.get("aud") or f"idprotect:{fields['tenant']}",
+        poll_url=fields.get("poll"),
+        authorization=fields.get("authorization"),
+    )

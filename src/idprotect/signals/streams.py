@@ -20,6 +20,8 @@ STATUSES = ("enabled", "paused", "disabled")
 RECEIVER_SUPPLIED = ("events_requested", "delivery", "description")
 TRANSMITTER_SUPPLIED = ("iss", "aud", "events_supported", "events_delivered")
 MIN_VERIFICATION_INTERVAL = 5
+# Kept in the configuration, never shown: when verification was last requested.
+VERIFIED_AT = "_verified_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,8 @@ def _is_url(value: object) -> bool:
 
 def ssf_view(stream: Stream) -> dict[str, Any]:
     """The stream configuration as SSF 1.0 writes it."""
-    view: dict[str, Any] = {"stream_id": stream.id, **stream.config}
+    shown = {name: value for name, value in stream.config.items() if not name.startswith("_")}
+    view: dict[str, Any] = {"stream_id": stream.id, **shown}
     view["min_verification_interval"] = MIN_VERIFICATION_INTERVAL
     return view
 
