@@ -50,6 +50,14 @@ SIGN_IN_FIELDS = [
     "deviceDetail",
     "location",
 ]
+BETA_FIELDS = [
+    "authenticationRequirement",
+    "userAgent",
+    "servicePrincipalId",
+    "servicePrincipalName",
+    "servicePrincipalCredentialKeyId",
+    "signInEventTypes",
+]
 
 
 def sign_in(**overrides: Any) -> dict[str, Any]:
@@ -241,9 +249,14 @@ def test_get_answers_one_sign_in_and_beta_adds_its_own(client: TestClient) -> No
     assert response.json()["@odata.context"] == f"{CONTEXT}/$entity"
     assert list(response.json())[1:] == SIGN_IN_FIELDS
     assert beta["@odata.context"] == f"{BASE}/beta/$metadata#auditLogs/signIns/$entity"
-    assert list(beta)[1:] == [*SIGN_IN_FIELDS, "authenticationRequirement", "userAgent"]
+    assert list(beta)[1:] == [*SIGN_IN_FIELDS, *BETA_FIELDS]
     assert beta["authenticationRequirement"] == "singleFactorAuthentication"
     assert beta["userAgent"] == "Mozilla/5.0"
+    # A user's sign-in names no service principal, as Graph writes it.
+    assert beta["servicePrincipalId"] == ""
+    assert beta["servicePrincipalName"] is None
+    assert beta["servicePrincipalCredentialKeyId"] is None
+    assert beta["signInEventTypes"] == ["interactiveUser"]
 
 
 def test_get_of_an_unknown_sign_in_is_a_404(client: TestClient) -> None:

@@ -16,7 +16,7 @@ from idprotect.domain import sign_in_actions as service
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.sign_in_actions import SignInAction, SignInActionRequest, SignInLog
 from idprotect.errors import BadRequest
-from idprotect.odata.collections import SIGN_INS
+from idprotect.odata.collections import SIGN_INS_BY_VERSION
 from idprotect.odata.options import Target
 
 Answer = Callable[[Call], Response]
@@ -33,7 +33,11 @@ def _listing(log_of: LogOf) -> Answer:
         listing, root = call.listing, call.root
         assert listing is not None
         page = service.list_sign_ins(
-            call.store, log_of(call.store), tenant_id=call.principal.tenant_id, page=listing.page
+            call.store,
+            log_of(call.store),
+            tenant_id=call.principal.tenant_id,
+            page=listing.page,
+            service_principals=_both_kinds(root),
         )
         return wire.collection(
             root,
@@ -56,11 +60,17 @@ def _getting(log_of: LogOf) -> Answer:
             log_of(call.store),
             tenant_id=call.principal.tenant_id,
             sign_in_id=call.params["sign_in_id"],
+            service_principals=_both_kinds(call.root),
         )
         fields = wire.sign_in(found, call.root)
         return wire.entity(call.root, SET, fields, select=call.options.select)
 
     return get_sign_in
+
+
+def _both_kinds(root: wire.GraphRoot) -> bool:
+    """Beta serves service principals' sign-ins beside users'; v1.0 users' only, as Graph."""
+    return root.version == "beta"
 
 
 def _not_countable(call: Call) -> Response:
@@ -87,8 +97,9 @@ def _acting(log_of: LogOf, action: SignInAction) -> Answer:
     return act_on_sign_ins
 
 
-def operations(log_of: LogOf) -> list[Operation]:
-    """The sign-in operations below a root (Operation.under places them)."""
+def operations(log_of: LogOf, version: str) -> list[Operation]:
+    """The sign-in operations of a version, below its root (Operation.under places them)."""
+    collection = SIGN_INS_BY_VERSION[version]
     base = "/signIns"
     found = [
         Operation(
@@ -109,7 +120,7 @@ def operations(log_of: LogOf) -> list[Operation]:
             _listing(log_of),
             Runs.READ,
             READ_SIGN_INS,
-            query=Query(SIGN_INS, Target.COLLECTION),
+            query=Query(collection, Target.COLLECTION),
         ),
         Operation(
             "GET", f"{base}/$count", _not_countable, Runs.LOOP, READ_SIGN_INS, documented=False
@@ -120,10 +131,14 @@ def operations(log_of: LogOf) -> list[Operation]:
             _getting(log_of),
             Runs.READ,
             READ_SIGN_INS,
-            query=Query(SIGN_INS, Target.ENTITY),
+            query=Query(collection, Target.ENTITY),
         ),
     ]
 
 
 def all_operations(log_of: LogOf) -> list[Operation]:
-    return [operation.under(root) for operation in operations(log_of) for root in ROOTS]
+    return [
+        operation.under(root)
+        for root in ROOTS
+        for operation in operations(log_of, root.split("/")[1])
+    ]

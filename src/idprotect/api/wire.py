@@ -379,4 +379,9 @@ def sign_in(s: SignIn, root: GraphRoot) -> dict[str, Any]:
     if root.version == "beta":
         fields["authenticationRequirement"] = s.authentication_requirement
         fields["userAgent"] = s.user_agent
+        # A user's sign-in has servicePrincipalId "" and the rest null, as Graph writes them.
+        fields["servicePrincipalId"] = s.service_principal_id or ""
+        fields["servicePrincipalName"] = s.service_principal_name
+        fields["servicePrincipalCredentialKeyId"] = s.service_principal_credential_key_id
+        fields["signInEventTypes"] = [s.event_type.value]
     return fields

@@ -32,17 +32,30 @@ from idprotect.errors import BadRequest, NotFound
 
 # Graph's own words when an action names sign-ins it cannot act on.
 NOT_RISKY = "These requestIds do not exist in your tenant or they are not risky."
+# The actions are feedback on users' sign-in risk (Graph's permissions are the risky users');
+# a service principal's risk is acted on through riskyServicePrincipals.
+NOT_USERS = (
+    "These requestIds are service principals' sign-ins, which {action} does not take "
+    "(act on the service principals through riskyServicePrincipals): {ids}."
+)
 
 
 class SignInLog(Protocol):
     """A tenant's sign-ins as the Graph API reads and changes them; nothing here commits."""
 
-    def list_sign_ins(self, tenant_id: str, page: PageRequest, view: View) -> Page[SignIn]:
-        """A page of sign-ins, newest first unless ordered otherwise; the filter sees the
-        fields as `view` shows them."""
+    def list_sign_ins(
+        self, tenant_id: str, page: PageRequest, view: View, *, service_principals: bool
+    ) -> Page[SignIn]:
+        """A page of sign-ins, newest first unless ordered otherwise, users' only unless
+        `service_principals`; the filter sees the fields as `view` shows them."""
         ...
 
-    def get_sign_in(self, tenant_id: str, sign_in_id: str) -> SignIn | None: ...
+    def get_sign_in(
+        self, tenant_id: str, sign_in_id: str, *, service_principals: bool
+    ) -> SignIn | None:
+        """The sign-in; None if there is none, or it is a service principal's and
+        `service_principals` is false."""
+        ...
 
     def lock_sign_ins(self, tenant_id: str, ids: Sequence[str]) -> dict[str, SignIn]:
         """The sign-ins that exist among `ids`, locked until the unit of work ends."""
@@ -99,16 +112,24 @@ def as_seen(sign_in: SignIn, view: View) -> SignIn:
 
 
 def list_sign_ins(
-    store: RiskStore, log: SignInLog, *, tenant_id: str, page: PageRequest
+    store: RiskStore,
+    log: SignInLog,
+    *,
+    tenant_id: str,
+    page: PageRequest,
+    service_principals: bool,
 ) -> Page[SignIn]:
+    """Users' sign-ins, and with `service_principals` (beta) service principals' too."""
     view = view_of(store, tenant_id)
-    found = log.list_sign_ins(tenant_id, page, view)
+    found = log.list_sign_ins(tenant_id, page, view, service_principals=service_principals)
     return Page([as_seen(s, view) for s in found.items], found.next_after, found.count)
 
 
-def get_sign_in(store: RiskStore, log: SignInLog, *, tenant_id: str, sign_in_id: str) -> SignIn:
+def get_sign_in(
+    store: RiskStore, log: SignInLog, *, tenant_id: str, sign_in_id: str, service_principals: bool
+) -> SignIn:
     view = view_of(store, tenant_id)
-    found = log.get_sign_in(tenant_id, sign_in_id)
+    found = log.get_sign_in(tenant_id, sign_in_id, service_principals=service_principals)
     if found is None:
         raise NotFound(f"The signIn '{sign_in_id}' was not found.")
     return as_seen(found, view)
@@ -206,6 +227,9 @@ def _check_targets(action: SignInAction, ids: Sequence[str], found: Mapping[str,
     unrisky = action.needs_risk and any(found[i].risk.state is RiskState.NONE for i in found)
     if missing or unrisky:
         raise BadRequest(NOT_RISKY)
+    workloads = sorted(i for i, s in found.items() if s.kind is not USER)
+    if workloads:
+        raise BadRequest(NOT_USERS.format(action=action.name, ids=", ".join(workloads)))
 
 
 def _lock_users(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from idprotect.domain.enums import (
@@ -388,6 +388,20 @@ SIGN_INS = Collection(
         "deviceDetail",
         "location",
     ),
-    beta_select=("authenticationRequirement", "userAgent"),
+    beta_select=(
+        "authenticationRequirement",
+        "userAgent",
+        "servicePrincipalId",
+        "servicePrincipalName",
+        "servicePrincipalCredentialKeyId",
+        "signInEventTypes",
+    ),
     orderby=("createdDateTime",),
 )
+# Beta lists service principals' sign-ins too, and filters on whose they are (v1.0's signIn
+# has no servicePrincipalId).
+BETA_SIGN_INS = replace(
+    SIGN_INS,
+    filter=Schema({**SIGN_INS.filter, "servicePrincipalId": _only(Guid(), _EQ)}),
+)
+SIGN_INS_BY_VERSION = {"v1.0": SIGN_INS, "beta": BETA_SIGN_INS}

@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, literal, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, case, literal, select, update
 from sqlalchemy.sql.elements import BindParameter
 
 from idprotect.domain.enums import RiskDetail, RiskLevel, RiskState
-from idprotect.domain.kinds import USER
+from idprotect.domain.kinds import SERVICE_PRINCIPAL, USER
 from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.ports import RiskStore
 from idprotect.domain.signins import SignIn, SignInRisk
@@ -30,6 +30,8 @@ _TENANT: BindParameter[str] = bindparam("tenant")
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _CHUNK = 500
 _SCOPE: tuple[ColumnElement[bool], ...] = (_s.tenant_id == _TENANT,)
+# v1.0 lists users' sign-ins only, as Graph's v1.0 does; beta lists service principals' too.
+_USERS_SCOPE = (*_SCOPE, _s.principal_kind == USER.name)
 _COLUMNS = [c for c in sign_ins.c if c.name != "tenant_id"]
 
 # Graph's property paths (odata/collections.py SIGN_INS) -> the columns that hold them.
@@ -57,12 +59,38 @@ FILTER_COLUMNS: dict[str, ColumnElement[Any]] = {
     "deviceDetail/operatingSystem": _s.operating_system,
     "status/errorCode": _s.error_code,
 }
-# What a LIMITED view filters on: the levels and the detail read `hidden` (domain as_seen).
-_HIDDEN: dict[str, ColumnElement[Any]] = {
+
+
+def _id_of(kind: str) -> ColumnElement[Any]:
+    """The principal's id for a sign-in of `kind`, "" for the other kind's (as Graph writes)."""
+    return case((_s.principal_kind == kind, _s.user_id), else_=literal(""))
+
+
+# Beta's sign-ins are both kinds': user_id holds either's id (docs/compatibility.md).
+BETA_FILTER_COLUMNS = {
     **FILTER_COLUMNS,
-    "riskDetail": literal(RiskDetail.HIDDEN.value),
-    "riskLevelAggregated": literal(RiskLevel.HIDDEN.value),
-    "riskLevelDuringSignIn": literal(RiskLevel.HIDDEN.value),
+    "userId": _id_of(USER.name),
+    "servicePrincipalId": _id_of(SERVICE_PRINCIPAL.name),
+}
+
+
+def _hidden(columns: dict[str, ColumnElement[Any]]) -> dict[str, ColumnElement[Any]]:
+    """What a LIMITED view filters on: the levels and the detail read `hidden` (domain
+    as_seen)."""
+    return {
+        **columns,
+        "riskDetail": literal(RiskDetail.HIDDEN.value),
+        "riskLevelAggregated": literal(RiskLevel.HIDDEN.value),
+        "riskLevelDuringSignIn": literal(RiskLevel.HIDDEN.value),
+    }
+
+
+# By (service principals' too, the view).
+_COLUMNS_OF = {
+    (False, View.FULL): FILTER_COLUMNS,
+    (False, View.LIMITED): _hidden(FILTER_COLUMNS),
+    (True, View.FULL): BETA_FILTER_COLUMNS,
+    (True, View.LIMITED): _hidden(BETA_FILTER_COLUMNS),
 }
 _GET = CompiledSelect(select(*_COLUMNS).where(_s.tenant_id == _TENANT, _s.id == bindparam("id")))
 _LOCK = select(*_COLUMNS).where(_s.tenant_id == _TENANT, _s.id.in_(_IDS)).with_for_update()
@@ -80,16 +108,23 @@ class SqlSignInLog:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def list_sign_ins(self, tenant_id: str, page: PageRequest, view: View) -> Page[SignIn]:
-        columns = FILTER_COLUMNS if view is View.FULL else _HIDDEN
-        listing = Listing(sign_ins, _SCOPE, {"tenant": tenant_id}, columns, _ordering(page))
+    def list_sign_ins(
+        self, tenant_id: str, page: PageRequest, view: View, *, service_principals: bool
+    ) -> Page[SignIn]:
+        columns = _COLUMNS_OF[service_principals, view]
+        scope = _SCOPE if service_principals else _USERS_SCOPE
+        listing = Listing(sign_ins, scope, {"tenant": tenant_id}, columns, _ordering(page))
         return list_page(self._connection, listing, page, signins.sign_in_from_row)
 
-    def get_sign_in(self, tenant_id: str, sign_in_id: str) -> SignIn | None:
+    def get_sign_in(
+        self, tenant_id: str, sign_in_id: str, *, service_principals: bool
+    ) -> SignIn | None:
         if "\x00" in sign_in_id:  # no stored key holds NUL (PostgreSQL refuses it)
             return None
         row = _GET.first(self._connection, {"tenant": tenant_id, "id": sign_in_id})
-        return signins.sign_in_from_row(row) if row is not None else None
+        if row is None or not (service_principals or row.principal_kind == USER.name):
+            return None
+        return signins.sign_in_from_row(row)
 
     def lock_sign_ins(self, tenant_id: str, ids: Sequence[str]) -> dict[str, SignIn]:
         found: dict[str, SignIn] = {}

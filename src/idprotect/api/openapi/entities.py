@@ -24,6 +24,7 @@ from idprotect.api.openapi.schemas import (
     ref,
 )
 from idprotect.api.wire import AGENT_TYPES
+from idprotect.domain.signins import SignInEventType
 
 Properties = dict[str, JsonSchema]
 
@@ -173,9 +174,22 @@ _SIGN_IN_RECORD: Properties = {
 }
 _SIGN_IN_SHAPES: dict[str, _Shape] = {
     GRAPH + "signIn": _Shape(
-        "A sign-in of a user, with the risk Identity Protection found in it.",
+        'A sign-in of a user (beta: or of a service principal, whose userId is ""), with '
+        "the risk Identity Protection found in it.",
         _SIGN_IN_RECORD,
-        beta={"authenticationRequirement": _NULLABLE_STRING, "userAgent": _NULLABLE_STRING},
+        beta={
+            "authenticationRequirement": _NULLABLE_STRING,
+            "userAgent": _NULLABLE_STRING,
+            "servicePrincipalId": {**STRING, "description": '"" for a user\'s sign-in.'},
+            "servicePrincipalName": _NULLABLE_STRING,
+            "servicePrincipalCredentialKeyId": _NULLABLE_STRING,
+            "signInEventTypes": {
+                "type": "array",
+                "items": {"type": "string", "enum": [t.value for t in SignInEventType]},
+                "minItems": 1,
+                "maxItems": 1,
+            },
+        },
     ),
     GRAPH + "signInStatus": _Shape(
         "Whether a sign-in succeeded, and why not.",

@@ -34,7 +34,7 @@ from idprotect.api.openapi.schemas import (
 from idprotect.auth.permissions import ADMINISTER, READ_SIGN_INS, WRITE_SIGN_INS
 from idprotect.domain.kinds import MAX_ACTION_IDS
 from idprotect.domain.sign_in_actions import SIGN_IN_ACTIONS, SignInAction
-from idprotect.odata.collections import SIGN_INS
+from idprotect.odata.collections import SIGN_INS_BY_VERSION
 
 SIGN_IN = GRAPH + "signIn"
 _BODY = GRAPH + "requestIdsBody"
@@ -95,7 +95,10 @@ def sign_in_paths(version: str) -> Paths:
         "list_sign_ins",
         "List sign-ins",
         READ_SIGN_INS,
-        parameters=list_options(SIGN_INS, version),
+        parameters=list_options(SIGN_INS_BY_VERSION[version], version),
+        description=(
+            "Users' sign-ins; on beta service principals' too (docs/compatibility.md, Sign-ins)."
+        ),
         responses=ok("A page of sign-ins, newest first.", collection_response(_schema(version))),
     )
     listing["responses"]["200"]["links"] = {
@@ -109,7 +112,7 @@ def sign_in_paths(version: str) -> Paths:
         "get_sign_in",
         "Get a sign-in",
         READ_SIGN_INS,
-        parameters=[_KEY, *entity_options(SIGN_INS, version)],
+        parameters=[_KEY, *entity_options(SIGN_INS_BY_VERSION[version], version)],
         responses=ok("The sign-in.", entity_response(_schema(version))),
         extra=(404,),
     )
