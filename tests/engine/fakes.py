@@ -157,3 +157,22 @@ def context(
 
 def kinds(findings: Sequence[Finding]) -> list[tuple[str, str]]:
     return [(f.risk_event_type, f.risk_level.value) for f in findings]
+
+
+def workload_sign_in(
+    n: int | str, at: datetime | timedelta = timedelta(0), **overrides: Any
+) -> SignIn:
+    """A successful sign-in of service principal sp-1 (a client credentials grant) from its
+    hosting range; `at` as sign_in's."""
+    values: dict[str, Any] = {
+        "user_id": "",
+        "service_principal_id": "sp-1",
+        "service_principal_name": "payroll-sync",
+        "service_principal_credential_key_id": "key-1",
+        "app_id": "app-1",
+        "browser": None,
+        "operating_system": None,
+        "user_agent": "python-requests/2.32",
+        "is_interactive": False,
+    }
+    return sign_in(n, at, **{**values, **overrides})
