@@ -148,7 +148,7 @@ def test_an_error_of_no_user_is_no_sign_in() -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["LOGOUT", "CODE_TO_TOKEN", "REFRESH_TOKEN", "CLIENT_LOGIN", "REGISTER", "UPDATE_PASSWORD"],
+    ["LOGOUT", "CODE_TO_TOKEN", "REFRESH_TOKEN", "REGISTER", "UPDATE_PASSWORD"],
 )
 def test_other_event_types_are_no_sign_ins(kind: str) -> None:
     assert sign_in_event(login(type=kind)) == NotASignIn(kind)

@@ -1,9 +1,10 @@
 """Keycloak's login events, as its event listeners and `GET /admin/realms/{realm}/events` give
 them in JSON, as sign-ins in Graph's signIn shape.
 
-LOGIN is a successful sign-in and LOGIN_ERROR a failed one; every other event (LOGOUT,
-CODE_TO_TOKEN, an admin event...) is not a sign-in and comes back as NotASignIn. What becomes
-what:
+LOGIN is a successful sign-in and LOGIN_ERROR a failed one; CLIENT_LOGIN and CLIENT_LOGIN_ERROR
+(the client credentials grant: a client signing in as itself) are a service principal's; every
+other event (LOGOUT, CODE_TO_TOKEN, an admin event...) is not a sign-in and comes back as
+NotASignIn. What becomes what:
 
     id                  the event's `id` (Keycloak 22 and later), else a digest of the event
     createdDateTime     `time` (milliseconds since 1970, UTC)
@@ -18,6 +19,14 @@ what:
     userAgent, deviceDetail.browser / operatingSystem
                         `details.user_agent`, `details.browser`, `details.os`, when a listener
                         adds them (Keycloak's own do not)
+
+and for CLIENT_LOGIN and CLIENT_LOGIN_ERROR, instead of the user's:
+
+    servicePrincipalId  a GUID made from the realm and `clientId` (uuid5 in SERVICE_PRINCIPALS):
+                        the same for every sign-in of the client, failures included (which
+                        carry no service account's `userId`), and different in each realm
+    servicePrincipalName, appId, appDisplayName   `clientId`
+    signInEventTypes    ["servicePrincipal"]
 """
 
 from __future__ import annotations
@@ -37,6 +46,9 @@ from idprotect.sign_in_events import SignInEvent
 
 SUCCESS = "LOGIN"
 FAILURE = "LOGIN_ERROR"
+CLIENT_SUCCESS = "CLIENT_LOGIN"
+CLIENT_FAILURE = "CLIENT_LOGIN_ERROR"
+_SUCCESSES = (SUCCESS, CLIENT_SUCCESS)
 
 # Keycloak's error (org.keycloak.events.Errors) -> Entra's sign-in error code (AADSTS) and
 # failure reason, the closest Entra has.
@@ -56,6 +68,8 @@ OTHER_ERROR = (50000, "The sign-in failed.")
 
 # Failed sign-ins of unknown users: a GUID per realm and username (uuid5 in this namespace).
 UNKNOWN_USERS = uuid.UUID("4f0d7a5e-2c1b-5e8f-9a3d-6b7c8d9e0f1a")
+# Clients signing in as themselves: a service principal's GUID per realm and clientId.
+SERVICE_PRINCIPALS = uuid.UUID("9b6e2f1c-7d3a-5c4e-8f2b-1a0d9c8e7b6a")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST_MS = int((datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 
@@ -110,12 +124,39 @@ def sign_in_event(value: Mapping[str, object]) -> SignInEvent | NotASignIn:
     if "type" not in value and "operationType" in value:
         return NotASignIn("admin")
     event = KeycloakEvent.model_validate(value)
+    if event.type in (CLIENT_SUCCESS, CLIENT_FAILURE):
+        return _client_sign_in(event, value)
     if event.type not in (SUCCESS, FAILURE):
         return NotASignIn(event.type)
     user_id = _user_id(event)
     if user_id is None:
         return NotASignIn(f"{event.type} of no user")
-    return SignInEvent.model_validate(_graph_sign_in(event, value, user_id))
+    return SignInEvent.model_validate(
+        {
+            **_graph_sign_in(event, value),
+            "userId": user_id,
+            "userPrincipalName": event.detail("username"),
+        }
+    )
+
+
+def _client_sign_in(event: KeycloakEvent, raw: Mapping[str, object]) -> SignInEvent | NotASignIn:
+    """A client's sign-in as itself (client credentials): its service principal's."""
+    if not event.client_id:
+        if event.type == CLIENT_SUCCESS:
+            raise KeycloakEventError("a CLIENT_LOGIN event must name its client (clientId)")
+        return NotASignIn(f"{event.type} of no client")
+    service_principal = uuid.uuid5(
+        SERVICE_PRINCIPALS, f"{event.realm_id or ''}\x00{event.client_id}"
+    )
+    return SignInEvent.model_validate(
+        {
+            **_graph_sign_in(event, raw),
+            "servicePrincipalId": str(service_principal),
+            "servicePrincipalName": event.client_id,
+            "signInEventTypes": ["servicePrincipal"],
+        }
+    )
 
 
 def _user_id(event: KeycloakEvent) -> str | None:
@@ -129,15 +170,12 @@ def _user_id(event: KeycloakEvent) -> str | None:
     return str(uuid.uuid5(UNKNOWN_USERS, f"{event.realm_id or ''}\x00{username.lower()}"))
 
 
-def _graph_sign_in(
-    event: KeycloakEvent, raw: Mapping[str, object], user_id: str
-) -> dict[str, object]:
+def _graph_sign_in(event: KeycloakEvent, raw: Mapping[str, object]) -> dict[str, object]:
+    """What a user's and a client's sign-ins share."""
     created = _EPOCH + timedelta(milliseconds=event.time)
     return {
         "id": event.id or event_digest(raw),
         "createdDateTime": created.isoformat(),
-        "userId": user_id,
-        "userPrincipalName": event.detail("username"),
         "appId": event.client_id,
         "appDisplayName": event.client_id,
         "ipAddress": event.ip_address,
@@ -152,7 +190,7 @@ def _graph_sign_in(
 
 
 def _status(event: KeycloakEvent) -> dict[str, object]:
-    if event.type == SUCCESS:
+    if event.type in _SUCCESSES:
         return {"errorCode": 0}
     error = event.error or "unknown_error"
     code, reason = ERROR_CODES.get(error, OTHER_ERROR)
