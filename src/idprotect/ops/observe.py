@@ -4,11 +4,12 @@ riskyUsers/{id}`), never the path as sent, so their number stays that of the ope
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.types import Scope
 
-from idprotect.ops.logs import request_line
+from idprotect.ops.logs import REQUESTS, request_line
 from idprotect.ops.metrics import Metrics
 from idprotect.ops.throttle import operation_key
 
@@ -19,8 +20,10 @@ class Observer:
     def __init__(self, metrics: Metrics | None, *, log: bool) -> None:
         self._metrics = metrics
         self._log = log
+        self._logger = logging.getLogger(REQUESTS)
         self._names: dict[int, str] = {}
         self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._database: dict[str, Any] = {}
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state", {})
@@ -32,8 +35,8 @@ class Observer:
             latency.observe(seconds)
             runs = state.get("database_seconds")
             if runs is not None:
-                self._metrics.database.labels(runs[0]).observe(runs[1])
-        if self._log:
+                self._database_series(runs[0]).observe(runs[1])
+        if self._log and self._logger.isEnabledFor(logging.INFO):
             request_line(_fields(state, name, status, seconds))
 
     def _name(self, operation: Any) -> str:
@@ -41,6 +44,13 @@ class Observer:
         if name is None:
             name = self._names[id(operation)] = operation_key(operation.method, operation.path)
         return name
+
+    def _database_series(self, runs: str) -> Any:
+        found = self._database.get(runs)
+        if found is None:
+            assert self._metrics is not None
+            found = self._database[runs] = self._metrics.database.labels(runs)
+        return found
 
     def _series(self, name: str, status: int) -> tuple[Any, Any]:
         """The request counter and latency histogram of an operation and status, made once."""
