@@ -176,3 +176,21 @@ def test_another_tenants_faults_are_refused_with_tokens(
 
     graph_error(response, 403, "Forbidden", "The token's tenant does not administer this tenant.")
     assert secure.get(url, headers=admin(secure, TENANT_B)).json() == {"rules": []}
+
+
+def test_processes_on_one_postgresql_database_count_a_plan_together(
+    postgres_url: str, clock: FakeClock
+) -> None:
+    """Two apps on one database stand for two worker processes: "the next 3" fail across both."""
+    from idprotect.store.engine import make_engine
+
+    databases = [Database(make_engine(postgres_url)) for _ in range(2)]
+    try:
+        clients = [make_client(db, clock) for db in databases]
+        set_faults(clients[0], rules=[{"failNext": 3, "failStatus": 503}])
+        found = [clients[n % 2].get(USERS).status_code for n in range(6)]
+    finally:
+        for db in databases:
+            db.dispose()
+
+    assert found == [503, 503, 503, 200, 200, 200]

@@ -3,7 +3,11 @@ observer (metrics, logs), and the doors the API's ops operations use into the da
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +24,8 @@ from idprotect.store import ops_state
 from idprotect.store.engine import Database
 from idprotect.store.repository import SqlRiskStore
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Ops:
@@ -29,30 +35,44 @@ class Ops:
 
 
 class SqlCounters:
-    """Counting shared by every process of a PostgreSQL deployment: one statement each, on
-    a database thread, outside any unit of work (autocommit)."""
+    """Counting shared by every process of a PostgreSQL deployment: one statement each, on a
+    database thread, on one connection of this process's own in autocommit (taken from the
+    pool once, and again if it breaks)."""
 
     def __init__(self, database: Database) -> None:
         self._engine = database.engine
+        self._lock = threading.Lock()
+        self._raw: Any = None
+        self._driver: Any = None
 
     async def take(self, tenant_id: str, key: str, bucket: Bucket) -> float:
-        return await in_thread(self._take, tenant_id, f"throttle:{key}", bucket)
+        name = f"throttle:{key}"
+        return await in_thread(
+            self._run, ops_state.take, tenant_id, name, bucket.interval, bucket.tolerance
+        )
 
     async def next_number(self, tenant_id: str, name: str) -> int:
-        return await in_thread(self._next, tenant_id, ops_state.FAULTS_PREFIX + name)
+        return await in_thread(
+            self._run, ops_state.next_number, tenant_id, ops_state.FAULTS_PREFIX + name
+        )
 
     def reset(self, tenant_id: str) -> None:
         """Nothing here: a new plan's counters are deleted in the transaction that sets it."""
 
-    def _take(self, tenant_id: str, name: str, bucket: Bucket) -> float:
-        with self._engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return ops_state.take(connection, tenant_id, name, bucket.interval, bucket.tolerance)
-
-    def _next(self, tenant_id: str, name: str) -> int:
-        with self._engine.connect() as connection:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return ops_state.next_number(connection, tenant_id, name)
+    def _run(self, statement: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            try:
+                if self._driver is None:
+                    self._raw = self._engine.raw_connection()
+                    self._driver = self._raw.driver_connection
+                    self._raw.detach()  # ours until the process ends, outside the pool's count
+                    self._driver.autocommit = True
+                    weakref.finalize(self, self._driver.close)  # closed with these counters
+                with self._driver.cursor() as cursor:
+                    return statement(cursor, *args)
+            except self._engine.dialect.dbapi.Error as exc:  # type: ignore[union-attr]
+                self._driver = None  # a new connection next time
+                raise ServiceUnavailable() from exc
 
 
 def build_ops(settings: Settings, database: Database) -> Ops:

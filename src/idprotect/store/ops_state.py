@@ -4,37 +4,37 @@ fault rules' request numbers), each taken in one statement."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, select, text
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from idprotect.store.tables import ops_counters, signal_outbox, tenant_ops
 
 _o = tenant_ops.c
 # GCRA in one statement, on the database's clock: every process and host reads the same one.
-# A refused request leaves the bucket as it was; `admitted` says which it was.
-_TAKE = text(
-    """
+# A refused request leaves the bucket as it was; `admitted` says which it was. Run on the
+# driver's cursor (SQLAlchemy's layers cost more than the round trip).
+_TAKE = """
     WITH now AS (SELECT extract(epoch FROM statement_timestamp())::float8 AS t)
     INSERT INTO ops_counters (tenant_id, name, value, admitted)
-    SELECT :tenant, :name, now.t + :interval, true FROM now
+    SELECT %(tenant)s, %(name)s, now.t + %(interval)s, true FROM now
     ON CONFLICT (tenant_id, name) DO UPDATE SET
-      admitted = greatest(ops_counters.value, excluded.value - :interval)
-                 - (excluded.value - :interval) <= :tolerance + 1e-9,
+      admitted = greatest(ops_counters.value, excluded.value - %(interval)s)
+                 - (excluded.value - %(interval)s) <= %(tolerance)s + 1e-9,
       value = CASE
-        WHEN greatest(ops_counters.value, excluded.value - :interval)
-             - (excluded.value - :interval) <= :tolerance + 1e-9
-        THEN greatest(ops_counters.value, excluded.value - :interval) + :interval
+        WHEN greatest(ops_counters.value, excluded.value - %(interval)s)
+             - (excluded.value - %(interval)s) <= %(tolerance)s + 1e-9
+        THEN greatest(ops_counters.value, excluded.value - %(interval)s) + %(interval)s
         ELSE ops_counters.value END
     RETURNING admitted, value - (SELECT t FROM now) AS ahead
-    """
-)
-_NEXT = text(
-    """
-    INSERT INTO ops_counters (tenant_id, name, value, admitted) VALUES (:tenant, :name, 1, true)
+"""
+_NEXT = """
+    INSERT INTO ops_counters (tenant_id, name, value, admitted)
+    VALUES (%(tenant)s, %(name)s, 1, true)
     ON CONFLICT (tenant_id, name) DO UPDATE SET value = ops_counters.value + 1
     RETURNING value
-    """
-)
+"""
 FAULTS_PREFIX = "faults:"
 
 
@@ -64,20 +64,19 @@ def set_tenant_document(
         )
 
 
-def take(
-    connection: Connection, tenant_id: str, name: str, interval: float, tolerance: float
-) -> float:
-    """One request against a shared bucket (PostgreSQL): 0 when admitted, else the seconds
-    until it would be."""
-    row = connection.execute(
-        _TAKE, {"tenant": tenant_id, "name": name, "interval": interval, "tolerance": tolerance}
-    ).one()
-    return 0.0 if row.admitted else max(row.ahead - tolerance, 1e-3)
+def take(cursor: Any, tenant_id: str, name: str, interval: float, tolerance: float) -> float:
+    """One request against a shared bucket (PostgreSQL, a DBAPI cursor in autocommit): 0 when
+    admitted, else the seconds until it would be."""
+    values = {"tenant": tenant_id, "name": name, "interval": interval, "tolerance": tolerance}
+    cursor.execute(_TAKE, values)
+    admitted, ahead = cursor.fetchone()
+    return 0.0 if admitted else max(float(ahead) - tolerance, 1e-3)
 
 
-def next_number(connection: Connection, tenant_id: str, name: str) -> int:
-    """The next number (from 1) of a shared counter (PostgreSQL)."""
-    return int(connection.execute(_NEXT, {"tenant": tenant_id, "name": name}).scalar_one())
+def next_number(cursor: Any, tenant_id: str, name: str) -> int:
+    """The next number (from 1) of a shared counter (PostgreSQL, a DBAPI cursor)."""
+    cursor.execute(_NEXT, {"tenant": tenant_id, "name": name})
+    return int(cursor.fetchone()[0])
 
 
 def outbox_backlog(connection: Connection) -> tuple[int, int]:
