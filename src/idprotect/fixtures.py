@@ -38,6 +38,7 @@ from idprotect.domain.models import (
     User,
 )
 from idprotect.domain.ports import RiskStore
+from idprotect.domain.principals import update_profiles
 from idprotect.domain.tenants import Licence
 
 
@@ -315,7 +316,7 @@ def load_fixtures(store: RiskStore, *, tenant_id: str, fixtures: Fixtures, clock
         tenant_id, entra=fixtures.licence, workload_identities=fixtures.workload_identities
     )
     for kind, principals, detections in fixtures.by_kind():
-        _load_kind(store, kind, tenant_id=tenant_id, principals=principals)
+        _load_kind(store, kind, tenant_id=tenant_id, principals=principals, clock=clock)
         if detections:
             reports = [d.to_report() for d in detections]
             ingest_risk_detections(store, kind, tenant_id=tenant_id, reports=reports, clock=clock)
@@ -330,10 +331,11 @@ def _load_kind(
     *,
     tenant_id: str,
     principals: Sequence[_PrincipalFixture],
+    clock: Clock,
 ) -> None:
     found = [p.to_domain() for p in principals]
     store.add_missing_principals(kind, tenant_id, found)
-    store.update_profiles(kind, tenant_id, found)
+    update_profiles(store, kind, tenant_id=tenant_id, principals=found, clock=clock)
 
 
 def _set_risk_states(

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database
 from tests.conftest import FakeClock, make_client
-from tests.factories import V1, add_detections, detection, risky_user
+from tests.factories import TENANT, V1, add_detections, detection, new_id, risky_user
 from tests.signals.helpers import deliver_all, push_stream
 from tests.signals.receiver import CAEP, RISC, running_receiver
 
@@ -118,3 +118,38 @@ def test_deliverers_of_several_processes_never_send_an_event_twice(
     jtis = [s["jti"] for s in receiver.sets]
     assert receiver.errors == []
     assert len(jtis) == len(set(jtis)) == 120
+
+
+def test_the_directory_disabling_a_service_principal_sends_account_disabled(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    client = make_client(sqlite_database, clock)
+    principal = {"id": new_id(), "displayName": "Build agent", "isEnabled": True}
+    admin = f"/_admin/tenants/{TENANT}/servicePrincipals"
+    assert client.post(admin, json={"value": [principal]}).status_code == 204
+    with running_receiver() as receiver:
+        push_stream(client, receiver)
+        client.post(admin, json={"value": [{**principal, "isEnabled": False}]})
+        client.post(admin, json={"value": [{**principal, "displayName": "Renamed"}]})
+        client.post(admin, json={"value": [{**principal, "isEnabled": True}]})
+        assert deliver_all(sqlite_database) == 2
+
+    assert [next(iter(s["events"])) for s in receiver.sets] == [
+        RISC + "account-disabled",
+        RISC + "account-enabled",
+    ]
+    assert receiver.sets[0]["sub_id"]["sub"] == principal["id"]
+
+
+def test_the_servers_own_deliverer_pushes_a_dismissal_unasked(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    """serve's background deliverer (deliver_signals): the dismissal arrives by itself."""
+    settings = {"deliver_signals": True, "signals_idle_seconds": 0.01}
+    with make_client(sqlite_database, clock, **settings) as client, running_receiver() as receiver:
+        push_stream(client, receiver)
+        user_id = risky_user(client)
+        client.post(f"{V1}/riskyUsers/dismiss", json={"userIds": [user_id]})
+        arrived = receiver.wait_for(2, timeout=30)
+    assert receiver.errors == []
+    assert arrived[1]["events"][RISK_LEVEL_CHANGE]["current_level"] == "LOW"

@@ -1,4 +1,5 @@
-"""What a unit of work changed, as signals report it: a principal's risk, a detection added.
+"""What a unit of work changed, as signals report it: a principal's risk, a detection added, a
+principal enabled or disabled.
 
 The risk core hands these to the store (`RiskStore.record_changes`) in the transaction of the
 change itself, so that the outbox (store/outbox.py) holds an event for every committed change
@@ -38,4 +39,14 @@ class DetectionAdded:
     detection: Detection
 
 
-Change = RiskChanged | DetectionAdded
+@dataclass(frozen=True, slots=True)
+class EnabledChanged:
+    """The directory enabled or disabled a principal (isEnabled: service principals, agents)."""
+
+    kind: str
+    principal: Principal  # as it is now
+    enabled: bool
+    at: datetime
+
+
+Change = RiskChanged | DetectionAdded | EnabledChanged

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from idprotect.domain.changes import EnabledChanged
 from idprotect.domain.clock import MAX_TICKS, Clock
 from idprotect.domain.detections import action_detection, add_detections
 from idprotect.domain.enums import RiskDetail, RiskLevel
@@ -121,6 +122,29 @@ def _ticks_of_item_id(principal_id: str, item_id: str, latest_ticks: int | None)
     # An id is matched as written: `0636…` is not the id of the item `636…`. Beyond the last
     # representable moment no item exists (and no 64-bit column holds it).
     return ticks if str(ticks) == suffix and ticks <= MAX_TICKS else None
+
+
+def update_profiles(
+    store: RiskStore, kind: PrincipalKind, *, tenant_id: str, principals: Sequence[Principal],
+    clock: Clock,
+) -> None:  # fmt: skip
+    """Set existing principals' descriptive fields; a principal the directory enables or
+    disables (isEnabled, for the kinds that have it) is a change signals report."""
+    before = store.lock_principals(kind, tenant_id, sorted(p.id for p in principals))
+    store.update_profiles(kind, tenant_id, principals)
+    flipped = [
+        EnabledChanged(kind.name, p, bool(_enabled(p)), clock())
+        for p in principals
+        if p.id in before and _enabled(before[p.id]) != _enabled(p)
+    ]
+    if flipped:
+        store.record_changes(tenant_id, flipped)
+
+
+def _enabled(principal: Principal) -> bool | None:
+    """isEnabled, for the kinds whose principals have it (None for the others)."""
+    value = getattr(principal, "is_enabled", None)
+    return value if isinstance(value, bool) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from idprotect.domain.changes import Change, DetectionAdded, RiskChanged
+from idprotect.domain.changes import Change, DetectionAdded, EnabledChanged, RiskChanged
 from idprotect.domain.enums import RiskLevel, RiskState
 from idprotect.signals.subjects import keys_of, subject_of
 
@@ -62,15 +62,16 @@ def events_for(change: Change, target: Target) -> Iterator[dict[str, Any]]:
     """The payloads `change` puts on `target`'s stream: SET claims, or notification items."""
     if target.delivery == "webhook":
         yield from _notifications(change, target)
-    elif isinstance(change, RiskChanged):
+    elif not isinstance(change, DetectionAdded):
         yield from _sets(change, target)
 
 
-def _sets(change: RiskChanged, target: Target) -> Iterator[dict[str, Any]]:
+def _sets(change: RiskChanged | EnabledChanged, target: Target) -> Iterator[dict[str, Any]]:
     if keys_of(change.principal, target.iss) & target.excluded:
         return
     txn = uuid.uuid4().hex
-    for event_type, event in _ssf_events(change):
+    found = _ssf_events(change) if isinstance(change, RiskChanged) else _directory_events(change)
+    for event_type, event in found:
         if event_type in target.events:
             yield set_claims(
                 target, subject_of(change.principal, target.iss), event_type, event, txn
@@ -114,6 +115,11 @@ def _ssf_events(change: RiskChanged) -> Iterator[tuple[str, dict[str, Any]]]:
         yield RISC_CREDENTIAL_COMPROMISE, compromise
 
 
+def _directory_events(change: EnabledChanged) -> Iterator[tuple[str, dict[str, Any]]]:
+    """RISC account-enabled or account-disabled, as the directory changed isEnabled."""
+    yield (RISC_ACCOUNT_ENABLED if change.enabled else RISC_ACCOUNT_DISABLED), {}
+
+
 def risk_reason(change: RiskChanged) -> str:
     """The action's riskDetail, or the riskEventTypes of the detections that made the change."""
     detail = change.activity.detail
@@ -144,8 +150,10 @@ def _notifications(change: Change, target: Target) -> Iterator[dict[str, Any]]:
     if isinstance(change, RiskChanged):
         entity_id = change.principal.id
         happened = "created" if change.previous is None else "updated"
-    else:
+    elif isinstance(change, DetectionAdded):
         entity_id, happened = change.detection.id, "created"
+    else:
+        return
     if happened not in target.change_types:
         return
     yield {

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
 
-from idprotect.domain.changes import Change, DetectionAdded, RiskChanged
+from idprotect.domain.changes import Change, DetectionAdded
 from idprotect.signals.events import Target, events_for
 from idprotect.signals.streams import PUSH, WEBHOOK
 from idprotect.store.streams import target_of
@@ -33,10 +33,9 @@ class Pending:
 
 
 def _time_of(change: Change) -> datetime:
-    if isinstance(change, RiskChanged):
-        return change.at
-    assert isinstance(change, DetectionAdded)
-    return change.detection.last_updated_at
+    if isinstance(change, DetectionAdded):
+        return change.detection.last_updated_at
+    return change.at
 
 
 def targets(connection: Connection, tenant_id: str, now: datetime) -> list[Target]:
