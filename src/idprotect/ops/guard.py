@@ -73,8 +73,11 @@ class MemoryCounters:
         return number
 
     def reset(self, tenant_id: str) -> None:
-        for key in [k for k in self._numbers if k[0] == tenant_id]:
-            del self._numbers[key]
+        # Called from the database thread of the change, while the event loop counts: the
+        # keys are copied in one step before they are looked at.
+        for key in list(self._numbers):
+            if key[0] == tenant_id:
+                self._numbers.pop(key, None)
 
 
 @dataclass(slots=True)
