@@ -25,8 +25,8 @@ from typing import Any, cast
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from idprotect.api.asgi import ABORT
 from idprotect.api.errors import error_body, error_headers
-from idprotect.api.pipeline import ABORT
 from idprotect.errors import (
     BadRequest,
     GraphError,

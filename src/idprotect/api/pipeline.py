@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,9 +32,10 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from idprotect.api import deps
+from idprotect.api.asgi import Sender, drop, replay, route_path, send_response
 from idprotect.api.deps import ListRequest, Services
 from idprotect.api.errors import error_response, http_error, unexpected_error_response
-from idprotect.api.headers import add_graph_headers, assign_request_ids, graph_headers
+from idprotect.api.headers import add_graph_headers, assign_request_ids
 from idprotect.api.limits import RequestLimits, read_body, refusal_of_head
 from idprotect.api.paths import UNTOUCHED, canonical_path, quoted_path
 from idprotect.api.routing import Caller, MethodNotAllowedHere, Operation, Router, Runs
@@ -152,7 +152,7 @@ class Service:
             await self._lifespan(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        sender = _Sender(send)
+        sender = Sender(send)
         started = perf_counter()
         try:
             await self._handle(scope, receive, sender)
@@ -166,16 +166,16 @@ class Service:
                 assign_request_ids(scope)
             state = scope["state"]
             ids = (state["request_id"], state["client_request_id"])
-            await _send(sender, unexpected_error_response(Request(scope), exc), ids)
+            await send_response(sender, unexpected_error_response(Request(scope), exc), ids)
         finally:
             if self._observer is not None:
                 self._observer.observe(scope, sender.status, perf_counter() - started)
 
-    async def _handle(self, scope: Scope, receive: Receive, send: _Sender) -> None:
+    async def _handle(self, scope: Scope, receive: Receive, send: Sender) -> None:
         scope["app"] = self
         # Routed without the prefix a proxy serves the app under (as Starlette's routers do);
         # links keep it (deps.base_url).
-        scope["path"] = _route_path(scope)
+        scope["path"] = route_path(scope)
         ids = assign_request_ids(scope)
         limit = self._limits.body_limit(scope["path"])
         try:
@@ -184,21 +184,21 @@ class Service:
                 raise refusal
             body = await read_body(scope, receive, limit, self._limits.body_timeout_seconds)
         except GraphError as exc:
-            await _send(send, error_response(Request(scope), exc), ids)
+            await send_response(send, error_response(Request(scope), exc), ids)
             return
         if body is None:
             return  # the client went away
         try:
             response = await self._respond(scope, body, receive, send)
         except DropConnection:
-            await _drop(scope, send)
+            await drop(scope, send)
             return
         except Exception as exc:
             if send.started:
                 raise
             response = _error_response(scope, exc)
         if response is not None:
-            await _send(send, response, ids)
+            await send_response(send, response, ids)
 
     async def _respond(
         self, scope: Scope, body: bytes, receive: Receive, send: Send
@@ -228,7 +228,7 @@ class Service:
                 add_graph_headers(message, *ids)
             await send(message)
 
-        await self.other_routes(scope, _replay(body, receive), with_graph_headers)
+        await self.other_routes(scope, replay(body, receive), with_graph_headers)
         return None
 
     async def answer(self, operation: Operation, call: Call) -> Response:
@@ -267,24 +267,6 @@ class Service:
                 return
 
 
-class _Sender:
-    """The connection's `send`, knowing whether the response has started (after which an
-    error can no longer be answered)."""
-
-    __slots__ = ("_send", "started", "status")
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.started = False
-        self.status = 0  # none sent (yet): the connection was dropped, or the client left
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-            self.status = message["status"]
-        await self._send(message)
-
-
 async def _run(operation: Operation, call: Call) -> Response:
     answer = cast(Callable[[Call], Response], operation.answer)
     database = call.services.database
@@ -317,52 +299,3 @@ def _error_response(scope: Scope, exc: Exception) -> Response:
         segment = router.unmatched_segment(scope["path"]) if router is not None else ""
         return error_response(request, http_error(exc, segment))
     return unexpected_error_response(request, exc)
-
-
-async def _send(send: Send, response: Response, ids: tuple[str, str]) -> None:
-    headers = response.raw_headers + graph_headers(*ids)
-    start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
-    await send(start)
-    await send({"type": "http.response.body", "body": response.body})
-
-
-async def _drop(scope: Scope, send: Send) -> None:
-    """Closes the connection without an answer (an injected fault). A batch's request drops
-    the batch's connection; without the server's abort (in process), the response starts and
-    never ends."""
-    if scope["state"].get("in_batch"):
-        raise DropConnection()
-    abort = scope.get("extensions", {}).get(ABORT)
-    if abort is None:
-        start = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-length", b"1")],
-        }
-        await send(start)
-        return
-    abort()
-    await asyncio.sleep(0)  # the server sees the connection lost before the app returns
-
-
-# The scope extension through which serving.py lets the app abort its connection.
-ABORT = "idprotect.abort"
-
-
-def _route_path(scope: Scope) -> str:
-    """The path without the scope's `root_path`, as Starlette's `get_route_path` has it."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
-        return path[len(root) :] or "/"
-    return path
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """The body, read already, as one message; then the connection's own messages."""
-    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replay() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replay
