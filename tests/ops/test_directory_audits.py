@@ -278,3 +278,8 @@ def test_tenants_see_their_own_log_only(secure: TestClient) -> None:
         ).status_code
         == 404
     )
+
+
+def test_the_path_matches_without_regard_to_case(client: TestClient) -> None:
+    risky_user(client)
+    assert len(client.get("/v1.0/AUDITLOGS/DirectoryAudits").json()["value"]) == 1

@@ -14,6 +14,7 @@ COLLECTIONS = (
     "riskyUsers", "riskDetections", "history", "riskyServicePrincipals",
     "servicePrincipalRiskDetections", "riskyAgents", "agentRiskDetections", "tenants", "users",
     "servicePrincipals", "agents", "signIns", "threatLists", "leakedCredentials", "auditLogs",
+    "directoryAudits",
 )  # fmt: skip
 ACTIONS = ("dismiss", "confirmCompromised", "confirmSafe")
 _WORDS = (*VERSIONS, *COLLECTIONS, *ACTIONS, "identityProtection", "_admin", "$batch", "$count")
