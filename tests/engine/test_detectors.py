@@ -4,6 +4,7 @@ missed, learning, missing data, IPv6, and sign-ins evaluated against what came b
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import random
 from dataclasses import replace
@@ -11,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from idprotect.domain.enums import ActivityType, RiskDetectionTimingType, RiskLevel
 from idprotect.domain.models import Location
@@ -325,6 +328,39 @@ def test_unfamiliar_learns_five_days_at_the_least_however_many_sign_ins() -> Non
     assert unfamiliar_features(new, context([*short, new])) == []
     # Five days, but neither ten sign-ins nor fourteen days: still learning.
     assert unfamiliar_features(new, context([*few, new])) == []
+
+
+def _network_of(text: str) -> str | None:
+    """ip_prefix's meaning, as the standard library says it."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+@given(
+    st.one_of(
+        st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
+        st.integers(0, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n))),
+        # Long runs of zeros (where "::" goes) and IPv4-mapped addresses.
+        st.tuples(st.integers(0, 2**128 - 1), st.integers(0, 128)).map(
+            lambda t: str(ipaddress.IPv6Address(t[0] >> t[1] << t[1]))
+        ),
+        st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv6Address(0xFFFF << 32 | n))),
+    )
+)
+def test_an_address_prefix_is_the_standard_librarys(address: str) -> None:
+    assert ip_prefix.__wrapped__(address) == _network_of(address)
+    assert ip_prefix.__wrapped__(address.upper()) == _network_of(address)
+
+
+@pytest.mark.parametrize(
+    "text", ["fe80::1%eth0", "01.2.3.4", "1.2.3", "1.2.3.4 ", "", "x", "::", "::1"]
+)
+def test_odd_address_spellings_have_the_standard_librarys_prefix(text: str) -> None:
+    assert ip_prefix.__wrapped__(text) == _network_of(text)
 
 
 def test_ipv6_addresses_are_familiar_by_their_48_bit_prefix() -> None:

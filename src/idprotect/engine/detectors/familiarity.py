@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,15 @@ def ip_prefix(ip_address: str | None) -> str | None:
     an address."""
     if ip_address is None:
         return None
+    # The C parser first (an address in normal form, as the engine stores them); ipaddress
+    # for what only it reads (a zone index, say), with the same answer.
+    for family, kept, bits in ((socket.AF_INET, 3, 24), (socket.AF_INET6, 6, 48)):
+        try:
+            packed = socket.inet_pton(family, ip_address)
+        except (OSError, ValueError):
+            continue
+        network = packed[:kept] + bytes(len(packed) - kept)
+        return f"{socket.inet_ntop(family, network)}/{bits}"
     try:
         address = ipaddress.ip_address(ip_address)
     except ValueError:
