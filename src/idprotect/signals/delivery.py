@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 
@@ -36,6 +37,8 @@ log = logging.getLogger("idprotect.signals")
 # Answers after which the same event is tried again later: the receiver may recover.
 RETRYABLE = frozenset({401, 403, 404, 408, 409, 425, 429})
 _EXPIRY_CHECK_SECONDS = 5.0
+# A lease this close to its end is claimed again (a write) rather than used as it is.
+_LEASE_MARGIN = timedelta(seconds=2)
 # How many rounds in a row a deliverer keeps a busy stream before letting others have a turn.
 HOLD_ROUNDS = 50
 
@@ -45,6 +48,31 @@ class Outcome:
     delivered: list[int] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
     failure: str | None = None  # why the rest waits for a retry
+
+
+@dataclass(slots=True)
+class Taken:
+    """What a kept stream's receiver took and is not recorded yet: recorded in one write when
+    there is enough of it, or it is old enough, or the stream is let go (a deliverer killed
+    meanwhile leaves these events to be sent again: the same SETs)."""
+
+    outcome: Outcome = field(default_factory=Outcome)
+    since: float = 0.0  # time.monotonic() of the first
+
+    def add(self, outcome: Outcome) -> None:
+        if not self.outcome.delivered and not self.outcome.rejected:
+            self.since = time.monotonic()
+        self.outcome.delivered += outcome.delivered
+        self.outcome.rejected += outcome.rejected
+        self.outcome.failure = outcome.failure
+
+    def ids(self) -> list[int]:
+        return [*self.outcome.delivered, *(event_id for event_id, _ in self.outcome.rejected)]
+
+    def due(self, settings: DeliverySettings) -> bool:
+        count = len(self.outcome.delivered) + len(self.outcome.rejected)
+        late = time.monotonic() - self.since >= settings.settle_seconds
+        return count >= settings.settle_every or late
 
 
 def backoff(attempts: int, settings: DeliverySettings, draw: Callable[[], float]) -> float:
@@ -73,6 +101,8 @@ class Deliverer:
         self._draw = random.random
         self._next_expiry_check = 0.0
         self._held: str | None = None  # the stream kept from the last round
+        self._leased: set[str] = set()  # streams whose lease this deliverer holds
+        self._taken = Taken()
         self._budget = settings.lease_seconds - settings.timeout_seconds
         self._rounds = 0
 
@@ -89,6 +119,7 @@ class Deliverer:
         try:
             done = self._deliver(stream_id, keep=keep)
         except BaseException:
+            self._taken = Taken()  # not recorded: sent again later, as after a crash
             self._release(stream_id)
             raise
         if done and keep:
@@ -98,30 +129,45 @@ class Deliverer:
         return done
 
     def _claim(self) -> str | None:
+        """A stream with events waiting: one whose lease this deliverer still holds is taken
+        without a write (a deliverer keeps its leases when it runs dry)."""
         now = self._now()
         with self._database.unit_of_work() as store:
-            if not outbox.anything_to_deliver(store.connection, owner=self._owner, now=now):
-                return None
+            found = outbox.next_stream(store.connection, owner=self._owner, now=now)
+        if found is None:
+            return None
+        stream_id, owner, until = found
+        if owner == self._owner and until is not None and until > now + _LEASE_MARGIN:
+            return stream_id
         lease = timedelta(seconds=self._settings.lease_seconds)
         with self._database.unit_of_work(write=True) as store:
-            return outbox.claim_stream(store.connection, owner=self._owner, now=now, lease=lease)
+            claimed = outbox.claim_stream(store.connection, owner=self._owner, now=now, lease=lease)
+        if claimed is not None:
+            self._leased.add(claimed)
+        return claimed
 
     def _release(self, stream_id: str) -> None:
+        self._leased.discard(stream_id)
         with self._database.unit_of_work(write=True) as store:
             outbox.release(store.connection, stream_id, self._owner)
 
     def _deliver(self, stream_id: str, *, keep: bool) -> int:
         with self._database.unit_of_work() as store:
             stream = streams.get_stream(store.connection, None, stream_id)
-            events = outbox.pending(store.connection, stream_id, self._settings.batch)
+            skip = self._taken.ids()
+            events = outbox.pending(store.connection, stream_id, self._settings.batch, skip=skip)
         if stream is None or not events:
-            self._release(stream_id)
+            # Run dry: what was taken is recorded, and the lease kept until it runs out.
+            if stream is None or self._taken.ids():
+                self._settle(stream_id, stream, keep=stream is not None)
             return 0
         if stream.delivery == WEBHOOK:
             outcome = self._notify(stream, events)
         else:
             outcome = self._push(stream, events, signing_key(self._database, self._now()))
-        self._settle(stream, outcome, keep=keep and outcome.failure is None)
+        self._taken.add(outcome)
+        if outcome.failure or not keep or self._taken.due(self._settings):
+            self._settle(stream_id, stream, keep=keep and outcome.failure is None)
         return len(outcome.delivered) + len(outcome.rejected)
 
     def _push(self, stream: Stream, events: list[Pending], key: SigningKey) -> Outcome:
@@ -176,30 +222,33 @@ class Deliverer:
             return Outcome(rejected=[(e.id, error) for e in events])
         return outcome
 
-    def _settle(self, stream: Stream, outcome: Outcome, *, keep: bool) -> None:
-        """Record the batch in one transaction: events taken, refused, the attempt, and the
-        lease (extended while the stream is kept, else given back)."""
-        attempts = stream.attempts + 1 if outcome.failure else 0
-        retry_at = None
-        if outcome.failure:
-            delay = backoff(attempts, self._settings, self._draw)
-            retry_at = self._now() + timedelta(seconds=delay)
-            log.warning(
-                "signals: stream %s: %s (retry in %.1fs)", stream.id, outcome.failure, delay
-            )
+    def _settle(self, stream_id: str, stream: Stream | None, *, keep: bool) -> None:
+        """Record what was taken in one transaction: events delivered and refused, the
+        attempt, and the lease (extended while the stream is kept, else given back)."""
+        outcome, self._taken = self._taken.outcome, Taken()
         with self._database.unit_of_work(write=True) as store:
             outbox.delivered(store.connection, outcome.delivered)
             for event_id, error in outcome.rejected:
                 outbox.reject(store.connection, event_id, error)
-            outbox.record_attempt(
-                store.connection, stream.id, attempts=attempts, retry_at=retry_at,
-                error=outcome.failure,
-            )  # fmt: skip
+            if stream is not None:
+                self._record_attempt(store.connection, stream, outcome.failure)
             if keep:
                 until = self._now() + timedelta(seconds=self._settings.lease_seconds)
-                outbox.extend_lease(store.connection, stream.id, self._owner, until)
+                outbox.extend_lease(store.connection, stream_id, self._owner, until)
             else:
-                outbox.release(store.connection, stream.id, self._owner)
+                outbox.release(store.connection, stream_id, self._owner)
+                self._leased.discard(stream_id)
+
+    def _record_attempt(self, connection: Any, stream: Stream, failure: str | None) -> None:
+        attempts = stream.attempts + 1 if failure else 0
+        retry_at = None
+        if failure:
+            delay = backoff(attempts, self._settings, self._draw)
+            retry_at = self._now() + timedelta(seconds=delay)
+            log.warning("signals: stream %s: %s (retry in %.1fs)", stream.id, failure, delay)
+        outbox.record_attempt(
+            connection, stream.id, attempts=attempts, retry_at=retry_at, error=failure
+        )
 
     def run(self) -> None:
         """Deliver until stopped; between busy rounds no wait, when idle `idle_seconds`."""
@@ -234,10 +283,12 @@ class Deliverer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=self._settings.timeout_seconds + 1)
-        if self._held is not None:
-            with contextlib.suppress(Exception):  # a database gone: the lease runs out
-                self._release(self._held)
-            self._held = None
+        with contextlib.suppress(Exception):  # a database gone: the leases run out
+            if self._held is not None:
+                self._settle(self._held, None, keep=False)
+            for stream_id in list(self._leased):
+                self._release(stream_id)
+        self._held = None
         self._connections.close()
 
 

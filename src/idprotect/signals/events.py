@@ -52,6 +52,7 @@ class Target:
     change_types: frozenset[str] = frozenset()
     client_state: str | None = None
     tenant_id: str = ""
+    expires_at: datetime | None = None  # a subscription's expirationDateTime
 
 
 def caep_level(level: RiskLevel) -> str:

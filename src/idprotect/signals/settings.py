@@ -16,6 +16,9 @@ class DeliverySettings:
     # A stream is held this long by its deliverer (a batch sends no request that could end
     # after it); a deliverer that died holds its streams until then.
     lease_seconds: float = 10.0
+    # What a busy stream's receiver took is recorded after this many events or seconds.
+    settle_every: int = 500
+    settle_seconds: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, update
 
 from idprotect.domain.changes import Change, DetectionAdded
 from idprotect.signals.events import Target, events_for
 from idprotect.signals.streams import PUSH, WEBHOOK
+from idprotect.store.compiled import CompiledSelect
 from idprotect.store.streams import target_of
 from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
 
@@ -38,34 +39,40 @@ def _time_of(change: Change) -> datetime:
     return change.at
 
 
-def targets(connection: Connection, tenant_id: str, now: datetime) -> list[Target]:
-    """The tenant's streams that take events now: not disabled, not expired."""
-    query = select(_S.id, _S.delivery, _S.config, _S.tenant_id).where(
-        _S.tenant_id == tenant_id,
-        _S.status != "disabled",
-        or_(_S.expires_at.is_(None), _S.expires_at > now),
+# The tenant's streams, and the subjects their receivers removed: read with every change, so
+# built and compiled once (compiled.py).
+_STREAMS = CompiledSelect(
+    select(_S.id, _S.delivery, _S.config, _S.tenant_id, _S.status, _S.expires_at).where(
+        _S.tenant_id == bindparam("tenant")
     )
-    rows = connection.execute(query).all()
+)
+_REMOVED = CompiledSelect(
+    select(signal_subjects.c.stream_id, signal_subjects.c.subject)
+    .join(signal_streams, _S.id == signal_subjects.c.stream_id)
+    .where(_S.tenant_id == bindparam("tenant"))
+)
+
+
+def targets(connection: Connection, tenant_id: str) -> list[Target]:
+    """The tenant's streams that take events: every one but the disabled."""
+    rows = [r for r in _STREAMS.rows(connection, {"tenant": tenant_id}) if r.status != "disabled"]
     if not rows:
         return []
     excluded: dict[str, set[str]] = defaultdict(set)
-    ssf = [row.id for row in rows if row.delivery != WEBHOOK]
-    if ssf:
-        subjects = select(signal_subjects).where(signal_subjects.c.stream_id.in_(ssf))
-        for stream_id, subject in connection.execute(subjects):
+    if any(row.delivery != WEBHOOK for row in rows):
+        for stream_id, subject in _REMOVED.rows(connection, {"tenant": tenant_id}):
             excluded[stream_id].add(subject)
     return [target_of(row, frozenset(excluded[row.id])) for row in rows]
 
 
-def enqueue(connection: Connection, tenant_id: str, changes: Sequence[Change]) -> int:
-    """Write the events `changes` make on each of the tenant's streams; how many."""
-    if not changes:
-        return 0
-    found = targets(connection, tenant_id, _time_of(changes[0]))
+def enqueue(connection: Connection, changes: Sequence[Change], found: Sequence[Target]) -> int:
+    """Write the events `changes` make on the streams `found` (the tenant's `targets`) that
+    are live at the time of the change; how many."""
     rows = [
         _row(target.stream_id, payload, _time_of(change))
         for change in changes
         for target in found
+        if target.expires_at is None or target.expires_at > _time_of(change)
         for payload in events_for(change, target)
     ]
     if rows:
@@ -104,10 +111,19 @@ def _deliverable(now: datetime, owner: str) -> Any:
     )
 
 
-def anything_to_deliver(connection: Connection, *, owner: str, now: datetime) -> bool:
-    """Whether some stream could be claimed now: a read, so an idle deliverer takes no lock."""
-    query = select(_S.id).where(_deliverable(now, owner)).limit(1)
-    return connection.execute(query).first() is not None
+def next_stream(
+    connection: Connection, *, owner: str, now: datetime
+) -> tuple[str, str | None, datetime | None] | None:
+    """A stream that could be claimed now, with its lease (owner, until); a read, so that an
+    idle deliverer takes no lock, and one that holds the stream's lease needs no write."""
+    query = (
+        select(_S.id, _S.lease_owner, _S.lease_until)
+        .where(_deliverable(now, owner))
+        .order_by(_S.lease_until.is_not(None), _S.lease_until)
+        .limit(1)
+    )
+    row = connection.execute(query).first()
+    return (str(row.id), row.lease_owner, row.lease_until) if row is not None else None
 
 
 def claim_stream(
@@ -151,14 +167,19 @@ def release(connection: Connection, stream_id: str, owner: str) -> None:
     )
 
 
-def pending(connection: Connection, stream_id: str, limit: int) -> list[Pending]:
-    """The stream's events not yet taken, oldest first (commit order for each principal)."""
+def pending(
+    connection: Connection, stream_id: str, limit: int, *, skip: Sequence[int] = ()
+) -> list[Pending]:
+    """The stream's events not yet taken, oldest first (commit order for each principal),
+    but those in `skip` (taken, and not recorded yet)."""
     query = (
         select(_O.id, _O.jti, _O.payload, _O.created_at)
         .where(_O.stream_id == stream_id, _O.rejected.is_(False))
         .order_by(_O.id)
         .limit(limit)
     )
+    if skip:
+        query = query.where(_O.id.not_in(list(skip)))
     return [_pending(row) for row in connection.execute(query)]
 
 

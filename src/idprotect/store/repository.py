@@ -28,6 +28,7 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
+from idprotect.signals.events import Target
 from idprotect.store import bulk, listing, outbox, reads, rows, signins, threat_lists
 from idprotect.store.kinds import stored
 from idprotect.store.sign_in_history import SqlSignInHistory
@@ -50,6 +51,7 @@ class SqlRiskStore:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self._dialect = connection.dialect.name
+        self._signal_targets: dict[str, list[Target]] = {}
 
     def _insert_ignoring_existing(self, table: Any) -> Any:
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
@@ -236,8 +238,12 @@ class SqlRiskStore:
                 self.connection.execute(statement, {"tenant": tenant_id, "ids": chunk, **values})
 
     def record_changes(self, tenant_id: str, changes: Sequence[Change]) -> None:
-        # In this unit of work: the events commit with the changes (store/outbox.py).
-        outbox.enqueue(self.connection, tenant_id, changes)
+        # In this unit of work: the events commit with the changes (store/outbox.py). The
+        # tenant's streams are read once per unit of work.
+        found = self._signal_targets.get(tenant_id)
+        if found is None:
+            found = self._signal_targets[tenant_id] = outbox.targets(self.connection, tenant_id)
+        outbox.enqueue(self.connection, changes, found)
 
     def get_risky_principal(
         self, kind: PrincipalKind, tenant_id: str, principal_id: str

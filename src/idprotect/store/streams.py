@@ -113,6 +113,7 @@ def target_of(row: Any, excluded: frozenset[str]) -> Target:
             change_types=frozenset(config["changeType"].split(",")),
             client_state=config.get("clientState"),
             tenant_id=row.tenant_id,
+            expires_at=row.expires_at,
         )
     return Target(
         stream_id=row.id,
