@@ -221,16 +221,27 @@ def _start_deliverer(database: Database, *, apart: bool) -> Callable[[], None]:
     return deliverer.stop
 
 
-def _generate(database: Database, rate: int, seconds: float) -> tuple[dict[str, float], float]:
-    """Risk changes at `rate` per second for `seconds`: when each user's was committed."""
+def _generate(
+    database: Database, rate: int, seconds: float, writers: int = 4
+) -> tuple[dict[str, float], float]:
+    """Risk changes at `rate` per second for `seconds`, ten per transaction, from `writers`
+    threads: when each user's change was committed, and the rate achieved."""
     committed: dict[str, float] = {}
     started = time.monotonic()
-    next_at = started
-    while time.monotonic() - started < seconds:
-        emails = raise_users(database, 10)
-        committed.update(dict.fromkeys(emails, time.time()))
-        next_at += 10 / rate
-        time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def write() -> None:
+        next_at = time.monotonic()
+        while time.monotonic() - started < seconds:
+            emails = raise_users(database, 10)
+            committed.update(dict.fromkeys(emails, time.time()))
+            next_at += 10 * writers / rate
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return committed, len(committed) / (time.monotonic() - started)
 
 
@@ -264,12 +275,14 @@ def _timed(run: Callable[[], None], operations: int) -> float:
 
 
 def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float]:
-    """Actions per second without any stream, then with a push stream: its deliverer a thread
-    of this process (as in the server), then `idprotect signals deliver` apart."""
+    """Actions per second without any stream, then with a push stream: no deliverer (what
+    writing the events costs), its deliverer a thread of this process (as in the server),
+    then `idprotect signals deliver` apart (what sending them costs the machine too)."""
     users = raise_users(database, 200)
     quiet = action_rate(database, users, 6, threads)
     with receiver(Receipts(work / "actions.txt")) as url:
         stream_id = add_stream(database, {"delivery": {"method": PUSH, "endpoint_url": url}})
+        outbox_only = action_rate(database, users, 6, threads)  # events written, not sent
         deliverer = Deliverer(database, SETTINGS)
         deliverer.start()
         in_process = action_rate(database, users, 6, threads)
@@ -281,6 +294,8 @@ def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float
     _remove(database, stream_id)
     return {
         "without_streams": round(quiet),
+        "push_stream_no_deliverer": round(outbox_only),
+        "change_percent_outbox_writes": round(100 * (outbox_only - quiet) / quiet, 1),
         "push_stream_deliverer_in_process": round(in_process),
         "push_stream_deliverer_apart": round(separate),
         "change_percent_in_process": round(100 * (in_process - quiet) / quiet, 1),
