@@ -4,16 +4,31 @@ SETs for every risk change, in order, and once a failing receiver recovers."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
+import pytest
 from starlette.testclient import TestClient
 
 from idprotect.store.engine import Database
 from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT, V1, add_detections, detection, new_id, risky_user
 from tests.signals.helpers import deliver_all, push_stream
-from tests.signals.receiver import CAEP, RISC, running_receiver
+from tests.signals.receiver import CAEP, RISC, Receiver, running_receiver
 
 RISK_LEVEL_CHANGE = CAEP + "risk-level-change"
+
+
+@pytest.fixture
+def client(sqlite_database: Database, clock: FakeClock) -> TestClient:
+    return make_client(sqlite_database, clock)
+
+
+@pytest.fixture
+def receiver(client: TestClient) -> Iterator[Receiver]:
+    """A running receiver with a push stream of the demo tenant."""
+    with running_receiver() as found:
+        push_stream(client, found)
+        yield found
 
 
 def test_dismiss_reaches_the_receiver_as_a_signed_risk_level_change(
@@ -45,14 +60,11 @@ def test_dismiss_reaches_the_receiver_as_a_signed_risk_level_change(
 
 
 def test_confirm_compromised_sends_a_credential_compromise(
-    sqlite_database: Database, clock: FakeClock
+    sqlite_database: Database, client: TestClient, receiver: Receiver
 ) -> None:
-    client = make_client(sqlite_database, clock)
-    with running_receiver() as receiver:
-        push_stream(client, receiver)
-        user_id = risky_user(client, riskLevel="low")
-        client.post(f"{V1}/riskyUsers/confirmCompromised", json={"userIds": [user_id]})
-        deliver_all(sqlite_database)
+    user_id = risky_user(client, riskLevel="low")
+    client.post(f"{V1}/riskyUsers/confirmCompromised", json={"userIds": [user_id]})
+    deliver_all(sqlite_database)
 
     types = [next(iter(s["events"])) for s in receiver.sets]
     assert types == [RISK_LEVEL_CHANGE, RISK_LEVEL_CHANGE, RISC + "credential-compromise"]
@@ -62,36 +74,30 @@ def test_confirm_compromised_sends_a_credential_compromise(
 
 
 def test_a_receiver_down_gets_everything_in_order_once_back(
-    sqlite_database: Database, clock: FakeClock
+    sqlite_database: Database, client: TestClient, receiver: Receiver
 ) -> None:
-    client = make_client(sqlite_database, clock)
-    with running_receiver() as receiver:
-        push_stream(client, receiver)
-        receiver.status = 503
-        names = [f"user{n}@contoso.com" for n in range(5)]
-        for name in names:
-            risky_user(client, userPrincipalName=name)
-        assert deliver_all(sqlite_database) == 0  # refused: held for a retry after the backoff
-        receiver.status = 202
-        receiver.wait_for(5, timeout=0.5)  # the backoff (FAST: at most 0.2 s) runs out
-        assert deliver_all(sqlite_database) == 5
+    receiver.status = 503
+    names = [f"user{n}@contoso.com" for n in range(5)]
+    for name in names:
+        risky_user(client, userPrincipalName=name)
+    assert deliver_all(sqlite_database) == 0  # refused: held for a retry after the backoff
+    receiver.status = 202
+    receiver.wait_for(5, timeout=0.5)  # the backoff (FAST: at most 0.2 s) runs out
+    assert deliver_all(sqlite_database) == 5
 
     assert [s["sub_id"]["email"] for s in receiver.sets] == names
 
 
 def test_a_receiver_refusing_an_event_keeps_the_stream_going(
-    sqlite_database: Database, clock: FakeClock
+    sqlite_database: Database, client: TestClient, receiver: Receiver
 ) -> None:
     """RFC 8935 2.3: a 400 with an error body refuses that SET for good; the next one goes."""
-    client = make_client(sqlite_database, clock)
-    with running_receiver() as receiver:
-        push_stream(client, receiver)
-        risky_user(client)
-        receiver.status = 400
-        assert deliver_all(sqlite_database) == 1
-        receiver.status = 202
-        risky_user(client)
-        assert deliver_all(sqlite_database) == 1
+    risky_user(client)
+    receiver.status = 400
+    assert deliver_all(sqlite_database) == 1
+    receiver.status = 202
+    risky_user(client)
+    assert deliver_all(sqlite_database) == 1
     assert len(receiver.sets) == 1
 
 
@@ -121,18 +127,13 @@ def test_deliverers_of_several_processes_never_send_an_event_twice(
 
 
 def test_the_directory_disabling_a_service_principal_sends_account_disabled(
-    sqlite_database: Database, clock: FakeClock
+    sqlite_database: Database, client: TestClient, receiver: Receiver
 ) -> None:
-    client = make_client(sqlite_database, clock)
     principal = {"id": new_id(), "displayName": "Build agent", "isEnabled": True}
     admin = f"/_admin/tenants/{TENANT}/servicePrincipals"
-    assert client.post(admin, json={"value": [principal]}).status_code == 204
-    with running_receiver() as receiver:
-        push_stream(client, receiver)
-        client.post(admin, json={"value": [{**principal, "isEnabled": False}]})
-        client.post(admin, json={"value": [{**principal, "displayName": "Renamed"}]})
-        client.post(admin, json={"value": [{**principal, "isEnabled": True}]})
-        assert deliver_all(sqlite_database) == 2
+    for change in ({}, {"isEnabled": False}, {"displayName": "Renamed"}, {"isEnabled": True}):
+        assert client.post(admin, json={"value": [{**principal, **change}]}).status_code == 204
+    assert deliver_all(sqlite_database) == 2
 
     assert [next(iter(s["events"])) for s in receiver.sets] == [
         RISC + "account-disabled",
