@@ -7,7 +7,16 @@ import pytest
 
 from tests.test_layers import SRC, _imports, _within
 
-PLAIN = ("events", "incoming", "sets", "settings", "streams", "subjects", "subscriptions")
+PLAIN = (
+    "events",
+    "incoming",
+    "outcomes",
+    "sets",
+    "settings",
+    "streams",
+    "subjects",
+    "subscriptions",
+)
 AT_WORK = ("delivery", "lifecycle", "posting", "receiver", "service")
 _WEB = ("fastapi", "starlette", "pydantic", "idprotect.api")
 

@@ -15,7 +15,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ from idprotect.domain.clock import utc_now
 from idprotect.issuer.keys import SigningKey
 from idprotect.issuer.service import signing_key
 from idprotect.signals.lifecycle import end_expired_subscriptions
+from idprotect.signals.outcomes import RETRYABLE, Outcome, Taken, backoff
 from idprotect.signals.posting import Connections, Post
 from idprotect.signals.sets import SET_MEDIA_TYPE, sign_set
 from idprotect.signals.settings import DeliverySettings
@@ -34,51 +34,11 @@ from idprotect.store.engine import Database
 from idprotect.store.outbox import Pending
 
 log = logging.getLogger("idprotect.signals")
-# Answers after which the same event is tried again later: the receiver may recover.
-RETRYABLE = frozenset({401, 403, 404, 408, 409, 425, 429})
 _EXPIRY_CHECK_SECONDS = 5.0
 # A lease this close to its end is claimed again (a write) rather than used as it is.
 _LEASE_MARGIN = timedelta(seconds=2)
 # How many rounds in a row a deliverer keeps a busy stream before letting others have a turn.
 HOLD_ROUNDS = 50
-
-
-@dataclass(slots=True)
-class Outcome:
-    delivered: list[int] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-    failure: str | None = None  # why the rest waits for a retry
-
-
-@dataclass(slots=True)
-class Taken:
-    """What a kept stream's receiver took and is not recorded yet: recorded in one write when
-    there is enough of it, or it is old enough, or the stream is let go (a deliverer killed
-    meanwhile leaves these events to be sent again: the same SETs)."""
-
-    outcome: Outcome = field(default_factory=Outcome)
-    since: float = 0.0  # time.monotonic() of the first
-
-    def add(self, outcome: Outcome) -> None:
-        if not self.outcome.delivered and not self.outcome.rejected:
-            self.since = time.monotonic()
-        self.outcome.delivered += outcome.delivered
-        self.outcome.rejected += outcome.rejected
-        self.outcome.failure = outcome.failure
-
-    def ids(self) -> list[int]:
-        return [*self.outcome.delivered, *(event_id for event_id, _ in self.outcome.rejected)]
-
-    def due(self, settings: DeliverySettings) -> bool:
-        count = len(self.outcome.delivered) + len(self.outcome.rejected)
-        late = time.monotonic() - self.since >= settings.settle_seconds
-        return count >= settings.settle_every or late
-
-
-def backoff(attempts: int, settings: DeliverySettings, draw: Callable[[], float]) -> float:
-    """Seconds before retry number `attempts`: exponential, capped, half of it jittered."""
-    ceiling = min(settings.max_backoff_seconds, settings.backoff_seconds * 2.0 ** (attempts - 1))
-    return ceiling / 2 + ceiling / 2 * draw()
 
 
 class Deliverer:
