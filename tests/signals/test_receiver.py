@@ -135,3 +135,17 @@ def test_the_specifications_example_sets_parse(
     assert finding is not None
     assert (finding.risk_event_type, finding.level.value) == expected
     assert subject_of_set({"sub_id": subject}) == ("email", subject.get("sub") or subject["email"])
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        {"format": "opaque", "id": "x" * 129},
+        {"format": "email", "email": "a" * 250 + "@b.example"},
+        {"format": "opaque", "id": "nul\x00"},
+        {"format": "phone_number", "phone_number": "+12065550100"},
+        "not an object",
+    ],
+)
+def test_a_subject_idprotect_cannot_keep_names_nobody(subject: object) -> None:
+    assert subject_of_set({"sub_id": subject}) is None

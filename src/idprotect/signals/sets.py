@@ -17,6 +17,7 @@ from idprotect.issuer.keys import SigningKey
 
 SET_TYPE = "secevent+jwt"
 SET_MEDIA_TYPE = "application/secevent+jwt"
+_MAX_JTI = 256  # as the receiver keeps them (store/received.py)
 
 
 class SetRejected(Exception):
@@ -102,5 +103,8 @@ def _check_profile(claims: dict[str, Any]) -> None:
         raise SetRejected("invalid_request", "The SET's 'events' must be a non-empty object.")
     if not all(isinstance(event, dict) for event in events.values()):
         raise SetRejected("invalid_request", "Each event of the SET must be a JSON object.")
-    if not isinstance(claims.get("jti"), str):
-        raise SetRejected("invalid_request", "The SET's 'jti' must be a string.")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not 1 <= len(jti) <= _MAX_JTI or "\x00" in jti:
+        raise SetRejected(
+            "invalid_request", f"The SET's 'jti' must be a string of 1 to {_MAX_JTI} characters."
+        )

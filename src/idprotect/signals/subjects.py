@@ -9,6 +9,8 @@ from idprotect.errors import BadRequest
 
 # The formats a receiver may name a subject in (add and remove subject, incoming SETs).
 FORMATS = ("email", "iss_sub", "opaque")
+# What the directory keeps: ids of 128 characters, user principal names of 256.
+_MAX_ID, _MAX_EMAIL = 128, 256
 
 
 def subject_of(principal: Principal, issuer: str) -> dict[str, str]:
@@ -53,8 +55,8 @@ def principal_ref(subject: Any) -> tuple[str, str] | None:
     fmt = subject.get("format")
     value = {"email": "email", "iss_sub": "sub", "opaque": "id"}.get(str(fmt))
     found = subject.get(value) if value else None
-    if not isinstance(found, str) or not found:
+    if not isinstance(found, str) or not found or "\x00" in found:
         return None
     if fmt == "email" or (fmt == "iss_sub" and "@" in found):
-        return ("email", found)
-    return ("id", found)
+        return ("email", found) if len(found) <= _MAX_EMAIL else None
+    return ("id", found) if len(found) <= _MAX_ID else None
