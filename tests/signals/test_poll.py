@@ -3,6 +3,7 @@ returnImmediately; every SET handed out verifies with the transmitter's keys."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -95,3 +96,16 @@ def test_polling_another_tenants_stream_finds_nothing(
     other = url.replace(TENANT, "c0c0c0c0-0000-4000-8000-00000000000c")
     answer = client.post(other, json={"returnImmediately": True})
     graph_error(answer, 404, "NotFound", f"The stream '{stream_id}' was not found.")
+
+
+def test_a_long_poll_answers_once_an_event_arrives(
+    sqlite_database: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ssf, "LONG_POLL_SECONDS", 30.0)
+    client = make_client(sqlite_database, clock)
+    url = _poll_stream(client, Receiver())
+    later = threading.Timer(0.3, lambda: risky_user(client))
+    later.start()
+    answer = client.post(url, json={"returnImmediately": False}).json()
+    later.join()
+    assert len(answer["sets"]) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 from urllib.parse import parse_qs
 
@@ -101,7 +102,11 @@ def _input(call: Call) -> tuple[str, dict[str, Any]]:
 
 def _connection(call: Call) -> Any:
     """The unit of work's connection, for the signals' statements (store/streams.py)."""
-    return cast(Any, call.store).connection
+    return _connection_of(call.store)
+
+
+def _connection_of(store: object) -> Any:
+    return cast(Any, store).connection
 
 
 def _query(call: Call, name: str) -> str | None:
@@ -207,12 +212,21 @@ async def poll(call: Call) -> Response:
     request = body
     # The key is read (made, the first time) before the poll's own write transaction.
     key = await deps.in_thread(signing_key, call.services.database, utc_now())
+    database, stream_id = call.services.database, call.params["stream_id"]
     while True:
-        answer = await deps.write(call.services.database, _polling(call, tenant_id, request, key))
-        if answer["sets"] or immediate or time.monotonic() >= deadline:
+        answer = await deps.write(database, _polling(call, tenant_id, request, key))
+        if answer["sets"] or immediate:
             return _json(answer)
         request = {"maxEvents": body.get("maxEvents")}  # acknowledged already
-        await asyncio.sleep(_LONG_POLL_STEP)
+        # Waiting reads (no write lock) until an event is there to hand out, or time is up.
+        while not await deps.read(database, partial(_waiting, stream_id=stream_id)):
+            if time.monotonic() >= deadline:
+                return _json(answer)
+            await asyncio.sleep(_LONG_POLL_STEP)
+
+
+def _waiting(store: Any, *, stream_id: str) -> bool:
+    return service.events_waiting(_connection_of(store), stream_id, utc_now())
 
 
 def _polling(

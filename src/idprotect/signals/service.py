@@ -147,6 +147,11 @@ def poll_events(
     return {"sets": sets, "moreAvailable": more}
 
 
+def events_waiting(connection: Connection, stream_id: str, now: datetime) -> bool:
+    """Whether a poll of the stream would hand out an event now (a read)."""
+    return outbox.pollable(connection, stream_id, now=now, redeliver=REDELIVER_AFTER)
+
+
 def _strings(value: object, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadRequest(f"'{name}' must be an array of jti strings.")

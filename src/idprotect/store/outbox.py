@@ -216,18 +216,30 @@ def record_attempt(
     )
 
 
+def _to_hand_out(stream_id: str, now: datetime, redeliver: timedelta) -> Any:
+    """A poll's events: never handed out, or handed out `redeliver` ago or more and not
+    acknowledged since."""
+    return and_(
+        _O.stream_id == stream_id,
+        _O.rejected.is_(False),
+        or_(_O.polled_at.is_(None), _O.polled_at <= now - redeliver),
+    )
+
+
+def pollable(
+    connection: Connection, stream_id: str, *, now: datetime, redeliver: timedelta
+) -> bool:
+    query = select(_O.id).where(_to_hand_out(stream_id, now, redeliver)).limit(1)
+    return connection.execute(query).first() is not None
+
+
 def poll(
     connection: Connection, stream_id: str, *, limit: int, now: datetime, redeliver: timedelta
 ) -> list[Pending]:
-    """Up to `limit` events for a poll (RFC 8936), oldest first: those never handed out and
-    those handed out `redeliver` ago or more without an acknowledgement."""
+    """Up to `limit` events for a poll (RFC 8936), oldest first, marked as handed out."""
     query = (
         select(_O.id, _O.jti, _O.payload, _O.created_at)
-        .where(
-            _O.stream_id == stream_id,
-            _O.rejected.is_(False),
-            or_(_O.polled_at.is_(None), _O.polled_at <= now - redeliver),
-        )
+        .where(_to_hand_out(stream_id, now, redeliver))
         .order_by(_O.id)
         .limit(limit)
     )
