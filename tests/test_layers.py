@@ -51,6 +51,12 @@ ISSUER_LAYERS = {
     "trust": "service",
     "endpoints": "http",
     "cli": "cli",
+    "code_flow": "plain",
+    "passwords": "plain",
+    "sign_in": "service",
+    "authorize": "http",
+    "responses": "http",
+    "users_cli": "cli",
 }
 _WEB = ("fastapi", "starlette", "pydantic")
 _ABOVE_SQL = ("idprotect.issuer.service", "idprotect.issuer.trust")

@@ -22,6 +22,7 @@ class AppRegistration:
     app_roles: frozenset[str]
     secret_hash: str  # "" when the app has no client secret
     certificate_pem: str | None = None  # its certificate credential (public part), if any
+    redirect_uris: tuple[str, ...] = ()  # a public client's: it signs users in (code flow)
 
 
 def new_app(
@@ -32,6 +33,7 @@ def new_app(
     *,
     secret_hash: str = "",
     certificate_pem: str | None = None,
+    redirect_uris: tuple[str, ...] = (),
 ) -> AppRegistration:
     """A new registration: a client id of its own unless one is given, a new object id."""
     return AppRegistration(
@@ -42,6 +44,7 @@ def new_app(
         app_roles=roles,
         secret_hash=secret_hash,
         certificate_pem=certificate_pem,
+        redirect_uris=redirect_uris,
     )
 
 

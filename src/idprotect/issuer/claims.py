@@ -62,3 +62,34 @@ def user_token_claims(
         "scp": " ".join(sorted(scopes)),
         "wids": sorted(directory_roles),
     }
+
+
+def id_token_claims(
+    *,
+    tenant_id: str,
+    client_id: str,
+    object_id: str,
+    user_principal_name: str,
+    display_name: str,
+    nonce: str,
+    now: datetime,
+    lifetime: timedelta,
+) -> dict[str, Any]:
+    """An OpenID Connect ID token of the code flow, shaped as Entra's v2.0 ones."""
+    issued = int(now.timestamp())
+    claims: dict[str, Any] = {
+        "aud": client_id,
+        "iss": f"https://login.microsoftonline.com/{tenant_id}/v2.0",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + int(lifetime.total_seconds()),
+        "name": display_name,
+        "oid": object_id,
+        "preferred_username": user_principal_name,
+        "sub": object_id,
+        "tid": tenant_id,
+        "ver": "2.0",
+    }
+    if nonce:
+        claims["nonce"] = nonce
+    return claims

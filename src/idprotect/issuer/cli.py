@@ -38,6 +38,7 @@ from idprotect.issuer.service import (
     rotate_signing_keys,
     user_token,
 )
+from idprotect.issuer.users_cli import register as register_sign_in_commands
 from idprotect.settings import DEFAULT_DATABASE_URL
 from idprotect.store.engine import Database
 
@@ -279,6 +280,7 @@ def register(app: typer.Typer) -> None:
     apps = _group("App registrations (client-credentials grant).")
     apps.command("create")(app_create)
     apps.command("list")(app_list)
+    register_sign_in_commands(app, apps)
     app.add_typer(apps, name="app")
 
 

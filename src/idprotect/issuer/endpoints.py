@@ -1,4 +1,4 @@
-"""The built-in issuer's HTTP endpoints, at Entra's paths: discovery, keys, token.
+"""The built-in issuer's HTTP endpoints, at Entra's paths: discovery, keys, token, authorize.
 
 Plain Starlette: `routes()` lists them; each endpoint takes the database from `app.state` and
 runs the blocking work (the database, hashing a secret, signing) in the thread pool. Token
@@ -8,22 +8,20 @@ clock of the app is the risk data's.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from idprotect.domain.clock import utc_now
+from idprotect.issuer.authorize import authorize
 from idprotect.issuer.claims import TOKEN_LIFETIME
 from idprotect.issuer.grant import Refusal, client_credentials
+from idprotect.issuer.responses import entra_error, issuer_base, issuer_database, json_response
 from idprotect.issuer.service import grant_token, public_jwks
-from idprotect.store.engine import Database
+from idprotect.issuer.sign_in import redeem_code
 
 
 def routes() -> list[BaseRoute]:
@@ -36,20 +34,12 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/{tenant}/discovery/v2.0/keys", signing_keys, methods=["GET"]),
         Route("/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET", "POST"]),
     ]
 
 
-def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-def _database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
 async def openid_configuration(request: Request) -> Response:
-    base = f"{_base(request)}/{request.path_params['tenant']}"
+    base = f"{issuer_base(request)}/{request.path_params['tenant']}"
     document = {
         "issuer": f"{base}/v2.0",
         "token_endpoint": f"{base}/oauth2/v2.0/token",
@@ -60,9 +50,10 @@ async def openid_configuration(request: Request) -> Response:
             "private_key_jwt",
             "client_secret_basic",
         ],
-        "grant_types_supported": ["client_credentials"],
-        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "grant_types_supported": ["client_credentials", "authorization_code"],
+        "response_types_supported": ["code"],
         "response_modes_supported": ["query", "fragment", "form_post"],
+        "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
@@ -71,11 +62,11 @@ async def openid_configuration(request: Request) -> Response:
         "cloud_graph_host_name": "graph.windows.net",
         "msgraph_host": "graph.microsoft.com",
     }
-    return _json(document)
+    return json_response(document)
 
 
 async def signing_keys(request: Request) -> Response:
-    return _json(await run_in_threadpool(public_jwks, _database(request), utc_now()))
+    return json_response(await run_in_threadpool(public_jwks, issuer_database(request), utc_now()))
 
 
 async def token(request: Request) -> Response:
@@ -83,9 +74,11 @@ async def token(request: Request) -> Response:
     answering errors the way Entra does."""
     tenant: str = request.path_params["tenant"]
     form = await _form(request)
+    if form.get("grant_type") == "authorization_code":
+        return await _code_token(request, tenant, form)
     granted = await run_in_threadpool(
         grant_token,
-        _database(request),
+        issuer_database(request),
         tenant,
         form=form,
         credentials=client_credentials(request.headers.get("authorization", ""), form),
@@ -93,9 +86,9 @@ async def token(request: Request) -> Response:
         now=utc_now(),
     )
     if isinstance(granted, Refusal):
-        return _entra_error(granted)
+        return entra_error(granted)
     expires_in = int(TOKEN_LIFETIME.total_seconds()) - 1
-    return _json(
+    return json_response(
         {
             "token_type": "Bearer",
             "expires_in": expires_in,
@@ -103,6 +96,12 @@ async def token(request: Request) -> Response:
             "access_token": granted,
         }
     )
+
+
+async def _code_token(request: Request, tenant: str, form: dict[str, str]) -> Response:
+    """The code flow's token request (public clients: no secret, the PKCE verifier)."""
+    tokens = await run_in_threadpool(redeem_code, issuer_database(request), tenant, form, utc_now())
+    return entra_error(tokens) if isinstance(tokens, Refusal) else json_response(tokens)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -113,31 +112,5 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _token_endpoints(request: Request, tenant: str) -> tuple[str, str]:
     """What a client assertion's `aud` may name: this token endpoint, v2.0 or v1."""
-    base = f"{_base(request)}/{tenant}/oauth2"
+    base = f"{issuer_base(request)}/{tenant}/oauth2"
     return f"{base}/v2.0/token", f"{base}/token"
-
-
-def _entra_error(refusal: Refusal) -> Response:
-    trace_id, correlation_id = str(uuid.uuid4()), str(uuid.uuid4())
-    timestamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    code = refusal.code
-    body: dict[str, Any] = {
-        "error": refusal.error,
-        "error_description": f"AADSTS{code}: {refusal.description} Trace ID: {trace_id} "
-        f"Correlation ID: {correlation_id} Timestamp: {timestamp}",
-        "error_codes": [code],
-        "timestamp": timestamp,
-        "trace_id": trace_id,
-        "correlation_id": correlation_id,
-        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
-    }
-    return _json(body, refusal.status)
-
-
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(payload),
-        status_code=status,
-        media_type="application/json; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
-    )

@@ -395,6 +395,31 @@ app_registrations = Table(
     Column("secret_hash", String(256), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False, server_default=func.now()),
     Column("certificate_pem", Text, nullable=True),  # a certificate credential, public part
+    # A public client's redirect URIs (JSON list): it signs users in with the code flow.
+    Column("redirect_uris", Text, nullable=False, server_default=text("'[]'")),
+)
+
+# Directory users who may sign in to the built-in issuer: their password and directory roles.
+user_passwords = Table(
+    "user_passwords",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("user_principal_name", String(256), primary_key=True),  # lower case
+    Column("object_id", String(64), nullable=False),
+    Column("display_name", String(256), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("directory_roles", Text, nullable=False),  # JSON list of template ids
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Authorization codes of the code flow, by their SHA-256: single-use and short-lived.
+authorization_codes = Table(
+    "authorization_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("grant", Text, nullable=False),  # JSON: what the code grants, to whom, on what terms
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("redeemed", Boolean, nullable=False, server_default=text("false")),
 )
 
 # Sign-ins, as identity providers report them, with the risk the engine found (engine/). The

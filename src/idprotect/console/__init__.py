@@ -1,0 +1,1 @@
+"""The operator console: its routes and its packaged static assets, a client of the API."""
