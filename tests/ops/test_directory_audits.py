@@ -283,3 +283,18 @@ def test_tenants_see_their_own_log_only(secure: TestClient) -> None:
 def test_the_path_matches_without_regard_to_case(client: TestClient) -> None:
     risky_user(client)
     assert len(client.get("/v1.0/AUDITLOGS/DirectoryAudits").json()["value"]) == 1
+
+
+def test_ids_the_log_cannot_keep_as_given_are_kept_as_far_as_it_can(any_client: TestClient) -> None:
+    """Ids that name nothing (NUL, longer than any id) and a long client-request-id: the
+    action is a 204 as without the log, on PostgreSQL too, and its record says what it can."""
+    odd = ["a\x00b", "x" * 300]
+
+    response = any_client.post(
+        f"{V1}/riskyUsers/dismiss", json={"userIds": odd}, headers={"client-request-id": "c" * 200}
+    )
+
+    assert response.status_code == 204, response.text
+    [recorded] = audits(any_client)
+    assert [t["id"] for t in recorded["targetResources"]] == ["a\ufffdb", "x" * 128]
+    assert recorded["correlationId"] == "c" * 64

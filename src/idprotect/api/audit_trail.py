@@ -69,6 +69,8 @@ _TARGET_TYPES = {
 _SETTINGS = frozenset({"", "/throttle", "/faults", "/threatLists/{list}"})  # their body is a detail
 _DETAIL_MAX = 2_000
 _ID_FIELDS = ("user_id", "service_principal_id", "agent_id", "id")
+# The lengths of the log's columns (store/tables.py directory_audits).
+_TARGET_MAX, _ID_MAX = 128, 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,23 +142,35 @@ def audit_of(call: Call, activity: Activity) -> tuple[str, DirectoryAudit]:
         operation_type=activity.operation_type,
         initiated_by=initiator(call.principal),
         targets=tuple(_targets(call, activity, tenant_id)),
-        correlation_id=state.get("client_request_id") or state["request_id"],
+        correlation_id=_optional(state.get("client_request_id"), _ID_MAX) or state["request_id"],
         details=details,
     )
 
 
 def initiator(principal: Principal) -> Initiator:
+    object_id = _optional(principal.object_id, _ID_MAX)
     if principal.kind is PrincipalKind.APP:
-        return Initiator("app", principal.object_id, None, principal.app_id)
-    return Initiator("user", principal.object_id)
+        return Initiator("app", object_id, None, _optional(principal.app_id, _ID_MAX))
+    return Initiator("user", object_id)
 
 
 def _targets(call: Call, activity: Activity, tenant_id: str) -> list[AuditTarget]:
     ids = _target_ids(call)
     if ids is None:
         return [AuditTarget(tenant_id, "Directory")]
-    unique = dict.fromkeys(normalize_object_id(i) for i in ids)
+    unique = dict.fromkeys(_stored(normalize_object_id(i), _TARGET_MAX) for i in ids)
     return [AuditTarget(i, activity.target_type) for i in unique]
+
+
+def _stored(text: str, limit: int) -> str:
+    """A value as the log can keep it: no NUL (PostgreSQL refuses it), at most `limit`
+    characters. An action ignores ids that name nothing (too long, or holding NUL, none can);
+    its record names them as far as it can."""
+    return text.replace("\x00", "\ufffd")[:limit]
+
+
+def _optional(text: str | None, limit: int) -> str | None:
+    return _stored(text, limit) if text is not None else None
 
 
 def _target_ids(call: Call) -> Sequence[str] | None:
