@@ -29,6 +29,7 @@ from idprotect.api.openapi import openapi_routes
 from idprotect.api.pipeline import Service
 from idprotect.api.routing import Operation
 from idprotect.auth.keysets import FetchJson
+from idprotect.console.routes import routes as console_routes
 from idprotect.domain.audits import DirectoryAudit
 from idprotect.domain.clock import Clock, utc_now
 from idprotect.domain.ports import RiskStore
@@ -73,7 +74,9 @@ def create_app(
     receivers = Receivers(settings.ssf_transmitters, fetch_json, refresh_seconds=refresh)
     workers = _signal_workers(settings, db, receivers, clock)
     # Trailing slashes are not redirected: `/docs/` is Graph's 400, as every unknown path.
-    other_routes = Router([*issuer_endpoints.routes(), *openapi_routes()], redirect_slashes=False)
+    other_routes = Router(
+        [*issuer_endpoints.routes(), *openapi_routes(), *console_routes()], redirect_slashes=False
+    )
     ops = build_ops(settings, db)
     return Service(
         state=state,

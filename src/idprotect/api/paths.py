@@ -23,8 +23,8 @@ _CANONICAL = {word.lower(): word for word in _WORDS}
 # leave the collection itself (Graph answers `riskyUsers('')` with 400).
 _KEY = re.compile(r"^([^(]+)\('?([^')]+)'?\)$")
 _QUALIFIED = "microsoft.graph."
-# Paths of the service itself (OpenAPI, docs) are routed as they are.
-UNTOUCHED = ("/openapi.json", "/docs")
+# Paths of the service itself (OpenAPI, docs, the console) are routed as they are.
+UNTOUCHED = ("/openapi.json", "/docs", "/console")
 
 
 def canonical_path(path: str) -> str:

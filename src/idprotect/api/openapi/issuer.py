@@ -1,4 +1,5 @@
-"""The built-in token issuer: discovery, keys and the token endpoint, with Entra's errors."""
+"""The built-in token issuer: discovery, keys, the token and authorize endpoints, with Entra's
+errors."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ _ENTRA_ERROR = {
 }
 _TOKEN_FORM = {
     "type": "object",
-    "required": ["grant_type", "scope"],
+    "required": ["grant_type"],
     "properties": {
-        "grant_type": {"const": "client_credentials"},
+        "grant_type": {"enum": ["client_credentials", "authorization_code"]},
         "client_id": {"type": "string", "description": "Or in an Authorization: Basic header."},
         "client_secret": {"type": "string"},
         "client_assertion_type": {
@@ -37,8 +38,16 @@ _TOKEN_FORM = {
             "description": "A JWT signed by the app's certificate (x5t or x5t#S256).",
         },
         "scope": {"type": "string", "enum": sorted(GRAPH_SCOPES)},
+        "code": {"type": "string", "description": "authorization_code: the code."},
+        "redirect_uri": {"type": "string", "description": "authorization_code: as authorized."},
+        "code_verifier": {"type": "string", "description": "authorization_code: PKCE's."},
     },
 }
+_AUTHORIZE = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in ("client_id", "response_type", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "response_mode", "login_hint")
+]  # fmt: skip
 
 
 def _issuer_op(name: str, summary: str, ok: JsonSchema, **fields: Any) -> Operation:
@@ -85,4 +94,20 @@ def issuer_paths() -> Paths:
                 responses={"400": {"description": "A refused request.", **entra_error},
                            "401": {"description": "A refused client.", **entra_error}})
         },
+        "/{tenant}/oauth2/v2.0/authorize": {
+            "get": _authorize("authorize", "The sign-in page (code flow with PKCE)", entra_error),
+            "post": _authorize("authorize_sign_in", "A password checked: a code for the client",
+                entra_error),
+        },
     }  # fmt: skip
+
+
+def _authorize(name: str, summary: str, entra_error: dict[str, Any]) -> Operation:
+    operation = _issuer_op(name, summary, {"type": "object"})
+    operation["parameters"] = [*operation["parameters"], *_AUTHORIZE]
+    operation["responses"] = {
+        "200": {"description": summary, "content": {"text/html": {"schema": {"type": "string"}}}},
+        "302": {"description": "Back to the client's registered redirect URI."},
+        "400": {"description": "An unknown client or unregistered redirect URI.", **entra_error},
+    }
+    return operation
