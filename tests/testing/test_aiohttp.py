@@ -55,6 +55,12 @@ def test_a_session_made_before_routing_began_is_routed_too():
     asyncio.run(scenario())
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """aiohttp runs on asyncio alone (trio is installed too, for the browser tests' driver)."""
+    return "asyncio"
+
+
 @pytest.mark.anyio
 async def test_in_an_async_test(graph: MockGraph):
     user_id = graph.add_risky_user(riskLevel="high")
