@@ -127,6 +127,10 @@ def test_metrics_count_requests_latency_database_throttling_and_faults(
     assert _sample(metrics, "idprotect_request_duration_seconds_count", operation=get) == 3
     assert _sample(metrics, "idprotect_database_seconds_count", runs="read") >= 3
     assert _sample(metrics, "idprotect_database_seconds_count", runs="write") >= 1
+    # The writes (the risky user, the two plans) committed in groups on SQLite, alone here.
+    groups = _sample(metrics, "idprotect_group_commit_size_count")
+    assert groups >= 3
+    assert _sample(metrics, "idprotect_group_commit_size_sum") == groups
     assert _sample(metrics, "idprotect_faults_injected_total", kind="502") == 2
     beta = "GET /beta/identityProtection/riskyUsers"
     assert _sample(metrics, "idprotect_requests_total", operation=beta, status="502") == 2

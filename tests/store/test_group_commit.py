@@ -109,6 +109,8 @@ def _saved(database: Database) -> set[str]:
 def test_writers_queued_behind_a_transaction_share_its_commit(
     sqlite_database: Database, commits: list[int]
 ) -> None:
+    sizes: list[int] = []
+    sqlite_database.observe_group_commits(sizes.append)
     writers = Writers(sqlite_database)
     writers.lead("t0")
     for name in ("t1", "t2", "t3"):
@@ -117,6 +119,7 @@ def test_writers_queued_behind_a_transaction_share_its_commit(
 
     assert writers.errors == dict.fromkeys(("t0", "t1", "t2", "t3"))
     assert len(commits) == 1
+    assert sizes == [4]  # what /metrics' idprotect_group_commit_size observes
     assert _saved(sqlite_database) == {"t0", "t1", "t2", "t3"}
 
 

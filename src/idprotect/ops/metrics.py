@@ -79,6 +79,12 @@ class Metrics:
             "idprotect_throttled", "Requests refused with 429 by a throttle bucket", ("bucket",),
             registry=r,
         )  # fmt: skip
+        self.group_commits = Histogram(
+            "idprotect_group_commit_size",
+            "Writers that shared one SQLite transaction and its fsync (store/group_commit.py)",
+            buckets=(1, 2, 4, 8, 16),
+            registry=r,
+        )
         self.faults = Counter(
             "idprotect_faults_injected", "Faults injected, by status or drop", ("kind",), registry=r
         )

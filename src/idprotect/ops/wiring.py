@@ -77,6 +77,8 @@ class SqlCounters:
 
 def build_ops(settings: Settings, database: Database) -> Ops:
     metrics = Metrics(lambda: _outbox(database)) if settings.metrics else None
+    if metrics is not None:
+        database.observe_group_commits(metrics.group_commits.observe)
     shared = database.engine.dialect.name == "postgresql"
     counters: Counters = SqlCounters(database) if shared else MemoryCounters()
 

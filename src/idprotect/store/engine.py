@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
@@ -123,6 +123,12 @@ class Database:
             else None
         )
         self.quick_reads = _QuickReads.of(engine)
+
+    def observe_group_commits(self, observe: Callable[[int], None]) -> None:
+        """`observe` is told the size of each group of writers committed together (SQLite's;
+        on PostgreSQL each writer commits alone, and nothing is told)."""
+        if self._groups is not None:
+            self._groups.on_commit = observe
 
     @property
     def reads_quickly(self) -> bool:

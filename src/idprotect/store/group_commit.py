@@ -61,6 +61,7 @@ class GroupCommit:
         self._writer_lock = writer_lock
         self._limit = limit
         self._state = threading.Condition()
+        self.on_commit: Callable[[int], None] | None = None  # told each group's size
         self._open: _Group | None = None
         self._leading = False  # a group is being opened, runs or commits
         self._local = threading.local()
@@ -123,6 +124,8 @@ class GroupCommit:
             with self._state:
                 self._leading = False
                 self._state.notify_all()
+        if group is not None and group.failure is None and self.on_commit is not None:
+            self.on_commit(group.members)  # committed: the writers that shared it
         if own is not None:
             raise own
         if group is not None and group.failure is not None:
