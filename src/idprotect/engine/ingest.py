@@ -84,7 +84,9 @@ def ingest_sign_ins(
     affected = _affected(history, new, settings)  # before the batch is stored: not the batch
     store.add_sign_ins(tenant_id, new)  # before evaluation: each sees the batch's earlier ones
     context = Context(history, store.threat_lists(tenant_id), settings)
-    found = _evaluate(_read_ahead([*new, *affected], context), context)
+    evaluated = [*new, *affected]
+    _read_ahead(evaluated, context)
+    found = _evaluate(evaluated, context)
     reports = _new_reports(store, tenant_id, found)
     _record_sign_in_risks(store, tenant_id, found, {s.id for s in new}, reports)
     created = [d for kind, of_kind in reports for d in _record(store, kind, tenant_id, of_kind)]
@@ -134,17 +136,15 @@ def _affected(
     return [s for s in later if _event_order(s) > _event_order(new[0])]
 
 
-def _read_ahead(sign_ins: list[SignIn], context: Context) -> list[SignIn]:
-    """The batch's sign-ins, after what their detectors read by address or digest has been read
-    at once: the windows of their addresses (passwordSpray) and their credentials
-    (leakedCredentials)."""
+def _read_ahead(sign_ins: Sequence[SignIn], context: Context) -> None:
+    """What the sign-ins' detectors read by address or digest, read at once: the windows of
+    their addresses (passwordSpray) and their credentials (leakedCredentials)."""
     first, last = min(s.created_at for s in sign_ins), max(s.created_at for s in sign_ins)
     ips = frozenset(s.ip_address for s in sign_ins if s.ip_address is not None)
     context.history.read_ahead(ReadAhead(ips, first - context.settings.spray_window, last))
     digests = {h.upper() for s in sign_ins for h in s.credential_hashes}
     if digests:
         context.lists.read_ahead(digests)
-    return sign_ins
 
 
 def _evaluate(

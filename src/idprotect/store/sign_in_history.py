@@ -119,16 +119,12 @@ class SqlSignInHistory:
         return [sign_in_from_row(row) for row in rows]
 
     def read_ahead(self, batch: ReadAhead) -> None:
-        self._read = None  # what is read next is read as it stands
-        self._read = self._window(_s.ip_address, batch.ips, batch.since, batch.until)
-
-    def _window(self, column: Any, keys: frozenset[str], start: datetime, end: datetime) -> _Window:
         found: dict[str, list[Any]] = defaultdict(list)
-        for row in self._rows_of(column, keys, start, end):
-            found[getattr(row, column.name)].append(row)
+        for row in self._rows_of(_s.ip_address, batch.ips, batch.since, batch.until):
+            found[row.ip_address].append(row)
         for rows in found.values():
             rows.sort(key=lambda r: (r.created_at, r.id))  # as a window is read
-        return _Window(start, end, keys, found)
+        self._read = _Window(batch.since, batch.until, batch.ips, found)
 
     def later_sign_ins(
         self, start: datetime, end: datetime, *, user_ids: Sequence[str], ips: Sequence[str]
@@ -187,7 +183,7 @@ class SqlSignInHistory:
 
 @dataclass(frozen=True, slots=True)
 class _Window:
-    """The rows of some keys (addresses, users) in [start, end], read at once; each key's in
+    """The rows of some keys (the batch's addresses) in [start, end], read at once; each key's in
     event time."""
 
     start: datetime

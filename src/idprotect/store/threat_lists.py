@@ -105,7 +105,8 @@ class SqlThreatLists:
 
     def read_ahead(self, digests: Collection[str]) -> None:
         c = leaked_credentials.c
-        pairs = sorted({(d.upper()[:5], d.upper()[5:]) for d in digests})
+        upper = {d.upper() for d in digests}
+        pairs = sorted((d[:5], d[5:]) for d in upper)
         for at in range(0, len(pairs), _PAIRS):
             query = select(c.prefix, c.suffix).where(
                 c.tenant_id == self._tenant,
