@@ -66,7 +66,7 @@ class GeoCoordinates(InputModel):
 
 
 class SignInLocation(InputModel):
-    # Lengths are those of the columns (store/tables.py).
+    # Lengths are those of the columns (store/tables/).
     city: str | None = Field(default=None, max_length=128)
     state: str | None = Field(default=None, max_length=128)
     country_or_region: str | None = Field(default=None, max_length=128)

@@ -69,7 +69,7 @@ _TARGET_TYPES = {
 _SETTINGS = frozenset({"", "/throttle", "/faults", "/threatLists/{list}"})  # their body is a detail
 _DETAIL_MAX = 2_000
 _ID_FIELDS = ("user_id", "service_principal_id", "agent_id", "id")
-# The lengths of the log's columns (store/tables.py directory_audits).
+# The lengths of the log's columns (store/tables/ops.py directory_audits).
 _TARGET_MAX, _ID_MAX = 128, 64
 
 

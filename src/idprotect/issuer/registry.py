@@ -1,5 +1,5 @@
 """SqlIdentityStore: the SQL of the built-in issuer's signing keys, the tenants' app
-registrations, users' passwords and authorization codes (tables in store/tables.py;
+registrations, users' passwords and authorization codes (tables in store/tables/issuer.py;
 Database.identity() opens one)."""
 
 from __future__ import annotations
