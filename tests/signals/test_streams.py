@@ -70,12 +70,17 @@ def test_a_stream_is_created_read_updated_replaced_and_deleted(client: TestClien
     graph_error(missing, 404, "NotFound", f"The stream '{stream_id}' was not found.")
 
 
+URL_REFUSED = (
+    "delivery.endpoint_url must be an absolute http or https URL of at most 2047 characters, "
+    "with a host and neither user information nor a fragment."
+)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({"delivery": {"method": "urn:x"}}, "Delivery method 'urn:x' is not supported."),
-        ({"delivery": {"method": PUSH}}, "A push stream needs delivery.endpoint_url, an http "
-                                         "or https URL."),
+        ({"delivery": {"method": PUSH}}, URL_REFUSED),
         ({"iss": "https://elsewhere"}, "'iss' is set by the transmitter and cannot be changed."),
         ([], "The request body must be a JSON object."),
     ],

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from idprotect.errors import BadRequest
+from idprotect.signals.endpoints import header_value, receiver_url
 from idprotect.signals.events import EVENTS_SUPPORTED
 
 PUSH, POLL, WEBHOOK = "push", "poll", "webhook"
@@ -71,8 +72,10 @@ def configured(
         raise BadRequest(f"Delivery method '{delivery.get('method')}' is not supported.")
     if method == POLL:
         delivery = {"method": POLL_METHOD, "endpoint_url": poll_url}
-    elif not _is_url(delivery.get("endpoint_url")):
-        raise BadRequest("A push stream needs delivery.endpoint_url, an http or https URL.")
+    else:
+        receiver_url(delivery.get("endpoint_url"), "delivery.endpoint_url")
+        if "authorization_header" in delivery and delivery["authorization_header"] is not None:
+            header_value(delivery["authorization_header"], "delivery.authorization_header")
     config["delivery"] = delivery
     requested = config.get("events_requested")
     config["events_supported"] = list(EVENTS_SUPPORTED)
@@ -86,12 +89,6 @@ def _check_transmitter_values(stream: Stream, body: dict[str, Any]) -> None:
     for name in TRANSMITTER_SUPPLIED:
         if name in body and body[name] != stream.config.get(name):
             raise BadRequest(f"'{name}' is set by the transmitter and cannot be changed.")
-
-
-def _is_url(value: object) -> bool:
-    return (
-        isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) < 2048
-    )
 
 
 def ssf_view(stream: Stream) -> dict[str, Any]:

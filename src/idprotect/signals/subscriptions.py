@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from idprotect.errors import BadRequest
+from idprotect.signals.endpoints import receiver_url
 from idprotect.signals.events import RESOURCES
 from idprotect.signals.streams import WEBHOOK, Stream
 
@@ -61,9 +62,7 @@ def expiration(value: object, now: datetime) -> datetime:
 
 
 def url(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        raise BadRequest(f"{name} must be an https (or, for development, http) URL.")
-    return value
+    return receiver_url(value, name)
 
 
 def client_state(value: object) -> str | None:
