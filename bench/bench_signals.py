@@ -36,7 +36,9 @@ from idprotect.domain.principals import ActionRequest, apply_action
 from idprotect.issuer.service import signing_key
 from idprotect.signals import service
 from idprotect.signals.delivery import Deliverer
+from idprotect.signals.process import DeliveryProcess
 from idprotect.signals.settings import DeliverySettings
+from idprotect.signals.signing import SetSigner, signing_threads
 from idprotect.store.engine import Database, make_engine
 from idprotect.store.migrate import upgrade_database
 
@@ -161,18 +163,21 @@ def poll_rate(database: Database, events: int) -> float:
     for _ in range(events // 500):
         raise_users(database, 500)
     key = signing_key(database, utc_now())
+    signer = SetSigner(signing_threads(0))  # as the server's (api/deps.py)
     taken, acks, started = 0, [], time.perf_counter()
     while True:
         with database.unit_of_work(write=True) as store:
-            answer = service.poll_events(
+            polled = service.poll_events(
                 store.connection, tenant_id=TENANT, stream_id=stream_id,
-                request={"maxEvents": 1000, "ack": acks}, key=key, now=utc_now(),
+                request={"maxEvents": 1000, "ack": acks}, now=utc_now(),
             )  # fmt: skip
-        acks = list(answer["sets"])
+        signer.sign_all(polled.events, key)  # what the poll's answer carries
+        acks = [event.jti for event in polled.events]
         taken += len(acks)
         if not acks:
             break
     elapsed = time.perf_counter() - started
+    signer.close()
     _remove(database, stream_id)
     return taken / elapsed
 
@@ -210,12 +215,7 @@ def latency(
 def _start_deliverer(database: Database, *, apart: bool) -> Callable[[], None]:
     if apart:
         process = deliverer_process(database)
-
-        def end() -> None:
-            process.kill()
-            process.wait()
-
-        return end
+        return process.stop
     deliverer = Deliverer(database, SETTINGS)
     deliverer.start()
     return deliverer.stop
@@ -289,8 +289,7 @@ def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float
         deliverer.stop()
         apart = deliverer_process(database)
         separate = action_rate(database, users, 6, threads)
-        apart.kill()
-        apart.wait()
+        apart.stop()
     _remove(database, stream_id)
     return {
         "without_streams": round(quiet),
@@ -303,10 +302,12 @@ def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float
     }
 
 
-def deliverer_process(database: Database) -> subprocess.Popen[bytes]:
+def deliverer_process(database: Database) -> DeliveryProcess:
+    """The deliverer as `serve` runs it by default: a process of its own, at a lower priority."""
     url = database.engine.url.render_as_string(hide_password=False)
-    command = [sys.executable, "-m", "idprotect", "signals", "deliver", "--db", url]
-    return subprocess.Popen([*command, "--idle", "0.01"], stderr=subprocess.DEVNULL)
+    process = DeliveryProcess(url, SETTINGS)
+    process.start()
+    return process
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ from idprotect.ops.logs import uvicorn_log_config
 from idprotect.ops.metrics import MULTIPROCESS_DIR
 from idprotect.serving import uvicorn_options
 from idprotect.settings import DEFAULT_DATABASE_URL, AuthMode, HttpParser, LogFormat, Settings
+from idprotect.signals.process import DeliveryMode, DeliveryProcess
 from idprotect.store.engine import Database, make_engine
 
 app = typer.Typer(
@@ -160,6 +161,13 @@ def serve(
         bool,
         typer.Option(help="Deliver the signals outbox from the server (docs/signals.md)."),
     ] = True,
+    signals_delivery: Annotated[
+        DeliveryMode,
+        typer.Option(
+            help="Where the server delivers the outbox: 'process', a process of its own "
+            "started and stopped with the server, or 'thread', a thread of the server process."
+        ),
+    ] = "process",
     tls: Annotated[
         bool, typer.Option(help="Serve HTTPS with a generated development certificate.")
     ] = False,
@@ -200,7 +208,7 @@ def serve(
         ssf_transmitters=tuple(ssf_transmitter or ()),
         strict_actions=strict_actions,
         default_page_size=page_size,
-        deliver_signals=deliver_signals,
+        deliver_signals=deliver_signals and signals_delivery == "thread",
         http=http,
         request_log=access_log,
         log_format=log_format,
@@ -250,10 +258,16 @@ def serve(
     # --shutdown-timeout, the database disposed), then raises the signal again for the handler
     # it found: this one, so that a clean stop (or one before uvicorn started) exits with 0.
     signal.signal(signal.SIGTERM, _stopped)
-    if workers == 1:
-        uvicorn.run(create_app(settings), **options)
-        return
-    _serve_workers(settings, workers, options)
+    deliverer = DeliveryProcess(db, settings.delivery_settings())
+    if deliver_signals and signals_delivery == "process":
+        deliverer.start()
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings), **options)
+        else:
+            _serve_workers(settings, workers, options)
+    finally:
+        deliverer.stop()
 
 
 def _stopped(signum: int, frame: object) -> None:

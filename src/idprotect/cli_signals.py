@@ -12,6 +12,7 @@ import typer
 from idprotect.cli_options import DbUrl, open_database, seconds
 from idprotect.settings import DEFAULT_DATABASE_URL, Settings
 from idprotect.signals.delivery import Deliverer
+from idprotect.signals.process import lower_priority, watch_parent
 from idprotect.signals.settings import parse_transmitter
 
 signals_app = typer.Typer(
@@ -33,6 +34,10 @@ def deliver(
     backoff: Annotated[
         float | None, seconds("The first retry's delay after a receiver failed [1].")
     ] = None,
+    nice: Annotated[
+        int, typer.Option(min=0, max=19, help="Lower this process's CPU priority by N.")
+    ] = 0,
+    parent: Annotated[int | None, typer.Option(hidden=True)] = None,  # serve's: end with it
 ) -> None:
     """Deliver the outbox to push receivers and webhook subscribers until stopped (SIGTERM or
     Ctrl-C). Any number may run beside the servers: each stream is delivered by one at a time."""
@@ -41,6 +46,7 @@ def deliver(
         settings = replace(settings, signals_idle_seconds=idle)
     if backoff is not None:
         settings = replace(settings, signals_backoff_seconds=backoff)
+    lower_priority(nice)
     database = open_database(db)
     deliverer = Deliverer(database, settings.delivery_settings())
     try:
@@ -49,6 +55,8 @@ def deliver(
                 pass
             return
         _stop_on_signals(deliverer)
+        if parent is not None:
+            watch_parent(parent, deliverer.request_stop)
         deliverer.run()
     finally:
         deliverer.stop()

@@ -8,6 +8,7 @@ import pytest
 from tests.test_layers import SRC, _imports, _within
 
 PLAIN = (
+    "endpoints",
     "events",
     "incoming",
     "outcomes",
@@ -17,7 +18,7 @@ PLAIN = (
     "subjects",
     "subscriptions",
 )
-AT_WORK = ("delivery", "lifecycle", "posting", "receiver", "service")
+AT_WORK = ("delivery", "lifecycle", "posting", "process", "receiver", "service", "signing")
 _WEB = ("fastapi", "starlette", "pydantic", "idprotect.api")
 
 

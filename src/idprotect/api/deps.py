@@ -29,6 +29,7 @@ from idprotect.odata.collections import Collection
 from idprotect.odata.options import QueryOptions, Target, parse_query_options
 from idprotect.odata.skiptoken import TokenBinding
 from idprotect.settings import Settings
+from idprotect.signals.signing import SetSigner, signing_threads
 from idprotect.store.engine import Database, ReadDeferred
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class Services:
     verifier: TokenVerifier
     # Tenants whose row is known to exist (a tenant first seen in a token is created).
     known_tenants: set[str] = field(default_factory=set)
+    # Signs the SETs polls hand out (RFC 8936), on one thread per core.
+    signer: SetSigner = field(default_factory=lambda: SetSigner(signing_threads(0)))
 
 
 async def in_thread(work: Callable[..., T], *args: Any) -> T:

@@ -25,7 +25,6 @@ from idprotect.auth.permissions import MANAGE_SIGNALS
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.domain.clock import utc_now
 from idprotect.errors import BadRequest
-from idprotect.issuer.keys import SigningKey
 from idprotect.issuer.service import signing_key
 from idprotect.signals import service
 from idprotect.signals.streams import POLL_METHOD, PUSH_METHOD, ssf_view, status_view
@@ -214,8 +213,13 @@ async def poll(call: Call) -> Response:
     key = await deps.in_thread(signing_key, call.services.database, utc_now())
     database, stream_id = call.services.database, call.params["stream_id"]
     while True:
-        answer = await deps.write(database, _polling(call, tenant_id, request, key))
-        if answer["sets"] or immediate:
+        polled = await deps.write(database, _polling(call, tenant_id, request))
+        tokens = await deps.in_thread(call.services.signer.sign_all, polled.events, key)
+        answer = {
+            "sets": {event.jti: token for event, token in zip(polled.events, tokens, strict=True)},
+            "moreAvailable": polled.more_available,
+        }
+        if tokens or immediate:
             return _json(answer)
         request = {"maxEvents": body.get("maxEvents")}  # acknowledged already
         # Waiting reads (no write lock) until an event is there to hand out, or time is up.
@@ -229,13 +233,11 @@ def _waiting(store: Any, *, stream_id: str) -> bool:
     return service.events_waiting(_connection_of(store), stream_id, utc_now())
 
 
-def _polling(
-    call: Call, tenant_id: str, request: dict[str, Any], key: SigningKey
-) -> Callable[[Any], Any]:
-    def work(store: Any) -> dict[str, Any]:
+def _polling(call: Call, tenant_id: str, request: dict[str, Any]) -> Callable[[Any], Any]:
+    def work(store: Any) -> service.Polled:
         return service.poll_events(
             store.connection, tenant_id=tenant_id, stream_id=call.params["stream_id"],
-            request=request, key=key, now=utc_now(),
+            request=request, now=utc_now(),
         )  # fmt: skip
 
     return work

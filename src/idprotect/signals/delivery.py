@@ -8,7 +8,6 @@ Runs as a thread of the server process (`Deliverer.start`) or as `idprotect sign
 from __future__ import annotations
 
 import contextlib
-import http.client
 import logging
 import random
 import threading
@@ -26,8 +25,9 @@ from idprotect.issuer.service import signing_key
 from idprotect.signals.lifecycle import end_expired_subscriptions
 from idprotect.signals.outcomes import RETRYABLE, Outcome, Taken, backoff
 from idprotect.signals.posting import Connections, Post
-from idprotect.signals.sets import SET_MEDIA_TYPE, sign_set
+from idprotect.signals.sets import SET_MEDIA_TYPE
 from idprotect.signals.settings import DeliverySettings
+from idprotect.signals.signing import SetSigner, signing_threads
 from idprotect.signals.streams import WEBHOOK, Stream
 from idprotect.store import outbox, streams
 from idprotect.store.engine import Database
@@ -54,6 +54,7 @@ class Deliverer:
         self._settings = settings
         self._connections = Connections(settings.timeout_seconds)
         self._send = post or self._connections.post
+        self._signer = SetSigner(signing_threads(settings.sign_threads))
         self._now = now
         self._owner = uuid.uuid4().hex
         self._stop = threading.Event()
@@ -137,14 +138,15 @@ class Deliverer:
         headers = {"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"}
         if delivery.get("authorization_header"):
             headers["Authorization"] = str(delivery["authorization_header"])
-        for event in events:
-            if (self._now() - started).total_seconds() > self._budget:
-                break  # the stream's lease must outlast the last request
-            token = sign_set(event.payload, key, event.created_at)
-            failure = self._post(outcome, event, delivery["endpoint_url"], token, headers)
-            if failure is not None:
-                outcome.failure = failure
-                break
+        tokens = self._signer.tokens(events, key)
+        with contextlib.closing(tokens):  # what was signed ahead in vain is dropped
+            for event, token in zip(events, tokens, strict=True):
+                if (self._now() - started).total_seconds() > self._budget:
+                    break  # the stream's lease must outlast the last request
+                failure = self._post(outcome, event, delivery["endpoint_url"], token, headers)
+                if failure is not None:
+                    outcome.failure = failure
+                    break
         return outcome
 
     def _post(
@@ -153,7 +155,7 @@ class Deliverer:
         """Send one event; None once it is settled (delivered or refused for good)."""
         try:
             status, text = self._send(url, body.encode(), headers)
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a URL stored before it was checked
             return f"{type(exc).__name__}: {exc}"
         if 200 <= status < 300:
             outcome.delivered.append(event.id)
@@ -250,6 +252,7 @@ class Deliverer:
                 self._release(stream_id)
         self._held = None
         self._connections.close()
+        self._signer.close()
 
 
 def _graph_date(moment: datetime) -> str:

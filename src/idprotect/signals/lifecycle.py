@@ -3,7 +3,6 @@ lifecycleNotificationUrl (if any) is told so with a `subscriptionRemoved` lifecy
 
 from __future__ import annotations
 
-import http.client
 import logging
 from datetime import datetime
 from typing import Any
@@ -42,6 +41,6 @@ def end_expired_subscriptions(database: Database, post: Post, now: datetime) -> 
             body = {"value": [lifecycle_notification(stream, "subscriptionRemoved")]}
             try:
                 post(url, orjson.dumps(body), {"Content-Type": "application/json"})
-            except (OSError, http.client.HTTPException) as exc:  # best effort, as Graph's own
+            except (OSError, ValueError) as exc:  # best effort, as Graph's own
                 log.warning("signals: lifecycle notification to %s failed: %s", url, exc)
     return len(expired)

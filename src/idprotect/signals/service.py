@@ -4,16 +4,14 @@ unit of work's connection. Every operation names its tenant: a stream of another
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from idprotect.errors import BadRequest, NotFound, TooManyRequests
-from idprotect.issuer.keys import SigningKey
 from idprotect.signals.events import SSF_VERIFICATION, Target, set_claims
-from idprotect.signals.sets import sign_set
 from idprotect.signals.streams import (
     MIN_VERIFICATION_INTERVAL,
     POLL,
@@ -27,6 +25,7 @@ from idprotect.signals.streams import (
 from idprotect.signals.subjects import subject_key
 from idprotect.signals.subscriptions import renewed
 from idprotect.store import outbox, streams
+from idprotect.store.outbox import Pending
 
 # How long a polled event waits for its acknowledgement before a poll hands it out again.
 REDELIVER_AFTER = timedelta(seconds=30)
@@ -127,12 +126,21 @@ def _verifiable(stream: Stream, now: datetime) -> Stream:
     return replace(stream, config={**stream.config, VERIFIED_AT: now.timestamp()})
 
 
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """The events a poll hands out, oldest first (signed once the poll's transaction is
+    committed, so that no lock is held while they are), and whether more wait."""
+
+    events: list[Pending]
+    more_available: bool
+
+
 def poll_events(
     connection: Connection, *, tenant_id: str, stream_id: str, request: dict[str, Any],
-    key: SigningKey, now: datetime,
-) -> dict[str, Any]:  # fmt: skip
-    """One poll (RFC 8936 2.4): settle the acknowledgements and errors, then hand out up to
-    maxEvents SETs, oldest first."""
+    now: datetime,
+) -> Polled:  # fmt: skip
+    """One poll (RFC 8936 2.4): settle the acknowledgements and errors, then take up to
+    maxEvents events to hand out, oldest first."""
     stream = find_stream(connection, tenant_id, stream_id)
     if stream.delivery != POLL:
         raise BadRequest("The stream is not a poll stream.")
@@ -140,11 +148,10 @@ def poll_events(
     outbox.refuse_by_jti(connection, stream.id, _set_errors(request.get("setErrs", {})))
     limit = _max_events(request.get("maxEvents"))
     if stream.status != "enabled" or limit == 0:
-        return {"sets": {}, "moreAvailable": False}
+        return Polled([], more_available=False)
     found = outbox.poll(connection, stream.id, limit=limit, now=now, redeliver=REDELIVER_AFTER)
-    sets = {event.jti: sign_set(event.payload, key, event.created_at) for event in found}
     more = len(found) == limit and outbox.has_pending(connection, stream.id)
-    return {"sets": sets, "moreAvailable": more}
+    return Polled(found, more_available=more)
 
 
 def events_waiting(connection: Connection, stream_id: str, now: datetime) -> bool:

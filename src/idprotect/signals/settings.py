@@ -19,6 +19,8 @@ class DeliverySettings:
     # What a busy stream's receiver took is recorded after this many events or seconds.
     settle_every: int = 500
     settle_seconds: float = 0.5
+    # Threads that sign SETs ahead of the sender (signing.py); 0: one per core.
+    sign_threads: int = 0
 
 
 @dataclass(frozen=True, slots=True)
