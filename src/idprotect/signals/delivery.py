@@ -14,7 +14,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -64,8 +65,14 @@ class Deliverer:
         self._held: str | None = None  # the stream kept from the last round
         self._leased: set[str] = set()  # streams whose lease this deliverer holds
         self._taken = Taken()
-        self._budget = settings.lease_seconds - settings.timeout_seconds
         self._rounds = 0
+        self._timeout = timedelta(seconds=settings.timeout_seconds)
+        # Records of busy streams are written on a thread of their own (`_record_soon`), so
+        # that sending goes on while a record waits for the write lock: one at a time.
+        self._recorder = ThreadPoolExecutor(1, thread_name_prefix="idprotect-record")
+        self._recording: Future[None] | None = None
+        self._recorded_up_to: int | None = None  # the last event handed to the recorder
+        self._lease_until = datetime.min.replace(tzinfo=UTC)  # the held stream's, as written
 
     def deliver_once(self) -> int:
         """Deliver one batch of one stream; how many events left the outbox (0: none waited).
@@ -80,7 +87,10 @@ class Deliverer:
         try:
             done = self._deliver(stream_id, keep=keep)
         except BaseException:
-            self._taken = Taken()  # not recorded: sent again later, as after a crash
+            # Not recorded: sent again later (the same SETs), as after a crash.
+            self._taken, self._recorded_up_to = Taken(), None
+            with contextlib.suppress(Exception):
+                self._wait_for_record()
             self._release(stream_id)
             raise
         if done and keep:
@@ -99,12 +109,14 @@ class Deliverer:
             return None
         stream_id, owner, until = found
         if owner == self._owner and until is not None and until > now + _LEASE_MARGIN:
+            self._lease_until = _aware(until)
             return stream_id
         lease = timedelta(seconds=self._settings.lease_seconds)
         with self._database.unit_of_work(write=True) as store:
             claimed = outbox.claim_stream(store.connection, owner=self._owner, now=now, lease=lease)
         if claimed is not None:
             self._leased.add(claimed)
+            self._lease_until = now + lease
         return claimed
 
     def _release(self, stream_id: str) -> None:
@@ -113,13 +125,15 @@ class Deliverer:
             outbox.release(store.connection, stream_id, self._owner)
 
     def _deliver(self, stream_id: str, *, keep: bool) -> int:
+        if self._lease_until - self._now() < _LEASE_MARGIN + self._timeout:
+            self._settle(stream_id, None, keep=True)  # extended before any more is sent
         with self._database.unit_of_work() as store:
             stream = streams.get_stream(store.connection, None, stream_id)
-            skip = self._taken.ids()
-            events = outbox.pending(store.connection, stream_id, self._settings.batch, skip=skip)
+            after = max(self._taken.last() or 0, self._recorded_up_to or 0) or None
+            events = outbox.pending(store.connection, stream_id, self._settings.batch, after=after)
         if stream is None or not events:
             # Run dry: what was taken is recorded, and the lease kept until it runs out.
-            if stream is None or self._taken.ids():
+            if stream is None or self._taken.ids() or self._recording is not None:
                 self._settle(stream_id, stream, keep=stream is not None)
             return 0
         if stream.delivery == WEBHOOK:
@@ -127,13 +141,15 @@ class Deliverer:
         else:
             outcome = self._push(stream, events, signing_key(self._database, self._now()))
         self._taken.add(outcome)
-        if outcome.failure or not keep or self._taken.due(self._settings):
+        if outcome.failure or not keep:
             self._settle(stream_id, stream, keep=keep and outcome.failure is None)
+        elif self._taken.due(self._settings):
+            self._record_soon(stream_id, stream)
         return len(outcome.delivered) + len(outcome.rejected)
 
     def _push(self, stream: Stream, events: list[Pending], key: SigningKey) -> Outcome:
         """One SET per request, in order; the first failure holds back the rest (RFC 8935)."""
-        outcome, started = Outcome(), self._now()
+        outcome = Outcome()
         delivery = stream.config["delivery"]
         headers = {"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"}
         if delivery.get("authorization_header"):
@@ -141,7 +157,7 @@ class Deliverer:
         tokens = self._signer.tokens(events, key)
         with contextlib.closing(tokens):  # what was signed ahead in vain is dropped
             for event, token in zip(events, tokens, strict=True):
-                if (self._now() - started).total_seconds() > self._budget:
+                if self._now() + self._timeout > self._lease_until:
                     break  # the stream's lease must outlast the last request
                 failure = self._post(outcome, event, delivery["endpoint_url"], token, headers)
                 if failure is not None:
@@ -184,22 +200,46 @@ class Deliverer:
             return Outcome(rejected=[(e.id, error) for e in events])
         return outcome
 
+    def _record_soon(self, stream_id: str, stream: Stream) -> None:
+        """Hand what a busy stream took to the recorder; while a record is still being written
+        (waiting for the write lock), what is taken meanwhile waits for the next one."""
+        if self._recording is not None:
+            if not self._recording.done():
+                return
+            self._wait_for_record()  # raises what the last one met
+        outcome, self._taken = self._taken.outcome, Taken()
+        self._recorded_up_to = max([self._recorded_up_to or 0, *outcome.ids()]) or None
+        self._recording = self._recorder.submit(self._record, stream_id, stream, outcome, True)
+
+    def _wait_for_record(self) -> None:
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            recording.result()
+
     def _settle(self, stream_id: str, stream: Stream | None, *, keep: bool) -> None:
+        """Record what was taken, now, after the record in progress (if any)."""
+        self._wait_for_record()
+        outcome, self._taken, self._recorded_up_to = self._taken.outcome, Taken(), None
+        self._record(stream_id, stream, outcome, keep)
+        if not keep:
+            self._leased.discard(stream_id)
+
+    def _record(self, stream_id: str, stream: Stream | None, outcome: Outcome, keep: bool) -> None:
         """Record what was taken in one transaction: events delivered and refused, the
         attempt, and the lease (extended while the stream is kept, else given back)."""
-        outcome, self._taken = self._taken.outcome, Taken()
         with self._database.unit_of_work(write=True) as store:
             outbox.delivered(store.connection, outcome.delivered)
             for event_id, error in outcome.rejected:
                 outbox.reject(store.connection, event_id, error)
             if stream is not None:
                 self._record_attempt(store.connection, stream, outcome.failure)
+            until = self._now() + timedelta(seconds=self._settings.lease_seconds)
             if keep:
-                until = self._now() + timedelta(seconds=self._settings.lease_seconds)
                 outbox.extend_lease(store.connection, stream_id, self._owner, until)
             else:
                 outbox.release(store.connection, stream_id, self._owner)
-                self._leased.discard(stream_id)
+        if keep:
+            self._lease_until = until
 
     def _record_attempt(self, connection: Any, stream: Stream, failure: str | None) -> None:
         attempts = stream.attempts + 1 if failure else 0
@@ -251,8 +291,14 @@ class Deliverer:
             for stream_id in list(self._leased):
                 self._release(stream_id)
         self._held = None
+        self._recorder.shutdown(wait=True)
         self._connections.close()
         self._signer.close()
+
+
+def _aware(moment: datetime) -> datetime:
+    """A lease end as read back (SQLite's datetimes come back naive, in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _graph_date(moment: datetime) -> str:

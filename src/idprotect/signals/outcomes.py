@@ -19,6 +19,10 @@ class Outcome:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     failure: str | None = None  # why the rest waits for a retry
 
+    def ids(self) -> list[int]:
+        """The events settled: delivered or refused for good."""
+        return [*self.delivered, *(event_id for event_id, _ in self.rejected)]
+
 
 @dataclass(slots=True)
 class Taken:
@@ -37,7 +41,11 @@ class Taken:
         self.outcome.failure = outcome.failure
 
     def ids(self) -> list[int]:
-        return [*self.outcome.delivered, *(event_id for event_id, _ in self.outcome.rejected)]
+        return self.outcome.ids()
+
+    def last(self) -> int | None:
+        """The newest event taken (events are taken in the outbox's order)."""
+        return max(self.ids(), default=None)
 
     def due(self, settings: DeliverySettings) -> bool:
         count = len(self.outcome.delivered) + len(self.outcome.rejected)

@@ -168,18 +168,20 @@ def release(connection: Connection, stream_id: str, owner: str) -> None:
 
 
 def pending(
-    connection: Connection, stream_id: str, limit: int, *, skip: Sequence[int] = ()
+    connection: Connection, stream_id: str, limit: int, *, after: int | None = None
 ) -> list[Pending]:
     """The stream's events not yet taken, oldest first (commit order for each principal),
-    but those in `skip` (taken, and not recorded yet)."""
+    after the event `after` (the last one taken and not recorded yet: a deliverer takes a
+    stream's events in order). One seek on the outbox's (stream_id, id) order, however many
+    were taken."""
     query = (
         select(_O.id, _O.jti, _O.payload, _O.created_at)
         .where(_O.stream_id == stream_id, _O.rejected.is_(False))
         .order_by(_O.id)
         .limit(limit)
     )
-    if skip:
-        query = query.where(_O.id.not_in(list(skip)))
+    if after is not None:
+        query = query.where(_O.id > after)
     return [_pending(row) for row in connection.execute(query)]
 
 
