@@ -47,6 +47,7 @@ from idprotect.store.migrate import upgrade_database
 TENANT = DEMO_TENANT_ID
 SETTINGS = DeliverySettings(idle_seconds=0.01, batch=200)
 PUSH = "urn:ietf:rfc:8935"
+BATCH = 50  # users per dismissal in the latency run
 _counter = iter(range(10**9))
 
 
@@ -201,14 +202,18 @@ def _remove(database: Database, stream_id: str) -> None:
 def latency(
     database: Database, rate: int, seconds: float, work: Path, *, apart: bool
 ) -> dict[str, float]:
-    """Changes at `rate` per second (ten per transaction) with a push stream, its deliverer a
-    thread of this process or (apart) a process of its own: commit-to-receipt latency."""
+    """Dismissals at `rate` users per second, as SOAR playbooks send them (BATCH users per
+    request), of users made risky before the stream existed; the stream's deliverer a thread
+    of this process or (apart) a process of its own: commit-to-receipt latency."""
     receipts = Receipts(work / f"latency-{apart}.txt")
+    risky = [
+        email for _ in range(int(rate * seconds) // 500 + 1) for email in raise_users(database, 500)
+    ]
     with receiver(receipts) as url:
         stream_id = add_stream(database, {"delivery": {"method": PUSH, "endpoint_url": url}})
         stop = _start_deliverer(database, apart=apart)
         _warm_up(database, receipts)
-        committed, achieved = _generate(database, rate, seconds)
+        committed, achieved = _generate(database, risky, rate, seconds)
         deadline = time.monotonic() + 60
         while receipts.count < len(committed) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -245,22 +250,27 @@ def _start_deliverer(database: Database, *, apart: bool) -> Callable[[], None]:
 
 
 def _generate(
-    database: Database, rate: int, seconds: float, writers: int = 4
+    database: Database, risky: list[str], rate: int, seconds: float, writers: int = 4
 ) -> tuple[dict[str, float], float]:
-    """Risk changes at `rate` per second for `seconds`, ten per transaction, from `writers`
-    threads: when each user's change was committed, and the rate achieved."""
+    """`risky` users dismissed at `rate` per second for `seconds`, BATCH per transaction,
+    from `writers` threads: when each user's change was committed, and the rate achieved."""
     committed: dict[str, float] = {}
     started = time.monotonic()
+    dismiss = USER.action("dismiss")
 
-    def write() -> None:
+    def write(mine: list[str]) -> None:
         next_at = time.monotonic()
-        while time.monotonic() - started < seconds:
-            emails = raise_users(database, 10)
+        for index in range(0, len(mine), BATCH):
+            if time.monotonic() - started >= seconds:
+                return
+            emails = mine[index : index + BATCH]
+            with database.unit_of_work(write=True) as store:
+                apply_action(store, USER, dismiss, ActionRequest(TENANT, emails, None, utc_now))
             committed.update(dict.fromkeys(emails, time.time()))
-            next_at += 10 * writers / rate
+            next_at += BATCH * writers / rate
             time.sleep(max(0.0, next_at - time.monotonic()))
 
-    threads = [threading.Thread(target=write) for _ in range(writers)]
+    threads = [threading.Thread(target=write, args=(risky[i::writers],)) for i in range(writers)]
     for thread in threads:
         thread.start()
     for thread in threads:
