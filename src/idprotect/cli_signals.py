@@ -35,7 +35,8 @@ def deliver(
         float | None, seconds("The first retry's delay after a receiver failed [1].")
     ] = None,
     nice: Annotated[
-        int, typer.Option(min=0, max=19, help="Lower this process's CPU priority by N.")
+        int,
+        typer.Option(min=0, max=19, metavar="N", help="Lower this process's CPU priority by N."),
     ] = 0,
     parent: Annotated[int | None, typer.Option(hidden=True)] = None,  # serve's: end with it
 ) -> None:
