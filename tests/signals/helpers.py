@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from starlette.testclient import TestClient
 
 from idprotect.domain.clock import Clock, utc_now
@@ -24,7 +25,7 @@ def local(url: str) -> str:
     return url.removeprefix(BASE)
 
 
-def discover(client: TestClient, receiver: Receiver, tenant: str = TENANT) -> dict[str, Any]:
+def discover(client: httpx.Client, receiver: Receiver, tenant: str = TENANT) -> dict[str, Any]:
     """What a receiver learns first: the configuration, then the keys at its jwks_uri."""
     config: dict[str, Any] = client.get(f"/.well-known/ssf-configuration/ssf/{tenant}").json()
     receiver.keys = client.get(local(config["jwks_uri"])).json()
@@ -33,8 +34,10 @@ def discover(client: TestClient, receiver: Receiver, tenant: str = TENANT) -> di
 
 
 def push_stream(
-    client: TestClient, receiver: Receiver, tenant: str = TENANT, **body: Any
+    client: httpx.Client, receiver: Receiver, tenant: str = TENANT, **body: Any
 ) -> dict[str, Any]:
+    """A push stream to `receiver`, made through the stream API (an app's TestClient, or an
+    httpx client of a server process)."""
     config = discover(client, receiver, tenant)
     request = {
         "delivery": {

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.factories import TENANT, detection, new_id
-from tests.signals.helpers import PUSH
+from tests.signals.helpers import push_stream
 from tests.signals.receiver import CAEP, Receiver, running_receiver
 from tests.system.server import ServerProcess
 
@@ -44,12 +44,7 @@ class Deliverer:
 def _connect(base: str, receiver: Receiver) -> None:
     """A push stream and a Graph-style subscription, both to `receiver`."""
     with httpx.Client(base_url=base, timeout=10) as client:
-        config = client.get(f"/.well-known/ssf-configuration/ssf/{TENANT}").json()
-        receiver.keys = client.get(config["jwks_uri"]).json()
-        receiver.iss = config["issuer"]
-        delivery = {"method": PUSH, "endpoint_url": f"{receiver.url}/events"}
-        stream = client.post(config["configuration_endpoint"], json={"delivery": delivery})
-        receiver.aud = stream.json()["aud"]
+        push_stream(client, receiver)
         expires = (datetime.now(UTC) + timedelta(days=1)).isoformat()
         subscription = {
             "changeType": "updated",

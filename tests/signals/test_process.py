@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.factories import TENANT, detection, new_id
-from tests.signals.helpers import PUSH
+from tests.signals.helpers import push_stream
 from tests.signals.receiver import CAEP, Receiver, running_receiver
 from tests.system.server import ServerProcess
 
@@ -65,12 +65,7 @@ def _raise_and_dismiss(server: ServerProcess, receiver: Receiver) -> str:
     user = new_id()
     email = f"{user}@contoso.com"
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        config = client.get(f"/.well-known/ssf-configuration/ssf/{TENANT}").json()
-        receiver.keys = client.get(config["jwks_uri"]).json()
-        receiver.iss = config["issuer"]
-        delivery = {"method": PUSH, "endpoint_url": f"{receiver.url}/events"}
-        stream = client.post(config["configuration_endpoint"], json={"delivery": delivery})
-        receiver.aud = stream.json()["aud"]
+        push_stream(client, receiver)
         body = {"value": [detection(userId=user, userPrincipalName=email)]}
         assert client.post(f"/_admin/tenants/{TENANT}/riskDetections", json=body).is_success
         dismissed = client.post(
