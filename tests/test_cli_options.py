@@ -275,6 +275,11 @@ OUT_OF_RANGE = {
     "body timeout": (["serve", "--body-timeout", "-1"], "--body-timeout", "greater than"),
     "header timeout": (["serve", "--header-timeout", "inf"], "--header-timeout", "less than"),
     "keep alive": (["serve", "--keep-alive", "0"], "--keep-alive", "greater than"),
+    "no inactivity": (
+        ["serve", "--ssf-inactivity-timeout", "0s"],
+        "--ssf-inactivity-timeout",
+        "1s at least",
+    ),
     "auth": (["serve", "--auth", "no"], "--auth", "'no' is not one of 'on', 'off'"),
     "http": (["serve", "--http", "x"], "--http", "'x' is not one of 'httptools', 'h11'"),
     "no users": (["seed", "--users", "0"], "--users", "greater than or equal to 1"),

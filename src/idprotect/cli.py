@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from idprotect.cli_options import (
     engine_thresholds,
     migrate,
     open_database,
+    positive_duration,
     seconds,
 )
 from idprotect.cli_signals import check_transmitters
@@ -106,6 +108,15 @@ def serve(
             "SSF_CONFIGURATION_URL[;aud=AUDIENCE][;poll=URL][;authorization=HEADER]' "
             "(docs/signals.md).",
             callback=check_transmitters,
+        ),
+    ] = None,
+    ssf_inactivity_timeout: Annotated[
+        timedelta | None,
+        typer.Option(
+            metavar="DURATION",
+            parser=positive_duration,
+            help="Disable an SSF stream whose receiver neither polls nor calls the stream API "
+            "for this long, e.g. 7d (its inactivity_timeout) [default: none] (docs/signals.md).",
         ),
     ] = None,
     strict_actions: Annotated[
@@ -206,6 +217,9 @@ def serve(
         trusted_jwks_files=tuple(trust_jwks_file or ()),
         trusted_discovery_urls=tuple(trust_discovery or ()),
         ssf_transmitters=tuple(ssf_transmitter or ()),
+        ssf_inactivity_timeout_seconds=(
+            int(ssf_inactivity_timeout.total_seconds()) if ssf_inactivity_timeout else None
+        ),
         strict_actions=strict_actions,
         default_page_size=page_size,
         deliver_signals=deliver_signals and signals_delivery == "thread",

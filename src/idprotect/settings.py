@@ -103,6 +103,9 @@ class Settings:
     signals_backoff_seconds: float = 1.0
     signals_max_backoff_seconds: float = 300.0
     ssf_transmitters: tuple[str, ...] = ()
+    # The inactivity_timeout this transmitter gives its SSF streams, in seconds: a stream whose
+    # receiver neither polls nor calls the stream API for that long is disabled. None: none.
+    ssf_inactivity_timeout_seconds: int | None = None
     # Operations (docs/operations.md): one log line per request, in text or JSON; how long a
     # SIGTERM waits for requests in flight; the server's throttling profile ("off", "graph",
     # or a custom profile's JSON, ops/throttle.py); /metrics.
@@ -130,6 +133,9 @@ class Settings:
             raise ValueError("at least one audience is needed")
         for entry in self.ssf_transmitters:
             parse_transmitter(entry)  # ValueError names the entry
+        timeout = self.ssf_inactivity_timeout_seconds
+        if timeout is not None and not (isinstance(timeout, int) and timeout >= 1):
+            raise ValueError("ssf_inactivity_timeout_seconds must be a whole number of seconds")
         if self.travel_min_km < 0 or self.lateness_seconds < 0:
             raise ValueError("travel_min_km and lateness_seconds must not be negative")
 

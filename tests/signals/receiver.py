@@ -78,6 +78,10 @@ def check_event(event_type: str, event: dict[str, Any]) -> None:
         assert isinstance(event["credential_type"], str)
     elif event_type == SSF + "verification":
         assert set(event) <= {"state"}
+    elif event_type == SSF + "stream-updated":  # SSF 1.0 8.1.5
+        assert event["status"] in {"enabled", "paused", "disabled"}
+        assert set(event) <= {"status", "reason"}
+        assert isinstance(event.get("reason", ""), str)
     elif event_type not in (RISC + "account-disabled", RISC + "account-enabled"):
         raise Invalid("invalid_request", f"unknown event type {event_type}")
 

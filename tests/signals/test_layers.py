@@ -18,7 +18,16 @@ PLAIN = (
     "subjects",
     "subscriptions",
 )
-AT_WORK = ("delivery", "lifecycle", "posting", "process", "receiver", "service", "signing")
+AT_WORK = (
+    "delivery",
+    "lifecycle",
+    "posting",
+    "process",
+    "receiver",
+    "service",
+    "signing",
+    "upkeep",
+)
 _WEB = ("fastapi", "starlette", "pydantic", "idprotect.api")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any, cast
 from urllib.parse import parse_qs
@@ -117,15 +118,26 @@ def _poll_url(call: Call, tenant_id: str) -> str:
     return issuer(call, tenant_id) + "/poll/{stream_id}"
 
 
+def _stream_call(call: Call, tenant_id: str) -> service.StreamCall:
+    """Who calls the stream API, and when: its receiver's calls restart the inactivity timeout
+    the server gives streams (docs/signals.md)."""
+    principal = call.principal
+    return service.StreamCall(
+        tenant_id,
+        caller=principal.app_id or principal.object_id,
+        now=call.services.clock(),
+        inactivity_timeout=call.services.settings.ssf_inactivity_timeout_seconds,
+    )
+
+
 def create_stream(call: Call) -> Response:
     tenant_id, body = _input(call)
     stream = service.create_stream(
-        call.store.connection,  # type: ignore[attr-defined]
-        tenant_id=tenant_id,
+        _connection(call),
+        _stream_call(call, tenant_id),
         iss=issuer(call, tenant_id),
         body=body,
         poll_url=_poll_url(call, tenant_id),
-        now=call.services.clock(),
     )
     return _json(ssf_view(stream), status=201)
 
@@ -134,19 +146,19 @@ def read_streams(call: Call) -> Response:
     """One stream (`?stream_id=`), or every stream of the tenant (a list, maybe empty)."""
     tenant_id = call.input
     assert isinstance(tenant_id, str)
-    connection = _connection(call)
+    connection, stream_call = _connection(call), _stream_call(call, tenant_id)
     stream_id = _query(call, "stream_id")
     if stream_id is not None:
-        return _json(ssf_view(service.find_stream(connection, tenant_id, stream_id)))
-    return _json([ssf_view(s) for s in service.list_ssf_streams(connection, tenant_id)])
+        return _json(ssf_view(service.find_stream(connection, stream_call, stream_id)))
+    return _json([ssf_view(s) for s in service.list_ssf_streams(connection, stream_call)])
 
 
 def _updating(replace_all: bool) -> Callable[[Call], Response]:
     def answer(call: Call) -> Response:
         tenant_id, body = _input(call)
         stream = service.update_stream(
-            call.store.connection,  # type: ignore[attr-defined]
-            tenant_id=tenant_id,
+            _connection(call),
+            _stream_call(call, tenant_id),
             body=body,
             poll_url=_poll_url(call, tenant_id),
             replace_all=replace_all,
@@ -159,23 +171,25 @@ def _updating(replace_all: bool) -> Callable[[Call], Response]:
 def delete_stream(call: Call) -> Response:
     tenant_id = call.input
     assert isinstance(tenant_id, str)
-    connection = _connection(call)
-    service.delete_stream(connection, tenant_id, _query(call, "stream_id"))
+    service.delete_stream(
+        _connection(call), _stream_call(call, tenant_id), _query(call, "stream_id")
+    )
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 def read_status(call: Call) -> Response:
     tenant_id = call.input
     assert isinstance(tenant_id, str)
-    connection = _connection(call)
-    return _json(status_view(service.find_stream(connection, tenant_id, _query(call, "stream_id"))))
+    stream_call = _stream_call(call, tenant_id)
+    stream = service.find_stream(_connection(call), stream_call, _query(call, "stream_id"))
+    return _json(status_view(stream))
 
 
 def update_status(call: Call) -> Response:
     tenant_id, body = _input(call)
     stream = service.set_status(
-        call.store.connection,  # type: ignore[attr-defined]
-        tenant_id=tenant_id,
+        _connection(call),
+        _stream_call(call, tenant_id),
         stream_id=body.get("stream_id"),
         status=body.get("status"),
         reason=body.get("reason"),
@@ -186,8 +200,8 @@ def update_status(call: Call) -> Response:
 def _subjects(add: bool) -> Callable[[Call], Response]:
     def answer(call: Call) -> Response:
         tenant_id, body = _input(call)
-        connection = _connection(call)
-        service.change_subject(connection, tenant_id=tenant_id, body=body, add=add)
+        stream_call = _stream_call(call, tenant_id)
+        service.change_subject(_connection(call), stream_call, body=body, add=add)
         return Response(status_code=200, headers={"Cache-Control": "no-store"})
 
     return answer
@@ -195,8 +209,7 @@ def _subjects(add: bool) -> Callable[[Call], Response]:
 
 def verify(call: Call) -> Response:
     tenant_id, body = _input(call)
-    connection = _connection(call)
-    service.request_verification(connection, tenant_id=tenant_id, body=body, now=utc_now())
+    service.request_verification(_connection(call), _stream_call(call, tenant_id), body)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
@@ -223,21 +236,22 @@ async def poll(call: Call) -> Response:
             return _json(answer)
         request = {"maxEvents": body.get("maxEvents")}  # acknowledged already
         # Waiting reads (no write lock) until an event is there to hand out, or time is up.
-        while not await deps.read(database, partial(_waiting, stream_id=stream_id)):
+        waiting = partial(_waiting, stream_id=stream_id, clock=call.services.clock)
+        while not await deps.read(database, waiting):
             if time.monotonic() >= deadline:
                 return _json(answer)
             await asyncio.sleep(_LONG_POLL_STEP)
 
 
-def _waiting(store: Any, *, stream_id: str) -> bool:
-    return service.events_waiting(_connection_of(store), stream_id, utc_now())
+def _waiting(store: Any, *, stream_id: str, clock: Callable[[], datetime]) -> bool:
+    return service.events_waiting(_connection_of(store), stream_id, clock())
 
 
 def _polling(call: Call, tenant_id: str, request: dict[str, Any]) -> Callable[[Any], Any]:
     def work(store: Any) -> service.Polled:
         return service.poll_events(
-            store.connection, tenant_id=tenant_id, stream_id=call.params["stream_id"],
-            request=request, now=utc_now(),
+            store.connection, _stream_call(call, tenant_id), stream_id=call.params["stream_id"],
+            request=request,
         )  # fmt: skip
 
     return work
@@ -257,11 +271,12 @@ OPERATIONS = (
     Operation("GET", f"{WELL_KNOWN}/ssf/{{tenant_id}}", tenant_configuration, Runs.LOOP,
               caller=Caller.NONE, documented=False),
     _op("POST", "/streams", create_stream, Runs.WRITE, _prepared),
-    _op("GET", "/streams", read_streams, Runs.READ, _tenant_id),
+    # Reads too are writes: the receiver's calls restart its streams' inactivity timeouts.
+    _op("GET", "/streams", read_streams, Runs.WRITE, _tenant_id),
     _op("PATCH", "/streams", _updating(replace_all=False), Runs.WRITE, _prepared),
     _op("PUT", "/streams", _updating(replace_all=True), Runs.WRITE, _prepared),
     _op("DELETE", "/streams", delete_stream, Runs.WRITE, _tenant_id),
-    _op("GET", "/status", read_status, Runs.READ, _tenant_id),
+    _op("GET", "/status", read_status, Runs.WRITE, _tenant_id),
     _op("POST", "/status", update_status, Runs.WRITE, _prepared),
     _op("POST", "/subjects:add", _subjects(add=True), Runs.WRITE, _prepared),
     _op("POST", "/subjects:remove", _subjects(add=False), Runs.WRITE, _prepared),

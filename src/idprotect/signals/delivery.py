@@ -23,13 +23,13 @@ import orjson
 from idprotect.domain.clock import utc_now
 from idprotect.issuer.keys import SigningKey
 from idprotect.issuer.service import signing_key
-from idprotect.signals.lifecycle import end_expired_subscriptions
 from idprotect.signals.outcomes import RETRYABLE, Outcome, Taken, backoff
 from idprotect.signals.posting import Connections, Post
 from idprotect.signals.sets import SET_MEDIA_TYPE
 from idprotect.signals.settings import DeliverySettings
 from idprotect.signals.signing import SetSigner, signing_threads
 from idprotect.signals.streams import WEBHOOK, Stream
+from idprotect.signals.upkeep import keep_up
 from idprotect.store import outbox, streams
 from idprotect.store.engine import Database
 from idprotect.store.outbox import Pending
@@ -266,11 +266,12 @@ class Deliverer:
                 self._stop.wait(self._settings.idle_seconds)
 
     def _end_expired(self) -> None:
-        """Expired subscriptions are looked for every few seconds, not every idle round."""
+        """Upkeep (expired subscriptions, inactive streams: upkeep.py) every few seconds, not
+        every idle round."""
         moment = time.monotonic()
         if moment >= self._next_expiry_check:
             self._next_expiry_check = moment + _EXPIRY_CHECK_SECONDS
-            end_expired_subscriptions(self._database, self._send, self._now())
+            keep_up(self._database, self._send, self._now())
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="idprotect-signals", daemon=True)

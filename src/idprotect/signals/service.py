@@ -4,6 +4,7 @@ unit of work's connection. Every operation names its tenant: a stream of another
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,14 +12,16 @@ from typing import Any
 from sqlalchemy import Connection
 
 from idprotect.errors import BadRequest, NotFound, TooManyRequests
-from idprotect.signals.events import SSF_VERIFICATION, Target, set_claims
+from idprotect.signals.events import SSF_STREAM_UPDATED, SSF_VERIFICATION, Target, set_claims
 from idprotect.signals.streams import (
     MIN_VERIFICATION_INTERVAL,
     POLL,
     VERIFIED_AT,
     WEBHOOK,
     Stream,
+    active,
     configured,
+    is_receiver,
     new_ssf_stream,
     with_status,
 )
@@ -32,35 +35,59 @@ REDELIVER_AFTER = timedelta(seconds=30)
 MAX_EVENTS = 1_000
 
 
+@dataclass(frozen=True, slots=True)
+class StreamCall:
+    """A call of the stream API: the tenant, who calls (an application's id, or a user's
+    object id), when, and the transmitter's inactivity_timeout in seconds (None: none)."""
+
+    tenant_id: str
+    caller: str | None
+    now: datetime
+    inactivity_timeout: int | None = None
+
+
 def create_stream(
-    connection: Connection, *, tenant_id: str, iss: str, body: dict[str, Any], poll_url: str,
-    now: datetime,
-) -> Stream:  # fmt: skip
-    stream = new_ssf_stream(tenant_id=tenant_id, iss=iss, body=body, poll_url=poll_url, now=now)
+    connection: Connection, call: StreamCall, *, iss: str, body: dict[str, Any], poll_url: str
+) -> Stream:
+    stream = new_ssf_stream(
+        tenant_id=call.tenant_id, iss=iss, body=body, poll_url=poll_url, receiver=call.caller,
+        now=call.now,
+    )  # fmt: skip
+    stream = active(stream, caller=call.caller, now=call.now, timeout=call.inactivity_timeout)
     streams.add_stream(connection, stream)
     return stream
 
 
-def find_stream(connection: Connection, tenant_id: str, stream_id: object) -> Stream:
-    """The tenant's SSF stream `stream_id`, locked for the unit of work; else NotFound."""
+def find_stream(connection: Connection, call: StreamCall, stream_id: object) -> Stream:
+    """The tenant's SSF stream `stream_id`, locked for the unit of work; else NotFound. A call
+    of its receiver that names it restarts its inactivity timeout (SSF 1.0 8.1.1)."""
     if not isinstance(stream_id, str) or not stream_id:
         raise BadRequest("stream_id is required.")
-    stream = streams.get_stream(connection, tenant_id, stream_id[:64], lock=True)
+    stream = streams.get_stream(connection, call.tenant_id, stream_id[:64], lock=True)
     if stream is None or stream.delivery == WEBHOOK:
         raise NotFound(f"The stream '{stream_id}' was not found.")
-    return stream
+    return _acted_on(connection, call, stream)
 
 
-def list_ssf_streams(connection: Connection, tenant_id: str) -> list[Stream]:
-    return streams.list_streams(connection, tenant_id, webhooks=False)
+def _acted_on(connection: Connection, call: StreamCall, stream: Stream) -> Stream:
+    touched = active(stream, caller=call.caller, now=call.now, timeout=call.inactivity_timeout)
+    if touched != stream:
+        streams.record_activity(connection, touched)
+    return touched
+
+
+def list_ssf_streams(connection: Connection, call: StreamCall) -> list[Stream]:
+    """The tenant's streams (the receiver's, named all at once, restart their timeouts)."""
+    found = streams.list_streams(connection, call.tenant_id, webhooks=False)
+    return [_acted_on(connection, call, stream) for stream in found]
 
 
 def update_stream(
-    connection: Connection, *, tenant_id: str, body: dict[str, Any], poll_url: str,
+    connection: Connection, call: StreamCall, *, body: dict[str, Any], poll_url: str,
     replace_all: bool,
 ) -> Stream:  # fmt: skip
     """PATCH (the properties given) or PUT (all of them) of a stream's configuration."""
-    stream = find_stream(connection, tenant_id, body.get("stream_id"))
+    stream = find_stream(connection, call, body.get("stream_id"))
     changed = configured(
         stream, body, poll_url=poll_url.format(stream_id=stream.id), replace_all=replace_all
     )
@@ -68,30 +95,70 @@ def update_stream(
     return changed
 
 
-def delete_stream(connection: Connection, tenant_id: str, stream_id: object) -> None:
-    streams.delete_stream(connection, find_stream(connection, tenant_id, stream_id))
+def delete_stream(connection: Connection, call: StreamCall, stream_id: object) -> None:
+    streams.delete_stream(connection, find_stream(connection, call, stream_id))
 
 
 def set_status(
-    connection: Connection, *, tenant_id: str, stream_id: object, status: object, reason: object
-) -> Stream:
-    """enabled, paused (events are held) or disabled (events are dropped, now and later)."""
-    stream = find_stream(connection, tenant_id, stream_id)
+    connection: Connection, call: StreamCall, *, stream_id: object, status: object,
+    reason: object,
+) -> Stream:  # fmt: skip
+    """enabled, paused (events are held) or disabled (events are dropped, now and later). A
+    change made by another caller than the receiver (an administrator of the tenant) is the
+    transmitter's own: the receiver is told with a stream-updated event (SSF 1.0 8.1.2)."""
+    stream = find_stream(connection, call, stream_id)
     if reason is not None and not isinstance(reason, str):
         raise BadRequest("reason must be a string.")
     changed = with_status(stream, str(status), reason)
     if changed.status == "disabled":
         outbox.drop_stream_events(connection, stream.id)
     streams.save_stream(connection, changed)
+    if changed.status != stream.status and not is_receiver(stream, call.caller):
+        announce_status(connection, changed, call.now)
     return changed
 
 
+def announce_status(connection: Connection, stream: Stream, now: datetime) -> None:
+    """Queue the stream-updated event (SSF 1.0 8.1.5) of the stream's new status: a control
+    event, sent before a paused or disabled stream stops."""
+    event: dict[str, Any] = {"status": stream.status}
+    if stream.reason:
+        event["reason"] = stream.reason
+    claims = set_claims(
+        _target(stream), _itself(stream), SSF_STREAM_UPDATED, event, uuid.uuid4().hex
+    )
+    outbox.add_event(connection, stream.id, claims, now, control=True)
+
+
+def disable_inactive_streams(connection: Connection, now: datetime) -> list[Stream]:
+    """Disable the streams whose inactivity timeout ran out, each told so with a stream-updated
+    event (SSF 1.0 8.1.1 lets the transmitter pause, disable or delete: docs/signals.md)."""
+    disabled = []
+    for stream in streams.inactive_streams(connection, now):
+        reason = f"No activity from the receiver for {stream.inactivity_timeout} seconds."
+        if streams.disable_inactive(connection, stream, now, reason):
+            outbox.drop_stream_events(connection, stream.id)
+            changed = replace(stream, status="disabled", reason=reason, inactive_at=None)
+            announce_status(connection, changed, now)
+            disabled.append(changed)
+    return disabled
+
+
+def _target(stream: Stream) -> Target:
+    return Target(stream.id, stream.delivery, iss=stream.config["iss"], aud=stream.config["aud"])
+
+
+def _itself(stream: Stream) -> dict[str, str]:
+    """The subject of the stream's own events: the stream (SSF 1.0 8.1.4, 8.1.5)."""
+    return {"format": "opaque", "id": stream.id}
+
+
 def change_subject(
-    connection: Connection, *, tenant_id: str, body: dict[str, Any], add: bool
+    connection: Connection, call: StreamCall, *, body: dict[str, Any], add: bool
 ) -> None:
     """Streams carry every subject (default_subjects ALL): removing one keeps its events
     off the stream; adding it back lets them through again."""
-    stream = find_stream(connection, tenant_id, body.get("stream_id"))
+    stream = find_stream(connection, call, body.get("stream_id"))
     key = subject_key(body.get("subject"))
     if add:
         streams.include_subject(connection, stream.id, key)
@@ -99,20 +166,16 @@ def change_subject(
         streams.exclude_subject(connection, stream.id, key)
 
 
-def request_verification(
-    connection: Connection, *, tenant_id: str, body: dict[str, Any], now: datetime
-) -> None:
+def request_verification(connection: Connection, call: StreamCall, body: dict[str, Any]) -> None:
     """Queue the verification event (SSF 1.0 8.1.4), its `state` echoed back."""
-    stream = _verifiable(find_stream(connection, tenant_id, body.get("stream_id")), now)
+    stream = _verifiable(find_stream(connection, call, body.get("stream_id")), call.now)
     streams.save_stream(connection, stream)
     state = body.get("state")
     if state is not None and not (isinstance(state, str) and len(state) <= 1024):
         raise BadRequest("state must be a string of at most 1,024 characters.")
-    target = Target(stream.id, stream.delivery, iss=stream.config["iss"], aud=stream.config["aud"])
     event = {"state": state} if state is not None else {}
-    subject = {"format": "opaque", "id": stream.id}
-    claims = set_claims(target, subject, SSF_VERIFICATION, event, txn=stream.id)
-    outbox.add_event(connection, stream.id, claims, now)
+    claims = set_claims(_target(stream), _itself(stream), SSF_VERIFICATION, event, txn=stream.id)
+    outbox.add_event(connection, stream.id, claims, call.now)
 
 
 def _verifiable(stream: Stream, now: datetime) -> Stream:
@@ -136,19 +199,20 @@ class Polled:
 
 
 def poll_events(
-    connection: Connection, *, tenant_id: str, stream_id: str, request: dict[str, Any],
-    now: datetime,
-) -> Polled:  # fmt: skip
+    connection: Connection, call: StreamCall, *, stream_id: str, request: dict[str, Any]
+) -> Polled:
     """One poll (RFC 8936 2.4): settle the acknowledgements and errors, then take up to
-    maxEvents events to hand out, oldest first."""
-    stream = find_stream(connection, tenant_id, stream_id)
+    maxEvents events to hand out, oldest first (a stream not enabled hands out its control
+    events alone)."""
+    stream = find_stream(connection, call, stream_id)
     if stream.delivery != POLL:
         raise BadRequest("The stream is not a poll stream.")
     outbox.acknowledge(connection, stream.id, _strings(request.get("ack", []), "ack"))
     outbox.refuse_by_jti(connection, stream.id, _set_errors(request.get("setErrs", {})))
     limit = _max_events(request.get("maxEvents"))
-    if stream.status != "enabled" or limit == 0:
+    if limit == 0:
         return Polled([], more_available=False)
+    now = call.now
     found = outbox.poll(connection, stream.id, limit=limit, now=now, redeliver=REDELIVER_AFTER)
     more = len(found) == limit and outbox.has_pending(connection, stream.id)
     return Polled(found, more_available=more)

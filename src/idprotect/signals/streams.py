@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from idprotect.errors import BadRequest
@@ -19,10 +19,20 @@ METHODS = {PUSH_METHOD: PUSH, POLL_METHOD: POLL}
 STATUSES = ("enabled", "paused", "disabled")
 # Receiver-supplied properties (SSF 1.0 8.1.1); the others are the transmitter's.
 RECEIVER_SUPPLIED = ("events_requested", "delivery", "description")
-TRANSMITTER_SUPPLIED = ("iss", "aud", "events_supported", "events_delivered")
+TRANSMITTER_SUPPLIED = (
+    "iss",
+    "aud",
+    "events_supported",
+    "events_delivered",
+    "inactivity_timeout",
+)
 MIN_VERIFICATION_INTERVAL = 5
-# Kept in the configuration, never shown: when verification was last requested.
+# Kept in the configuration, never shown: when verification was last requested, and who
+# created the stream (an application's id; a user's object id for delegated tokens): its
+# receiver. Only the receiver's calls restart the inactivity timeout, and a status another
+# caller sets is a change the transmitter makes on its own (SSF 1.0 8.1.2: stream-updated).
 VERIFIED_AT = "_verified_at"
+RECEIVER = "_receiver"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,10 @@ class Stream:
     expires_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    # SSF streams: the inactivity_timeout in seconds (None: none), and when it runs out unless
+    # the receiver acts before (SSF 1.0 8.1.1).
+    inactivity_timeout: int | None = None
+    inactive_at: datetime | None = None
 
 
 def new_stream_id() -> str:
@@ -44,13 +58,30 @@ def new_stream_id() -> str:
 
 
 def new_ssf_stream(
-    *, tenant_id: str, iss: str, body: dict[str, Any], poll_url: str, now: datetime
-) -> Stream:
+    *, tenant_id: str, iss: str, body: dict[str, Any], poll_url: str, receiver: str | None,
+    now: datetime,
+) -> Stream:  # fmt: skip
     """A stream as a receiver asks for it; without `delivery`, a poll stream (SSF 1.0 8.1.1.1)."""
     stream_id = new_stream_id()
     config: dict[str, Any] = {"iss": iss, "aud": body.get("aud") or f"{iss}/receivers/{stream_id}"}
+    if receiver is not None:
+        config[RECEIVER] = receiver
     stream = Stream(stream_id, tenant_id, POLL, "enabled", config, now)
     return configured(stream, body, poll_url=poll_url.format(stream_id=stream_id))
+
+
+def is_receiver(stream: Stream, caller: str | None) -> bool:
+    """Whether `caller` is the stream's receiver (any caller, for a stream that names none)."""
+    return stream.config.get(RECEIVER, caller) == caller
+
+
+def active(stream: Stream, *, caller: str | None, now: datetime, timeout: int | None) -> Stream:
+    """The stream after a call of the stream API: the receiver's restarts its inactivity
+    timeout, which takes the transmitter's current value (SSF 1.0 8.1.1)."""
+    if not is_receiver(stream, caller):
+        return stream
+    deadline = now + timedelta(seconds=timeout) if timeout is not None else None
+    return replace(stream, inactivity_timeout=timeout, inactive_at=deadline)
 
 
 def configured(
@@ -86,8 +117,9 @@ def configured(
 
 
 def _check_transmitter_values(stream: Stream, body: dict[str, Any]) -> None:
+    current = ssf_view(stream)
     for name in TRANSMITTER_SUPPLIED:
-        if name in body and body[name] != stream.config.get(name):
+        if name in body and body[name] != current.get(name):
             raise BadRequest(f"'{name}' is set by the transmitter and cannot be changed.")
 
 
@@ -96,6 +128,8 @@ def ssf_view(stream: Stream) -> dict[str, Any]:
     shown = {name: value for name, value in stream.config.items() if not name.startswith("_")}
     view: dict[str, Any] = {"stream_id": stream.id, **shown}
     view["min_verification_interval"] = MIN_VERIFICATION_INTERVAL
+    if stream.inactivity_timeout is not None:
+        view["inactivity_timeout"] = stream.inactivity_timeout
     return view
 
 

@@ -81,10 +81,14 @@ def enqueue(connection: Connection, changes: Sequence[Change], found: Sequence[T
 
 
 def add_event(
-    connection: Connection, stream_id: str, payload: dict[str, Any], at: datetime
-) -> None:
-    """One event of the stream itself (verification, stream-updated)."""
-    connection.execute(insert(signal_outbox), [_row(stream_id, payload, at)])
+    connection: Connection, stream_id: str, payload: dict[str, Any], at: datetime,
+    *, control: bool = False,
+) -> None:  # fmt: skip
+    """One event of the stream itself (verification); a control event (stream-updated) goes
+    whatever the stream's status."""
+    connection.execute(
+        insert(signal_outbox), [{**_row(stream_id, payload, at), "control": control}]
+    )
 
 
 def _row(stream_id: str, payload: dict[str, Any], at: datetime) -> dict[str, Any]:
@@ -98,16 +102,17 @@ def _row(stream_id: str, payload: dict[str, Any], at: datetime) -> dict[str, Any
 
 
 def _deliverable(now: datetime, owner: str) -> Any:
-    """Streams a deliverer may take now: enabled push or webhook, live, with events waiting,
-    neither held by another deliverer nor waiting out a backoff."""
+    """Streams a deliverer may take now: push or webhook, live, with events waiting (any, when
+    enabled; control events, whatever their status), neither held by another deliverer nor
+    waiting out a backoff."""
     waiting = exists().where(_O.stream_id == _S.id, _O.rejected.is_(False))
+    control = exists().where(_O.stream_id == _S.id, _O.control, _O.rejected.is_(False))
     return and_(
-        _S.status == "enabled",
+        or_(and_(_S.status == "enabled", waiting), control),
         _S.lease_owner.is_(None) | (_S.lease_until < now) | (_S.lease_owner == owner),
         _S.next_attempt_at.is_(None) | (_S.next_attempt_at <= now),
         _S.delivery.in_((PUSH, WEBHOOK)),
         or_(_S.expires_at.is_(None), _S.expires_at > now),
-        waiting,
     )
 
 
@@ -176,13 +181,20 @@ def pending(
     were taken."""
     query = (
         select(_O.id, _O.jti, _O.payload, _O.created_at)
-        .where(_O.stream_id == stream_id, _O.rejected.is_(False))
+        .where(_O.stream_id == stream_id, _O.rejected.is_(False), _sendable(stream_id))
         .order_by(_O.id)
         .limit(limit)
     )
     if after is not None:
         query = query.where(_O.id > after)
     return [_pending(row) for row in connection.execute(query)]
+
+
+def _sendable(stream_id: str) -> Any:
+    """The events that may go now: any while the stream is enabled, else its control events
+    alone (a paused stream holds the others; a disabled one has no others)."""
+    enabled = exists().where(_S.id == stream_id, _S.status == "enabled")
+    return or_(_O.control, enabled)
 
 
 def _pending(row: Any) -> Pending:
@@ -225,6 +237,7 @@ def _to_hand_out(stream_id: str, now: datetime, redeliver: timedelta) -> Any:
         _O.stream_id == stream_id,
         _O.rejected.is_(False),
         or_(_O.polled_at.is_(None), _O.polled_at <= now - redeliver),
+        _sendable(stream_id),
     )
 
 
@@ -253,7 +266,9 @@ def poll(
 
 
 def has_pending(connection: Connection, stream_id: str) -> bool:
-    query = select(_O.id).where(_O.stream_id == stream_id, _O.rejected.is_(False)).limit(1)
+    """Whether events wait that may go now, handed out or not."""
+    waiting = and_(_O.stream_id == stream_id, _O.rejected.is_(False), _sendable(stream_id))
+    query = select(_O.id).where(waiting).limit(1)
     return connection.execute(query).first() is not None
 
 

@@ -22,6 +22,8 @@ def _values(stream: Stream) -> dict[str, Any]:
         "reason": stream.reason,
         "config": orjson.dumps(stream.config).decode(),
         "expires_at": stream.expires_at,
+        "inactivity_timeout": stream.inactivity_timeout,
+        "inactive_at": stream.inactive_at,
     }
 
 
@@ -36,6 +38,31 @@ def save_stream(connection: Connection, stream: Stream) -> None:
     connection.execute(query.values(**_values(stream), next_attempt_at=None, attempts=0))
 
 
+def record_activity(connection: Connection, stream: Stream) -> None:
+    """The stream's inactivity timeout and when it runs out, alone: its delivery (attempts,
+    backoff) is left as it is."""
+    query = update(signal_streams).where(_S.id == stream.id, _S.tenant_id == stream.tenant_id)
+    connection.execute(
+        query.values(inactivity_timeout=stream.inactivity_timeout, inactive_at=stream.inactive_at)
+    )
+
+
+def inactive_streams(connection: Connection, now: datetime) -> list[Stream]:
+    """SSF streams whose inactivity timeout ran out, every tenant's, but those disabled."""
+    query = select(signal_streams).where(_S.inactive_at <= now, _S.status != "disabled")
+    return [_stream(row) for row in connection.execute(query.order_by(_S.inactive_at))]
+
+
+def disable_inactive(connection: Connection, stream: Stream, now: datetime, reason: str) -> bool:
+    """Disable the stream if it is still inactive now; whether it was (another deliverer may
+    have done it first, or the receiver acted meanwhile)."""
+    query = update(signal_streams).where(
+        _S.id == stream.id, _S.inactive_at <= now, _S.status != "disabled"
+    )
+    result = connection.execute(query.values(status="disabled", reason=reason, inactive_at=None))
+    return bool(result.rowcount == 1)
+
+
 def _stream(row: Any) -> Stream:
     return Stream(
         id=row.id,
@@ -48,6 +75,8 @@ def _stream(row: Any) -> Stream:
         expires_at=row.expires_at,
         attempts=row.attempts,
         last_error=row.last_error,
+        inactivity_timeout=row.inactivity_timeout,
+        inactive_at=row.inactive_at,
     )
 
 

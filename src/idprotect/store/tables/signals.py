@@ -35,6 +35,10 @@ signal_streams = Table(
     Column("next_attempt_at", UtcDateTime()),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
+    # SSF streams: the inactivity_timeout (seconds) and when it runs out unless the receiver
+    # acts before; the deliverers disable the stream then (signals/upkeep.py).
+    Column("inactivity_timeout", Integer),
+    Column("inactive_at", UtcDateTime()),
 )
 # Subjects a receiver removed from its stream (default_subjects is ALL), by subject key.
 signal_subjects = Table(
@@ -56,6 +60,9 @@ signal_outbox = Table(
     Column("polled_at", UtcDateTime()),  # poll delivery: handed out, not yet acknowledged
     Column("rejected", Boolean, nullable=False, server_default=text("false")),
     Column("error", Text),  # the receiver's error body when it refused the event
+    # An event about the stream itself (stream-updated): it goes whatever the stream's status,
+    # where the others wait for the stream to be enabled (SSF 1.0 8.1.5).
+    Column("control", Boolean, nullable=False, server_default=text("false")),
 )
 Index(
     "ix_signal_outbox_stream_id_rejected_id",
@@ -64,6 +71,13 @@ Index(
     signal_outbox.c.id,
 )
 Index("ix_signal_outbox_stream_id_jti", signal_outbox.c.stream_id, signal_outbox.c.jti, unique=True)
+# The few control events, found without reading a paused stream's held events.
+Index(
+    "ix_signal_outbox_control",
+    signal_outbox.c.stream_id,
+    sqlite_where=signal_outbox.c.control,
+    postgresql_where=signal_outbox.c.control,
+)
 # SETs received from other transmitters, by issuer and jti: a replayed SET is ignored.
 signal_received = Table(
     "signal_received",
