@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -447,6 +448,7 @@ def test_a_verified_token_gives_its_principal(
         object_id=OID,
         app_id=CLIENT,
         app_roles=frozenset({"R"}),
+        expires_at=datetime.fromtimestamp(NOW + 3600, UTC),  # its `exp`
     )
 
 

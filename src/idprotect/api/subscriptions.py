@@ -1,6 +1,7 @@
 """Graph-style change notifications for Identity Protection (an idprotect extension):
 `/subscriptions` on v1.0 and beta, with Graph's subscription contract: the notificationUrl
-validation handshake, clientState, expirationDateTime and renewal, lifecycle notifications."""
+validation handshake, clientState, expirationDateTime and renewal, reauthorization (the
+`reauthorize` action), lifecycle notifications."""
 
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ def _creating(call: Call) -> Stream:
     authorize(call.principal, _READS[resource_of(body.get("resource"))])
     creator = {"applicationId": call.principal.app_id, "creatorId": call.principal.object_id}
     return new_subscription(
-        body, tenant_id=call.principal.tenant_id, creator=creator, now=call.services.clock()
-    )
+        body, tenant_id=call.principal.tenant_id, creator=creator,
+        until=call.principal.expires_at, now=call.services.clock(),
+    )  # fmt: skip
 
 
 async def create_subscription(call: Call) -> Response:
@@ -113,6 +115,13 @@ def _find(call: Call) -> Stream:
     return service.find_subscription(connection, tenant_id, call.params["subscription_id"])
 
 
+def _authorizing(call: Call) -> Stream:
+    """The subscription a caller renews or reauthorizes: it must still read its resource."""
+    stream = _find(call)
+    authorize(call.principal, _READS[stream.config["resource"]])
+    return stream
+
+
 def list_subscriptions(call: Call) -> Response:
     found = service.list_subscriptions(_connection(call.store), call.principal.tenant_id)
     context = f"{call.root.base_url}/{call.root.version}/$metadata#subscriptions"
@@ -125,11 +134,23 @@ def get_subscription(call: Call) -> Response:
 
 
 def update_subscription(call: Call) -> Response:
-    stream = service.renew_subscription(
-        _connection(call.store), call.principal.tenant_id, call.params["subscription_id"],
-        _body(call), call.services.clock(),
+    """Renews (and reauthorizes, as Graph's does) the subscription."""
+    stream = _authorizing(call)
+    renewed = service.renew_subscription(
+        _connection(call.store), call.principal.tenant_id, stream.id, _body(call),
+        until=call.principal.expires_at, now=call.services.clock(),
     )  # fmt: skip
-    return odata_response(subscription_view(stream, call))
+    return odata_response(subscription_view(renewed, call))
+
+
+def reauthorize_subscription(call: Call) -> Response:
+    """Graph's reauthorize action, the answer to a reauthorizationRequired notification."""
+    stream = _authorizing(call)
+    service.reauthorize_subscription(
+        _connection(call.store), call.principal.tenant_id, stream.id,
+        until=call.principal.expires_at, now=call.services.clock(),
+    )  # fmt: skip
+    return Response(status_code=204)
 
 
 def delete_subscription(call: Call) -> Response:
@@ -148,6 +169,8 @@ def _operations(root: str) -> list[Operation]:
         op("GET", one, get_subscription, Runs.READ, documented=False),
         op("PATCH", one, update_subscription, Runs.WRITE, documented=False),
         op("DELETE", one, delete_subscription, Runs.WRITE, documented=False),
+        op("POST", f"{one}/reauthorize", reauthorize_subscription, Runs.WRITE,
+           documented=False),
     ]  # fmt: skip
 
 

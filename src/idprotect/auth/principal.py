@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from idprotect.auth.roles import SECURITY_ADMINISTRATOR
@@ -27,6 +28,9 @@ class Principal:
     scopes: frozenset[str] = frozenset()
     app_roles: frozenset[str] = frozenset()
     directory_roles: frozenset[str] = frozenset()
+    # When the token that names the caller expires (its `exp`); None without a token (`--auth
+    # off`). What the caller authorizes lasts as long (a subscription's change notifications).
+    expires_at: datetime | None = None
 
 
 def local_security_administrator(tenant_id: str = DEMO_TENANT_ID) -> Principal:

@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -236,7 +237,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         scopes=frozenset() if app_only else scopes,
         app_roles=_strings(claims.get("roles")),
         directory_roles=_strings(claims.get("wids")),
+        expires_at=_moment(claims.get("exp")),
     )
+
+
+def _moment(value: object) -> datetime | None:
+    """A NumericDate claim as an aware UTC datetime; None when absent or not a number."""
+    if not is_numeric_date(value) or not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _strings(value: object) -> frozenset[str]:

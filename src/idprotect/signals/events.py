@@ -53,6 +53,7 @@ class Target:
     client_state: str | None = None
     tenant_id: str = ""
     expires_at: datetime | None = None  # a subscription's expirationDateTime
+    authorized_until: datetime | None = None  # and the end of its authorization
 
 
 def caep_level(level: RiskLevel) -> str:

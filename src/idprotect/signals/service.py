@@ -26,7 +26,7 @@ from idprotect.signals.streams import (
     with_status,
 )
 from idprotect.signals.subjects import subject_key
-from idprotect.signals.subscriptions import renewed
+from idprotect.signals.subscriptions import authorized, renewed
 from idprotect.store import outbox, streams
 from idprotect.store.outbox import Pending
 
@@ -260,11 +260,23 @@ def list_subscriptions(connection: Connection, tenant_id: str) -> list[Stream]:
 
 def renew_subscription(
     connection: Connection, tenant_id: str, subscription_id: str, body: dict[str, Any],
-    now: datetime,
+    *, until: datetime | None, now: datetime,
 ) -> Stream:  # fmt: skip
+    """PATCH: renewed, and reauthorized by the caller (authorized until its token expires)."""
     stream = renewed(find_subscription(connection, tenant_id, subscription_id), body, now)
+    stream = authorized(stream, until=until, now=now)
     streams.save_stream(connection, stream)
     return stream
+
+
+def reauthorize_subscription(
+    connection: Connection, tenant_id: str, subscription_id: str, *, until: datetime | None,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Graph's reauthorize action: authorized until the caller's token expires, the expiry left
+    as it is; a subscription whose authorization had ended gets notifications again."""
+    stream = find_subscription(connection, tenant_id, subscription_id)
+    streams.save_stream(connection, authorized(stream, until=until, now=now))
 
 
 def delete_subscription(connection: Connection, tenant_id: str, subscription_id: str) -> None:

@@ -51,6 +51,10 @@ class Stream:
     # the receiver acts before (SSF 1.0 8.1.1).
     inactivity_timeout: int | None = None
     inactive_at: datetime | None = None
+    # Subscriptions: until when their notifications are authorized (the token that created,
+    # renewed or reauthorized them; None: no end), and when reauthorizationRequired is due.
+    authorized_until: datetime | None = None
+    reauthorize_at: datetime | None = None
 
 
 def new_stream_id() -> str:

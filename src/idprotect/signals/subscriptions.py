@@ -1,5 +1,6 @@
 """Graph-style subscriptions (an idprotect extension: Graph has none for Identity Protection):
-the rules of Graph's subscription contract for the resources signals/events.py can report."""
+the rules of Graph's subscription contract for the resources signals/events.py can report, and
+of its lifecycle (how long a subscription's authorization lasts, when it is reminded)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ CHANGE_TYPES = {
     "identityProtection/riskDetections": ("created",),
 }
 MAX_CLIENT_STATE = 128
+# reauthorizationRequired: the first when a quarter of what is left of the subscription's
+# authorization (or of its life, if that ends first), at most an hour, remains; then every
+# fifteen minutes until it is reauthorized or ends (docs/signals.md).
+REMINDER_LEAD = timedelta(hours=1)
+REMINDER_EVERY = timedelta(minutes=15)
 
 
 def resource_of(value: object) -> str:
@@ -74,9 +80,11 @@ def client_state(value: object) -> str | None:
 
 
 def new_subscription(
-    body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None], now: datetime
-) -> Stream:
-    """A subscription from Graph's request body; its URLs are validated by the caller."""
+    body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None],
+    until: datetime | None, now: datetime,
+) -> Stream:  # fmt: skip
+    """A subscription from Graph's request body, authorized until `until` (the caller's token
+    expires); its URLs are validated by the caller."""
     if body.get("includeResourceData"):
         raise BadRequest("Rich notifications (includeResourceData) are not supported.")
     resource = resource_of(body.get("resource"))
@@ -93,7 +101,35 @@ def new_subscription(
         **creator,
     }
     expires = expiration(body.get("expirationDateTime"), now)
-    return Stream(str(uuid.uuid4()), tenant_id, WEBHOOK, "enabled", config, now, expires_at=expires)
+    stream = Stream(
+        str(uuid.uuid4()), tenant_id, WEBHOOK, "enabled", config, now, expires_at=expires
+    )
+    return authorized(stream, until=until, now=now)
+
+
+def authorized(stream: Stream, *, until: datetime | None, now: datetime) -> Stream:
+    """The subscription authorized (created, renewed or reauthorized) by a caller whose token
+    expires at `until` (None: never): its notifications are authorized until then, and its
+    reauthorizationRequired reminders start again. One without a lifecycleNotificationUrl cannot
+    be reminded: its authorization does not end."""
+    if not stream.config.get("lifecycleNotificationUrl"):
+        return replace(stream, authorized_until=None, reauthorize_at=None)
+    ends = _ends(stream, until)
+    lead = min(REMINDER_LEAD, max(ends - now, timedelta(0)) / 4)
+    return replace(stream, authorized_until=until, reauthorize_at=ends - lead)
+
+
+def reminded(stream: Stream, now: datetime) -> Stream:
+    """After a reauthorizationRequired notification: the next is due, unless the end is first."""
+    following = now + REMINDER_EVERY
+    ends = _ends(stream, stream.authorized_until)
+    return replace(stream, reauthorize_at=following if following < ends else None)
+
+
+def _ends(stream: Stream, until: datetime | None) -> datetime:
+    """Whichever comes first: the end of the authorization, or the subscription's expiry."""
+    assert stream.expires_at is not None  # a subscription always has one
+    return stream.expires_at if until is None else min(until, stream.expires_at)
 
 
 def renewed(stream: Stream, body: dict[str, Any], now: datetime) -> Stream:

@@ -1,12 +1,17 @@
 """What the deliverers do beside delivering, every few seconds: streams whose inactivity timeout
-ran out are disabled (their receivers told with a stream-updated event, service.py), and
-subscriptions that expired are removed (lifecycle.py)."""
+ran out are disabled (their receivers told with a stream-updated event, service.py); and the
+subscriptions' lifecycle (lifecycle.py): those expired are removed, reauthorizationRequired
+reminders that are due go out, refused notifications are reported as missed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from idprotect.signals.lifecycle import end_expired_subscriptions
+from idprotect.signals.lifecycle import (
+    end_expired_subscriptions,
+    remind_reauthorization,
+    report_missed,
+)
 from idprotect.signals.posting import Post
 from idprotect.signals.service import disable_inactive_streams
 from idprotect.store.engine import Database
@@ -16,3 +21,5 @@ def keep_up(database: Database, post: Post, now: datetime) -> None:
     with database.unit_of_work(write=True) as store:
         disable_inactive_streams(store.connection, now)
     end_expired_subscriptions(database, post, now)
+    remind_reauthorization(database, post, now)
+    report_missed(database, post)

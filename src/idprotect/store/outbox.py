@@ -42,9 +42,9 @@ def _time_of(change: Change) -> datetime:
 # The tenant's streams, and the subjects their receivers removed: read with every change, so
 # built and compiled once (compiled.py).
 _STREAMS = CompiledSelect(
-    select(_S.id, _S.delivery, _S.config, _S.tenant_id, _S.status, _S.expires_at).where(
-        _S.tenant_id == bindparam("tenant")
-    )
+    select(
+        _S.id, _S.delivery, _S.config, _S.tenant_id, _S.status, _S.expires_at, _S.authorized_until
+    ).where(_S.tenant_id == bindparam("tenant"))
 )
 _REMOVED = CompiledSelect(
     select(signal_subjects.c.stream_id, signal_subjects.c.subject)
@@ -67,17 +67,23 @@ def targets(connection: Connection, tenant_id: str) -> list[Target]:
 
 def enqueue(connection: Connection, changes: Sequence[Change], found: Sequence[Target]) -> int:
     """Write the events `changes` make on the streams `found` (the tenant's `targets`) that
-    are live at the time of the change; how many."""
+    are live at the time of the change (a subscription neither expired nor past its
+    authorization); how many."""
     rows = [
         _row(target.stream_id, payload, _time_of(change))
         for change in changes
         for target in found
-        if target.expires_at is None or target.expires_at > _time_of(change)
+        if _live(target, _time_of(change))
         for payload in events_for(change, target)
     ]
     if rows:
         connection.execute(insert(signal_outbox), rows)
     return len(rows)
+
+
+def _live(target: Target, moment: datetime) -> bool:
+    ends = (target.expires_at, target.authorized_until)
+    return all(end is None or end > moment for end in ends)
 
 
 def add_event(

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from idprotect.signals.events import Target
 from idprotect.signals.streams import WEBHOOK, Stream
 from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
 
-_S = signal_streams.c
+_S, _O = signal_streams.c, signal_outbox.c
 
 
 def _values(stream: Stream) -> dict[str, Any]:
@@ -24,6 +24,8 @@ def _values(stream: Stream) -> dict[str, Any]:
         "expires_at": stream.expires_at,
         "inactivity_timeout": stream.inactivity_timeout,
         "inactive_at": stream.inactive_at,
+        "authorized_until": stream.authorized_until,
+        "reauthorize_at": stream.reauthorize_at,
     }
 
 
@@ -77,6 +79,8 @@ def _stream(row: Any) -> Stream:
         last_error=row.last_error,
         inactivity_timeout=row.inactivity_timeout,
         inactive_at=row.inactive_at,
+        authorized_until=row.authorized_until,
+        reauthorize_at=row.reauthorize_at,
     )
 
 
@@ -125,6 +129,48 @@ def include_subject(connection: Connection, stream_id: str, subject: str) -> Non
     )
 
 
+def due_reminders(connection: Connection, now: datetime) -> list[Stream]:
+    """Live subscriptions whose reauthorizationRequired notification is due, every tenant's."""
+    due = and_(_S.delivery == WEBHOOK, _S.reauthorize_at <= now, _S.expires_at > now)
+    return [_stream(row) for row in connection.execute(select(signal_streams).where(due))]
+
+
+def remind(connection: Connection, stream: Stream, following: datetime | None) -> bool:
+    """Move the subscription's reminder on to `following`, if it is still the one read; whether
+    it was (with several deliverers, one of them reminds it)."""
+    query = update(signal_streams).where(
+        _S.id == stream.id, _S.reauthorize_at == stream.reauthorize_at
+    )
+    return bool(connection.execute(query.values(reauthorize_at=following)).rowcount == 1)
+
+
+def refused_notifications(connection: Connection) -> list[tuple[Stream, int | None, int]]:
+    """Subscriptions with notifications refused for good (the receiver answered 4xx) since
+    their last `missed` lifecycle notification: each, with the last refused one reported
+    before (None: none) and the last now."""
+    last = (
+        select(func.max(_O.id))
+        .where(_O.stream_id == _S.id, _O.rejected.is_(True))
+        .scalar_subquery()
+    )
+    query = select(signal_streams, last.label("last_refused")).where(
+        _S.delivery == WEBHOOK, last > func.coalesce(_S.missed_through, 0)
+    )
+    return [
+        (_stream(row), row.missed_through, row.last_refused) for row in connection.execute(query)
+    ]
+
+
+def report_missed(
+    connection: Connection, stream_id: str, previous: int | None, through: int
+) -> bool:
+    """Record that the refusals up to `through` are reported, if none reported them since
+    `previous`; whether this did."""
+    same = _S.missed_through.is_(None) if previous is None else _S.missed_through == previous
+    query = update(signal_streams).where(_S.id == stream_id, same)
+    return bool(connection.execute(query.values(missed_through=through)).rowcount == 1)
+
+
 def expired_subscriptions(connection: Connection, now: datetime) -> list[Stream]:
     """Subscriptions past their expirationDateTime, every tenant's (the deliverer ends them)."""
     query = select(signal_streams).where(_S.delivery == WEBHOOK, _S.expires_at <= now)
@@ -143,6 +189,7 @@ def target_of(row: Any, excluded: frozenset[str]) -> Target:
             client_state=config.get("clientState"),
             tenant_id=row.tenant_id,
             expires_at=row.expires_at,
+            authorized_until=row.authorized_until,
         )
     return Target(
         stream_id=row.id,

@@ -39,6 +39,12 @@ signal_streams = Table(
     # acts before; the deliverers disable the stream then (signals/upkeep.py).
     Column("inactivity_timeout", Integer),
     Column("inactive_at", UtcDateTime()),
+    # Subscriptions: until when their notifications are authorized, when the next
+    # reauthorizationRequired lifecycle notification is due, and the last refused notification
+    # its `missed` lifecycle notification reported (signals/lifecycle.py).
+    Column("authorized_until", UtcDateTime()),
+    Column("reauthorize_at", UtcDateTime()),
+    Column("missed_through", BigInteger().with_variant(Integer(), "sqlite")),
 )
 # Subjects a receiver removed from its stream (default_subjects is ALL), by subject key.
 signal_subjects = Table(
