@@ -27,6 +27,7 @@ from idprotect.api.deps import Services
 from idprotect.api.limits import RequestLimits
 from idprotect.api.openapi import openapi_routes
 from idprotect.api.pipeline import Service
+from idprotect.api.rich_notifications import resource_data
 from idprotect.api.routing import Operation
 from idprotect.auth.keysets import FetchJson
 from idprotect.console.routes import routes as console_routes
@@ -62,6 +63,7 @@ def create_app(
     db = database or Database(
         make_engine(settings.database_url, busy_timeout=settings.busy_timeout_seconds)
     )
+    db.render_resources(resource_data)  # rich change notifications' entities (wire.py)
     state = Services(
         settings=settings,
         clock=clock,

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from idprotect.api.rich_notifications import resource_data
 from idprotect.auth.permissions import PERMISSIONS
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.auth.roles import ROLE_NAMES
@@ -130,7 +131,9 @@ def _known(text: str, spellings: Mapping[str, str], kind: str, known: str) -> fr
 def open_database(url: str) -> Database:
     """The database at `url`, migrated first (ForeignDatabase if it is another application's)."""
     migrate(url)
-    return Database(make_engine(url))
+    database = Database(make_engine(url))
+    database.render_resources(resource_data)  # what a command changes may be notified richly
+    return database
 
 
 def migrate(url: str) -> None:

@@ -12,6 +12,7 @@ PLAIN = (
     "events",
     "incoming",
     "outcomes",
+    "rich",
     "sets",
     "settings",
     "streams",

@@ -112,7 +112,8 @@ def test_a_subscription_is_renewed_read_and_deleted(client: TestClient, clock: F
         ({"expirationDateTime": "yesterday"},
          "expirationDateTime must be an ISO 8601 date and time."),
         ({"includeResourceData": True},
-         "Rich notifications (includeResourceData) are not supported."),
+         "includeResourceData needs encryptionCertificate: a base64-encoded X.509 certificate "
+         "with an RSA public key."),
     ],
 )  # fmt: skip
 def test_bad_subscriptions_are_graph_400s(

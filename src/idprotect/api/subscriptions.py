@@ -45,10 +45,10 @@ def subscription_view(stream: Stream, call: Call, *, entity: bool = True) -> dic
         "lifecycleNotificationUrl": config.get("lifecycleNotificationUrl"),
         "expirationDateTime": expires,
         "creatorId": config.get("creatorId"),
-        "includeResourceData": False,
+        "includeResourceData": bool(config.get("includeResourceData")),
         "latestSupportedTlsVersion": config.get("latestSupportedTlsVersion"),
-        "encryptionCertificate": None,
-        "encryptionCertificateId": None,
+        "encryptionCertificate": config.get("encryptionCertificate"),
+        "encryptionCertificateId": config.get("encryptionCertificateId"),
         "notificationUrlAppId": None,
     }
     if entity:
@@ -70,7 +70,7 @@ def _creating(call: Call) -> Stream:
     authorize(call.principal, _READS[resource_of(body.get("resource"))])
     creator = {"applicationId": call.principal.app_id, "creatorId": call.principal.object_id}
     return new_subscription(
-        body, tenant_id=call.principal.tenant_id, creator=creator,
+        body, tenant_id=call.principal.tenant_id, creator=creator, version=call.root.version,
         until=call.principal.expires_at, now=call.services.clock(),
     )  # fmt: skip
 

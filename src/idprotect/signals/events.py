@@ -5,13 +5,14 @@ change notifications (subscriptions). Plain Python; the table in docs/signals.md
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from idprotect.domain.changes import Change, DetectionAdded, EnabledChanged, RiskChanged
 from idprotect.domain.enums import RiskLevel, RiskState
+from idprotect.signals.rich import encrypted_content
 from idprotect.signals.subjects import keys_of, subject_of
 
 CAEP_RISK_LEVEL_CHANGE = "https://schemas.openid.net/secevent/caep/event-type/risk-level-change"
@@ -54,16 +55,32 @@ class Target:
     tenant_id: str = ""
     expires_at: datetime | None = None  # a subscription's expirationDateTime
     authorized_until: datetime | None = None  # and the end of its authorization
+    # Rich notifications (includeResourceData): the subscriber's certificate and its id, and
+    # the API version (v1.0, beta) whose representation of the resource they carry.
+    certificate: str | None = None
+    certificate_id: str = ""
+    version: str = "v1.0"
+
+
+# The entity a notification names, as a GET of it on the API version answers (the API's wire
+# form, handed down by the application: api/rich_notifications.py): resource, change, version.
+Render = Callable[[str, Change, str], dict[str, Any]]
 
 
 def caep_level(level: RiskLevel) -> str:
     return _CAEP_LEVELS.get(level, "LOW")
 
 
-def events_for(change: Change, target: Target) -> Iterator[dict[str, Any]]:
-    """The payloads `change` puts on `target`'s stream: SET claims, or notification items."""
+def events_for(
+    change: Change, target: Target, render: Render | None = None
+) -> Iterator[dict[str, Any]]:
+    """The payloads `change` puts on `target`'s stream: SET claims, or notification items (with
+    the resource, encrypted, for a rich subscription: `render` gives it)."""
     if target.delivery == "webhook":
-        yield from _notifications(change, target)
+        for item in _notifications(change, target):
+            if target.certificate is not None:
+                item["encryptedContent"] = _encrypted(change, target, render)
+            yield item
     elif not isinstance(change, DetectionAdded):
         yield from _sets(change, target)
 
@@ -170,6 +187,14 @@ def _notifications(change: Change, target: Target) -> Iterator[dict[str, Any]]:
         "clientState": target.client_state,
         "tenantId": target.tenant_id,
     }
+
+
+def _encrypted(change: Change, target: Target, render: Render | None) -> dict[str, str]:
+    if render is None:  # the application gives every Database its renderer (app.py)
+        raise RuntimeError("rich notifications need the resources' renderer: none was given")
+    assert target.certificate is not None
+    resource = render(target.resource, change, target.version)
+    return encrypted_content(resource, target.certificate, target.certificate_id)
 
 
 def _epoch(moment: datetime) -> int:

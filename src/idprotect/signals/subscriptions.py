@@ -12,6 +12,7 @@ from typing import Any
 from idprotect.errors import BadRequest
 from idprotect.signals.endpoints import receiver_url
 from idprotect.signals.events import RESOURCES
+from idprotect.signals.rich import certificate_id, recipient
 from idprotect.signals.streams import WEBHOOK, Stream
 
 # The longest a subscription lives before it must be renewed (PATCH expirationDateTime): Graph's
@@ -22,6 +23,15 @@ CHANGE_TYPES = {
     "identityProtection/riskDetections": ("created",),
 }
 MAX_CLIENT_STATE = 128
+UPDATABLE = (
+    "expirationDateTime",
+    "notificationUrl",
+    "encryptionCertificate",
+    "encryptionCertificateId",
+)
+# Kept in the configuration, never shown: the API version (v1.0, beta) the subscription was
+# created on, whose representation of the resource its rich notifications carry.
+API_VERSION = "_version"
 # reauthorizationRequired: the first when a quarter of what is left of the subscription's
 # authorization (or of its life, if that ends first), at most an hour, remains; then every
 # fifteen minutes until it is reauthorized or ends (docs/signals.md).
@@ -79,14 +89,28 @@ def client_state(value: object) -> str | None:
     return value
 
 
+def rich(body: dict[str, Any]) -> dict[str, Any]:
+    """includeResourceData, and the certificate (and its id) that rich notifications need."""
+    include = body.get("includeResourceData", False)
+    if include is None or include is False:
+        return {"includeResourceData": False}
+    if include is not True:
+        raise BadRequest("includeResourceData must be true or false.")
+    certificate = body.get("encryptionCertificate")
+    recipient(certificate)  # BadRequest unless a certificate with an RSA key
+    return {
+        "includeResourceData": True,
+        "encryptionCertificate": certificate,
+        "encryptionCertificateId": certificate_id(body.get("encryptionCertificateId")),
+    }
+
+
 def new_subscription(
-    body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None],
+    body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None], version: str,
     until: datetime | None, now: datetime,
 ) -> Stream:  # fmt: skip
-    """A subscription from Graph's request body, authorized until `until` (the caller's token
-    expires); its URLs are validated by the caller."""
-    if body.get("includeResourceData"):
-        raise BadRequest("Rich notifications (includeResourceData) are not supported.")
+    """A subscription from Graph's request body on API `version`, authorized until `until`
+    (the caller's token expires); its URLs are validated by the caller."""
     resource = resource_of(body.get("resource"))
     lifecycle = body.get("lifecycleNotificationUrl")
     config = {
@@ -98,7 +122,9 @@ def new_subscription(
         else None,
         "clientState": client_state(body.get("clientState")),
         "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion") or "v1_2",
+        **rich(body),
         **creator,
+        API_VERSION: version,
     }
     expires = expiration(body.get("expirationDateTime"), now)
     stream = Stream(
@@ -133,15 +159,18 @@ def _ends(stream: Stream, until: datetime | None) -> datetime:
 
 
 def renewed(stream: Stream, body: dict[str, Any], now: datetime) -> Stream:
-    """PATCH: a new expirationDateTime (and notificationUrl); anything else is refused."""
-    unknown = sorted(set(body) - {"expirationDateTime", "notificationUrl"})
+    """PATCH: a new expirationDateTime (and notificationUrl; a rich subscription's certificate,
+    rotated); anything else is refused."""
+    unknown = sorted(set(body) - set(UPDATABLE))
     if unknown:
-        raise BadRequest(
-            f"Only expirationDateTime and notificationUrl can be updated, not {unknown[0]}."
-        )
+        raise BadRequest(f"Only {', '.join(UPDATABLE)} can be updated, not {unknown[0]}.")
     config = dict(stream.config)
     if "notificationUrl" in body:
         config["notificationUrl"] = url(body["notificationUrl"], "notificationUrl")
+    if "encryptionCertificate" in body or "encryptionCertificateId" in body:
+        if not config.get("includeResourceData"):
+            raise BadRequest("Only a subscription with includeResourceData has a certificate.")
+        config.update(rich({**config, **body}))
     expires = (
         expiration(body.get("expirationDateTime"), now)
         if "expirationDateTime" in body

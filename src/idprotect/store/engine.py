@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from idprotect.errors import ServiceUnavailable
 from idprotect.issuer.registry import SqlIdentityStore
+from idprotect.signals.events import Render
 from idprotect.store.group_commit import GroupCommit
 from idprotect.store.repository import SqlRiskStore
 from idprotect.store.secrets import SKIPTOKEN_KEY, deployment_secret
@@ -123,6 +124,12 @@ class Database:
             else None
         )
         self.quick_reads = _QuickReads.of(engine)
+        self._render: Render | None = None
+
+    def render_resources(self, render: Render) -> None:
+        """`render` gives the entity a rich change notification carries, in the API's wire
+        form (signals/events.py): the application hands it down, as the store cannot."""
+        self._render = render
 
     def observe_group_commits(self, observe: Callable[[int], None]) -> None:
         """`observe` is told the size of each group of writers committed together (SQLite's;
@@ -143,7 +150,7 @@ class Database:
         if self.quick_reads is None:
             raise ReadDeferred()
         with self.quick_reads.transaction() as connection:
-            yield SqlRiskStore(connection)
+            yield SqlRiskStore(connection, self._render)
 
     def cached_skiptoken_key(self) -> bytes | None:
         """The $skiptoken signing key if it was read already (no database work)."""
@@ -160,7 +167,7 @@ class Database:
     def unit_of_work(self, *, write: bool = False) -> Iterator[SqlRiskStore]:
         """A transaction that commits when the block ends, and rolls back if it raises."""
         with self._transaction(write) as connection:
-            yield SqlRiskStore(connection)
+            yield SqlRiskStore(connection, self._render)
 
     @contextmanager
     def identity(self, *, write: bool = False) -> Iterator[SqlIdentityStore]:

@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select, update
 
 from idprotect.domain.changes import Change, DetectionAdded
-from idprotect.signals.events import Target, events_for
+from idprotect.signals.events import Render, Target, events_for
 from idprotect.signals.streams import PUSH, WEBHOOK
 from idprotect.store.compiled import CompiledSelect
 from idprotect.store.streams import target_of
@@ -65,16 +65,19 @@ def targets(connection: Connection, tenant_id: str) -> list[Target]:
     return [target_of(row, frozenset(excluded[row.id])) for row in rows]
 
 
-def enqueue(connection: Connection, changes: Sequence[Change], found: Sequence[Target]) -> int:
+def enqueue(
+    connection: Connection, changes: Sequence[Change], found: Sequence[Target],
+    render: Render | None = None,
+) -> int:  # fmt: skip
     """Write the events `changes` make on the streams `found` (the tenant's `targets`) that
     are live at the time of the change (a subscription neither expired nor past its
-    authorization); how many."""
+    authorization); how many. `render` gives rich notifications their resource."""
     rows = [
         _row(target.stream_id, payload, _time_of(change))
         for change in changes
         for target in found
         if _live(target, _time_of(change))
-        for payload in events_for(change, target)
+        for payload in events_for(change, target, render)
     ]
     if rows:
         connection.execute(insert(signal_outbox), rows)

@@ -28,7 +28,7 @@ from idprotect.domain.paging import Page, PageRequest
 from idprotect.domain.predicates import Node
 from idprotect.domain.signins import SignIn, SignInRisk
 from idprotect.domain.tenants import Licence, Licences, TenantSummary, View
-from idprotect.signals.events import Target
+from idprotect.signals.events import Render, Target
 from idprotect.store import bulk, listing, outbox, reads, rows, signins, threat_lists
 from idprotect.store.kinds import stored
 from idprotect.store.sign_in_history import SqlSignInHistory
@@ -48,10 +48,11 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 class SqlRiskStore:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, render: Render | None = None) -> None:
         self.connection = connection
         self._dialect = connection.dialect.name
         self._signal_targets: dict[str, list[Target]] = {}
+        self._render = render  # rich notifications' resources (signals/events.py)
 
     def _insert_ignoring_existing(self, table: Any) -> Any:
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
@@ -243,7 +244,7 @@ class SqlRiskStore:
         found = self._signal_targets.get(tenant_id)
         if found is None:
             found = self._signal_targets[tenant_id] = outbox.targets(self.connection, tenant_id)
-        outbox.enqueue(self.connection, changes, found)
+        outbox.enqueue(self.connection, changes, found, self._render)
 
     def get_risky_principal(
         self, kind: PrincipalKind, tenant_id: str, principal_id: str

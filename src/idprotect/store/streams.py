@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from idprotect.signals.events import Target
 from idprotect.signals.streams import WEBHOOK, Stream
+from idprotect.signals.subscriptions import API_VERSION
 from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
 
 _S, _O = signal_streams.c, signal_outbox.c
@@ -190,6 +191,11 @@ def target_of(row: Any, excluded: frozenset[str]) -> Target:
             tenant_id=row.tenant_id,
             expires_at=row.expires_at,
             authorized_until=row.authorized_until,
+            certificate=config.get("encryptionCertificate")
+            if config.get("includeResourceData")
+            else None,
+            certificate_id=config.get("encryptionCertificateId") or "",
+            version=config.get(API_VERSION) or "v1.0",
         )
     return Target(
         stream_id=row.id,
