@@ -122,8 +122,8 @@ def receiver(receipts: Receipts) -> Iterator[str]:
 def add_stream(database: Database, body: dict[str, Any]) -> str:
     with database.unit_of_work(write=True) as store:
         stream = service.create_stream(
-            store.connection, tenant_id=TENANT, iss="https://idprotect.example/ssf/bench",
-            body=body, poll_url="https://idprotect.example/poll/{stream_id}", now=utc_now(),
+            store.connection, _call(), iss="https://idprotect.example/ssf/bench",
+            body=body, poll_url="https://idprotect.example/poll/{stream_id}",
         )  # fmt: skip
     return stream.id
 
@@ -180,8 +180,8 @@ def poll_rate(database: Database, events: int) -> float:
     while True:
         with database.unit_of_work(write=True) as store:
             polled = service.poll_events(
-                store.connection, tenant_id=TENANT, stream_id=stream_id,
-                request={"maxEvents": 1000, "ack": acks}, now=utc_now(),
+                store.connection, _call(), stream_id=stream_id,
+                request={"maxEvents": 1000, "ack": acks},
             )  # fmt: skip
         signer.sign_all(polled.events, key)  # what the poll's answer carries
         acks = [event.jti for event in polled.events]
@@ -196,7 +196,12 @@ def poll_rate(database: Database, events: int) -> float:
 
 def _remove(database: Database, stream_id: str) -> None:
     with database.unit_of_work(write=True) as store:
-        service.delete_stream(store.connection, TENANT, stream_id)
+        service.delete_stream(store.connection, _call(), stream_id)
+
+
+def _call() -> service.StreamCall:
+    """The stream API called now, by the bench's receiver."""
+    return service.StreamCall(TENANT, caller=None, now=utc_now())
 
 
 def latency(

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from idprotect.settings import Settings
 from idprotect.signals.posting import Connections
 from idprotect.signals.upkeep import keep_up
+from idprotect.store import outbox
 from idprotect.store.engine import Database
 from tests.api.expect import graph_error
 from tests.auth.tokens import TENANT_A, app_bearer
@@ -195,3 +196,17 @@ def test_a_paused_push_stream_is_told_before_it_stops_and_holds_the_rest(
 def test_the_inactivity_timeout_is_a_whole_number_of_seconds() -> None:
     with pytest.raises(ValueError, match="ssf_inactivity_timeout_seconds must be a whole"):
         Settings(ssf_inactivity_timeout_seconds=0)
+
+
+def test_a_refused_stream_update_is_dropped_not_kept(
+    sqlite_database: Database, client: TestClient, clock: FakeClock
+) -> None:
+    with running_receiver() as receiver:
+        push_stream(client, receiver)
+        clock.advance(minutes=61)
+        _keep_up(sqlite_database, clock)
+        receiver.status = 400
+        assert deliver_all(sqlite_database, now=clock) == 1  # refused
+    with sqlite_database.unit_of_work() as store:
+        assert outbox.next_stream(store.connection, owner="any", now=clock.now) is None
+        assert not outbox.has_pending(store.connection, receiver.aud.rsplit("/", 1)[-1])

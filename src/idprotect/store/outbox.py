@@ -19,6 +19,7 @@ from idprotect.signals.streams import PUSH, WEBHOOK
 from idprotect.store.compiled import CompiledSelect
 from idprotect.store.streams import target_of
 from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
+from idprotect.store.tables.signals import CONTROL
 
 _S, _O = signal_streams.c, signal_outbox.c
 
@@ -115,7 +116,8 @@ def _deliverable(now: datetime, owner: str) -> Any:
     enabled; control events, whatever their status), neither held by another deliverer nor
     waiting out a backoff."""
     waiting = exists().where(_O.stream_id == _S.id, _O.rejected.is_(False))
-    control = exists().where(_O.stream_id == _S.id, _O.control, _O.rejected.is_(False))
+    # A control event is never kept refused (reject), so none of them is: the partial index.
+    control = exists().where(_O.stream_id == _S.id, CONTROL)
     return and_(
         or_(and_(_S.status == "enabled", waiting), control),
         _S.lease_owner.is_(None) | (_S.lease_until < now) | (_S.lease_owner == owner),
@@ -203,7 +205,7 @@ def _sendable(stream_id: str) -> Any:
     """The events that may go now: any while the stream is enabled, else its control events
     alone (a paused stream holds the others; a disabled one has no others)."""
     enabled = exists().where(_S.id == stream_id, _S.status == "enabled")
-    return or_(_O.control, enabled)
+    return or_(CONTROL, enabled)
 
 
 def _pending(row: Any) -> Pending:
@@ -217,7 +219,9 @@ def delivered(connection: Connection, ids: Iterable[int]) -> None:
 
 
 def reject(connection: Connection, event_id: int, error: str) -> None:
-    """The receiver refused the event for good: it stays, out of the queue, with the error."""
+    """The receiver refused the event for good: it stays, out of the queue, with the error;
+    a control event is dropped (the stream's status endpoint says the same)."""
+    connection.execute(delete(signal_outbox).where(_O.id == event_id, CONTROL))
     connection.execute(
         update(signal_outbox).where(_O.id == event_id).values(rejected=True, error=error)
     )

@@ -130,6 +130,30 @@ def include_subject(connection: Connection, stream_id: str, subject: str) -> Non
     )
 
 
+# The deliverers' upkeep (signals/upkeep.py), by name: what is due now.
+INACTIVE, EXPIRED, REMINDERS, REFUSED = "inactive", "expired", "reminders", "refused"
+
+
+def upkeep_due(connection: Connection, now: datetime) -> frozenset[str]:
+    """Which of the upkeep's jobs have something to do now: a read, so that an idle deliverer
+    takes no write lock."""
+    webhook = _S.delivery == WEBHOOK
+    refused = (
+        select(_O.id)
+        .join(signal_streams, _S.id == _O.stream_id)
+        .where(webhook, _O.rejected.is_(True), _O.id > func.coalesce(_S.missed_through, 0))
+    )
+    checks = {
+        INACTIVE: select(_S.id).where(_S.inactive_at <= now, _S.status != "disabled"),
+        EXPIRED: select(_S.id).where(webhook, _S.expires_at <= now),
+        REMINDERS: select(_S.id).where(webhook, _S.reauthorize_at <= now, _S.expires_at > now),
+        REFUSED: refused,
+    }
+    return frozenset(
+        name for name, query in checks.items() if connection.execute(query.limit(1)).first()
+    )
+
+
 def due_reminders(connection: Connection, now: datetime) -> list[Stream]:
     """Live subscriptions whose reauthorizationRequired notification is due, every tenant's."""
     due = and_(_S.delivery == WEBHOOK, _S.reauthorize_at <= now, _S.expires_at > now)

@@ -77,12 +77,14 @@ Index(
     signal_outbox.c.id,
 )
 Index("ix_signal_outbox_stream_id_jti", signal_outbox.c.stream_id, signal_outbox.c.jti, unique=True)
-# The few control events, found without reading a paused stream's held events.
+# The few control events, found without reading a paused stream's held events: a query
+# finds them with this very condition (store/outbox.py).
+CONTROL = signal_outbox.c.control.is_(True)
 Index(
     "ix_signal_outbox_control",
     signal_outbox.c.stream_id,
-    sqlite_where=signal_outbox.c.control,
-    postgresql_where=signal_outbox.c.control,
+    sqlite_where=CONTROL,
+    postgresql_where=CONTROL,
 )
 # SETs received from other transmitters, by issuer and jti: a replayed SET is ignored.
 signal_received = Table(

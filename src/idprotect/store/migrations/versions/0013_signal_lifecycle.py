@@ -30,7 +30,7 @@ def upgrade() -> None:
         table.add_column(
             sa.Column("control", sa.Boolean(), nullable=False, server_default=sa.text("false"))
         )
-    control = sa.column("control", sa.Boolean())
+    control = sa.column("control", sa.Boolean()).is_(True)
     op.create_index(
         "ix_signal_outbox_control",
         "signal_outbox",
