@@ -62,20 +62,21 @@ def test_streams_report_the_servers_inactivity_timeout(
 
 
 def test_a_push_stream_left_alone_is_disabled_and_its_receiver_told(
-    sqlite_database: Database, client: TestClient, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
+    client = make_client(database, clock, ssf_inactivity_timeout_seconds=HOUR)
     with running_receiver() as receiver:
         stream_id = push_stream(client, receiver)["stream_id"]
         clock.advance(minutes=59)
-        _keep_up(sqlite_database, clock)
-        assert deliver_all(sqlite_database, now=clock) == 0
+        _keep_up(database, clock)
+        assert deliver_all(database, now=clock) == 0
 
         clock.advance(minutes=2)
-        _keep_up(sqlite_database, clock)
-        _keep_up(sqlite_database, clock)  # a second deliverer: nothing more
-        assert deliver_all(sqlite_database, now=clock) == 1
+        _keep_up(database, clock)
+        _keep_up(database, clock)  # a second deliverer: nothing more
+        assert deliver_all(database, now=clock) == 1
         risky_user(client)
-        assert deliver_all(sqlite_database, now=clock) == 0
+        assert deliver_all(database, now=clock) == 0
 
     (updated,) = receiver.sets
     assert updated["sub_id"] == {"format": "opaque", "id": stream_id}

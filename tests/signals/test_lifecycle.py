@@ -65,18 +65,19 @@ def client(sqlite_database: Database, clock: FakeClock) -> TestClient:
 
 
 def test_reauthorization_is_required_in_the_last_hour_then_every_fifteen_minutes(
-    sqlite_database: Database, client: TestClient, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
+    client = make_client(database, clock)
     with running_receiver() as receiver:
         subscription = client.post(SUBSCRIPTIONS, json=_request(receiver, clock)).json()
         clock.advance(days=2, minutes=-61)
-        _keep_up(sqlite_database, clock)
+        _keep_up(database, clock)
         assert receiver.lifecycle == []
         clock.advance(minutes=2)
-        _keep_up(sqlite_database, clock)
-        _keep_up(sqlite_database, clock)  # a second deliverer: nothing more
+        _keep_up(database, clock)
+        _keep_up(database, clock)  # a second deliverer: nothing more
         clock.advance(minutes=15)
-        _keep_up(sqlite_database, clock)
+        _keep_up(database, clock)
         assert _events(receiver) == ["reauthorizationRequired"] * 2
 
         # Renewing reauthorizes: the next reminder is an hour before the new expiry.
@@ -84,7 +85,7 @@ def test_reauthorization_is_required_in_the_last_hour_then_every_fifteen_minutes
         renewed = client.patch(f"{SUBSCRIPTIONS}/{subscription['id']}", json=renewal)
         assert renewed.status_code == 200, renewed.text
         clock.advance(minutes=15)
-        _keep_up(sqlite_database, clock)
+        _keep_up(database, clock)
 
     assert _events(receiver) == ["reauthorizationRequired"] * 2
     assert receiver.lifecycle[0] == {
@@ -174,8 +175,9 @@ def test_without_a_lifecycle_url_nothing_is_reminded_and_nothing_ends(
 
 
 def test_notifications_refused_for_good_are_reported_as_missed(
-    sqlite_database: Database, client: TestClient, clock: FakeClock
+    database: Database, clock: FakeClock
 ) -> None:
+    client = make_client(database, clock)
     with running_receiver() as receiver:
         client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
         untold = _request(receiver, clock, lifecycleNotificationUrl=None)
@@ -183,19 +185,19 @@ def test_notifications_refused_for_good_are_reported_as_missed(
         assert plain.status_code == 201
         user_id = risky_user(client)
         receiver.status = 400  # refuses the notifications
-        while deliver_all(sqlite_database, now=clock):
+        while deliver_all(database, now=clock):
             pass
         receiver.status = 202
-        _keep_up(sqlite_database, clock)
-        _keep_up(sqlite_database, clock)
+        _keep_up(database, clock)
+        _keep_up(database, clock)
         assert _events(receiver) == ["missed"]
 
         client.post(f"{V1}/riskyUsers/dismiss", json={"userIds": [user_id]})
         receiver.status = 400
-        while deliver_all(sqlite_database, now=clock):
+        while deliver_all(database, now=clock):
             pass
         receiver.status = 202
-        _keep_up(sqlite_database, clock)
+        _keep_up(database, clock)
     assert _events(receiver) == ["missed", "missed"]
     assert receiver.notifications == []
 

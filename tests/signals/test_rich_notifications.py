@@ -112,17 +112,18 @@ def _get(client: TestClient, path: str) -> dict[str, Any]:
 
 
 def test_rich_notifications_carry_the_resource_as_get_answers_it(
-    sqlite_database: Database, client: TestClient, clock: FakeClock, certificate: Certificate
+    database: Database, clock: FakeClock, certificate: Certificate
 ) -> None:
+    client = make_client(database, clock)
     with running_receiver() as receiver:
         body = _request(receiver, clock, **_rich(certificate))
         created = client.post(SUBSCRIPTIONS, json=body)
         assert created.status_code == 201, created.text
         user_id = risky_user(client)
-        deliver_all(sqlite_database, now=clock)
+        deliver_all(database, now=clock)
         after_detection = _get(client, f"{V1}/riskyUsers/{user_id}")
         client.post(f"{V1}/riskyUsers/dismiss", json={"userIds": [user_id]})
-        deliver_all(sqlite_database, now=clock)
+        deliver_all(database, now=clock)
         after_dismissal = _get(client, f"{V1}/riskyUsers/{user_id}")
 
     subscription = created.json()
