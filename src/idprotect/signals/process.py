@@ -4,7 +4,7 @@ default): `idprotect signals deliver`, started before the server listens, stoppe
 Apart, sending never takes the server's GIL: a deliverer thread in a busy server waits for the
 GIL after every signature and every socket call (up to the interpreter's 5 ms switch interval
 each time), which holds delivery to a few hundred SETs a second; and what delivery costs shows
-as a process of its own. It runs at a lower CPU priority than the server (`--nice`): when
+as a process of its own. It runs at the lowest CPU priority (`--nice`): when
 the machine is short of CPU the actions come first, and the events wait, durable, in the
 outbox. It ends by itself when the server is gone, even after a kill -9.
 """
@@ -22,8 +22,11 @@ from typing import Literal
 from idprotect.signals.settings import DeliverySettings
 
 DeliveryMode = Literal["process", "thread"]
-# How much lower the deliverer's CPU priority is than the server's (nice(2)'s increment).
-NICENESS = 5
+# How much lower the deliverer's CPU priority is than the server's (nice(2)'s increment): the
+# lowest, so that delivery takes only the CPU the server leaves (with +5, two signing threads
+# still took a fifth of the actions' throughput on two busy cores). Who wants another runs
+# `serve --no-deliver-signals` beside `idprotect signals deliver --nice N`.
+NICENESS = 19
 _PARENT_CHECK_SECONDS = 1.0
 
 
