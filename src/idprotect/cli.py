@@ -119,6 +119,14 @@ def serve(
             "for this long, e.g. 7d (its inactivity_timeout) [default: none] (docs/signals.md).",
         ),
     ] = None,
+    signals_allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="HOST",
+            help="Send subscriptions' notifications and push streams' SETs only to this host "
+            "(or, as *.example.com, to those below it); repeatable [default: any host].",
+        ),
+    ] = None,
     strict_actions: Annotated[
         bool, typer.Option(help="Refuse action requests that name unknown user ids.")
     ] = False,
@@ -220,6 +228,7 @@ def serve(
         ssf_inactivity_timeout_seconds=(
             int(ssf_inactivity_timeout.total_seconds()) if ssf_inactivity_timeout else None
         ),
+        signals_allowed_hosts=tuple(signals_allowed_host or ()),
         strict_actions=strict_actions,
         default_page_size=page_size,
         deliver_signals=deliver_signals and signals_delivery == "thread",

@@ -106,6 +106,10 @@ class Settings:
     # The inactivity_timeout this transmitter gives its SSF streams, in seconds: a stream whose
     # receiver neither polls nor calls the stream API for that long is disabled. None: none.
     ssf_inactivity_timeout_seconds: int | None = None
+    # The hosts subscriptions' notifications and push streams' SETs may go to (a name, or
+    # `*.example.com` for those below it), checked when a URL is given; empty: any
+    # (signals/endpoints.py).
+    signals_allowed_hosts: tuple[str, ...] = ()
     # Operations (docs/operations.md): one log line per request, in text or JSON; how long a
     # SIGTERM waits for requests in flight; the server's throttling profile ("off", "graph",
     # or a custom profile's JSON, ops/throttle.py); /metrics.

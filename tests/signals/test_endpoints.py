@@ -4,6 +4,7 @@ takes one."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from starlette.testclient import TestClient
 from idprotect.errors import BadRequest
 from idprotect.signals.endpoints import MAX_HEADER_VALUE, MAX_URL, header_value, receiver_url
 from idprotect.signals.posting import _request
+from idprotect.store.engine import Database
+from tests.api.expect import graph_error
+from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT
 from tests.signals.helpers import PUSH
 
@@ -91,3 +95,49 @@ def test_subscriptions_refuse_bad_urls(client: TestClient, field: str, url: str)
     answer = client.post("/v1.0/subscriptions", json=body)
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["message"].startswith(f"{field} must be an absolute")
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:9/x", ("127.0.0.1",)),
+        ("https://SIEM.Example.com/ssf", ("siem.example.com",)),
+        ("https://a.b.example.com/", ("localhost", "*.example.com")),
+        ("https://[::1]/", ("::1",)),
+    ],
+)
+def test_urls_on_an_allowed_host_are_taken(url: str, allowed: tuple[str, ...]) -> None:
+    assert receiver_url(url, "u", allowed) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", ("127.0.0.1",)),
+        ("https://example.com/", ("*.example.com",)),
+        ("https://evilexample.com/", ("*.example.com",)),
+        ("http://localhost/", ("127.0.0.1",)),
+    ],
+)
+def test_urls_on_other_hosts_are_refused(url: str, allowed: tuple[str, ...]) -> None:
+    with pytest.raises(BadRequest, match=r"^u names a host this service does not send to: '"):
+        receiver_url(url, "u", allowed)
+
+
+def test_streams_and_subscriptions_keep_to_the_allowed_hosts(
+    sqlite_database: Database, clock: FakeClock
+) -> None:
+    """`serve --signals-allowed-host`: a URL elsewhere is refused before anything is sent."""
+    client = make_client(sqlite_database, clock, signals_allowed_hosts=("receiver.example",))
+    elsewhere = "http://127.0.0.1:9/events"
+    message = "names a host this service does not send to: '127.0.0.1'."
+    push = {"method": PUSH, "endpoint_url": elsewhere}
+    graph_error(client.post(STREAMS, json={"delivery": push}), 400, "BadRequest",
+                f"delivery.endpoint_url {message}")  # fmt: skip
+    created = client.post(STREAMS, json={"delivery": {**push, "endpoint_url": GOOD_URLS[1]}})
+    assert created.status_code == 201, created.text
+    subscription = {"changeType": "updated", "notificationUrl": elsewhere,
+                    "resource": "identityProtection/riskyUsers",
+                    "expirationDateTime": (clock.now + timedelta(days=1)).isoformat()}  # fmt: skip
+    graph_error(client.post("/v1.0/subscriptions", json=subscription), 400, "BadRequest",
+                f"notificationUrl {message}")  # fmt: skip

@@ -83,10 +83,27 @@ URL_REFUSED = (
         ({"delivery": {"method": PUSH}}, URL_REFUSED),
         ({"iss": "https://elsewhere"}, "'iss' is set by the transmitter and cannot be changed."),
         ([], "The request body must be a JSON object."),
+        # These were 500s: each value was kept as it came, then used as what it was not.
+        ({"events_requested": 5}, "events_requested must be an array of event type URIs."),
+        ({"delivery": "push"}, "delivery must be a JSON object with a 'method' (a string)."),
+        ({"delivery": [["method", PUSH]]}, "delivery must be a JSON object with a 'method' "
+                                           "(a string)."),
+        ({"delivery": {"method": POLL, "endpoint_url": 7}}, "delivery must be a JSON object "
+                                                            "with a 'method' (a string)."),
+        ({"description": {"text": "SIEM"}}, "description must be a string."),
+        ({"aud": 7}, "aud must be a string or a non-empty array of strings."),
+        ({"aud": ["a", ""]}, "aud must be a string or a non-empty array of strings."),
     ],
 )  # fmt: skip
 def test_bad_stream_requests_are_graph_400s(client: TestClient, body: Any, message: str) -> None:
     graph_error(client.post(STREAMS, json=body), 400, "BadRequest", message)
+
+
+def test_a_blank_stream_id_is_a_400_not_every_stream(client: TestClient) -> None:
+    client.post(STREAMS, json={})
+    for method in ("GET", "DELETE"):
+        answer = client.request(method, f"{STREAMS}?stream_id=")
+        graph_error(answer, 400, "BadRequest", "stream_id is required.")
 
 
 def test_status_paused_holds_events_and_disabled_drops_them(

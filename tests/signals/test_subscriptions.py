@@ -114,6 +114,8 @@ def test_a_subscription_is_renewed_read_and_deleted(client: TestClient, clock: F
         ({"includeResourceData": True},
          "includeResourceData needs encryptionCertificate: a base64-encoded X.509 certificate "
          "with an RSA public key."),
+        ({"latestSupportedTlsVersion": "v2_0"},
+         "latestSupportedTlsVersion must be one of v1_0, v1_1, v1_2, v1_3."),
     ],
 )  # fmt: skip
 def test_bad_subscriptions_are_graph_400s(
@@ -131,6 +133,16 @@ def test_a_notification_url_that_fails_validation_is_refused(
     answer = client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
     graph_error(answer, 400, "BadRequest", "Subscription validation request failed. Notification "
                 "endpoint 'http://127.0.0.1:9/graph' could not be reached.")  # fmt: skip
+
+
+def test_a_host_name_no_http_client_can_encode_is_refused(
+    client: TestClient, clock: FakeClock
+) -> None:
+    """IDNA refuses `xn--a`: httpx raised its error, which is no HTTPError (a 500)."""
+    receiver = Receiver(url="http://xn--a")
+    answer = client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
+    graph_error(answer, 400, "BadRequest", "Subscription validation request failed. Notification "
+                "endpoint 'http://xn--a/graph' could not be reached.")  # fmt: skip
 
 
 def test_subscribing_needs_read_permission_on_the_resource(

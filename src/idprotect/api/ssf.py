@@ -110,7 +110,8 @@ def _connection_of(store: object) -> Any:
 
 
 def _query(call: Call, name: str) -> str | None:
-    values = parse_qs(call.scope["query_string"].decode("latin-1")).get(name)
+    query = call.scope["query_string"].decode("latin-1")
+    values = parse_qs(query, keep_blank_values=True).get(name)
     return values[0] if values else None
 
 
@@ -127,6 +128,7 @@ def _stream_call(call: Call, tenant_id: str) -> service.StreamCall:
         caller=principal.app_id or principal.object_id,
         now=call.services.clock(),
         inactivity_timeout=call.services.settings.ssf_inactivity_timeout_seconds,
+        allowed_hosts=call.services.settings.signals_allowed_hosts,
     )
 
 

@@ -72,6 +72,7 @@ def _creating(call: Call) -> Stream:
     return new_subscription(
         body, tenant_id=call.principal.tenant_id, creator=creator, version=call.root.version,
         until=call.principal.expires_at, now=call.services.clock(),
+        allowed_hosts=call.services.settings.signals_allowed_hosts,
     )  # fmt: skip
 
 
@@ -96,7 +97,7 @@ async def _validate(url: str) -> None:
             answer = await client.post(
                 url, params={"validationToken": token}, content=b"", headers=_TEXT
             )
-    except httpx.HTTPError:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError):  # ValueError: a name IDNA refuses
         raise BadRequest(f"Subscription validation request failed. Notification endpoint "
                          f"'{url}' could not be reached.") from None  # fmt: skip
     if answer.status_code != 200 or answer.text != token:
@@ -139,6 +140,7 @@ def update_subscription(call: Call) -> Response:
     renewed = service.renew_subscription(
         _connection(call.store), call.principal.tenant_id, stream.id, _body(call),
         until=call.principal.expires_at, now=call.services.clock(),
+        allowed_hosts=call.services.settings.signals_allowed_hosts,
     )  # fmt: skip
     return odata_response(subscription_view(renewed, call))
 

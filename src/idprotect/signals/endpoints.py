@@ -1,8 +1,10 @@
 """Receivers' URLs and the header values sent to them, checked when a stream or a subscription
-names them, so that what is stored can always be sent (posting.py writes them as they are)."""
+names them, so that what is stored can always be sent (posting.py writes them as they are), and
+only to the hosts the operator allows (`serve --signals-allowed-host`; any host by default)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from idprotect.errors import BadRequest
@@ -11,9 +13,10 @@ MAX_URL = 2048
 MAX_HEADER_VALUE = 4096
 
 
-def receiver_url(value: object, name: str) -> str:
+def receiver_url(value: object, name: str, allowed_hosts: Sequence[str] = ()) -> str:
     """An absolute http or https URL with a host (and a valid port): printable ASCII, no user
-    information (credentials go in a header), no fragment."""
+    information (credentials go in a header), no fragment; its host one of `allowed_hosts`
+    when there are any."""
     refusal = BadRequest(
         f"{name} must be an absolute http or https URL of at most {MAX_URL - 1} characters, "
         "with a host and neither user information nor a fragment."
@@ -31,7 +34,19 @@ def receiver_url(value: object, name: str) -> str:
         raise refusal
     if "@" in parts.netloc or parts.fragment or "#" in value:
         raise refusal
+    if not host_allowed(parts.hostname, allowed_hosts):
+        raise BadRequest(f"{name} names a host this service does not send to: '{parts.hostname}'.")
     return value
+
+
+def host_allowed(host: str, allowed_hosts: Sequence[str]) -> bool:
+    """Any host when none are listed; else one listed (case aside), or one below a listed
+    `*.example.com`."""
+    host = host.lower()
+    return not allowed_hosts or any(
+        host == entry or (entry.startswith("*.") and host.endswith(entry[1:]))
+        for entry in (listed.lower() for listed in allowed_hosts)
+    )
 
 
 def header_value(value: object, name: str) -> str:

@@ -5,6 +5,7 @@ unit of work's connection. Every operation names its tenant: a stream of another
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,12 +39,14 @@ MAX_EVENTS = 1_000
 @dataclass(frozen=True, slots=True)
 class StreamCall:
     """A call of the stream API: the tenant, who calls (an application's id, or a user's
-    object id), when, and the transmitter's inactivity_timeout in seconds (None: none)."""
+    object id), when, the transmitter's inactivity_timeout in seconds (None: none), and the
+    hosts push streams may name (empty: any)."""
 
     tenant_id: str
     caller: str | None
     now: datetime
     inactivity_timeout: int | None = None
+    allowed_hosts: tuple[str, ...] = ()  # where a push stream may send (endpoints.py)
 
 
 def create_stream(
@@ -51,7 +54,7 @@ def create_stream(
 ) -> Stream:
     stream = new_ssf_stream(
         tenant_id=call.tenant_id, iss=iss, body=body, poll_url=poll_url, receiver=call.caller,
-        now=call.now,
+        now=call.now, allowed_hosts=call.allowed_hosts,
     )  # fmt: skip
     stream = active(stream, caller=call.caller, now=call.now, timeout=call.inactivity_timeout)
     streams.add_stream(connection, stream)
@@ -89,8 +92,9 @@ def update_stream(
     """PATCH (the properties given) or PUT (all of them) of a stream's configuration."""
     stream = find_stream(connection, call, body.get("stream_id"))
     changed = configured(
-        stream, body, poll_url=poll_url.format(stream_id=stream.id), replace_all=replace_all
-    )
+        stream, body, poll_url=poll_url.format(stream_id=stream.id), replace_all=replace_all,
+        allowed_hosts=call.allowed_hosts,
+    )  # fmt: skip
     streams.save_stream(connection, changed)
     return changed
 
@@ -260,11 +264,11 @@ def list_subscriptions(connection: Connection, tenant_id: str) -> list[Stream]:
 
 def renew_subscription(
     connection: Connection, tenant_id: str, subscription_id: str, body: dict[str, Any],
-    *, until: datetime | None, now: datetime,
+    *, until: datetime | None, now: datetime, allowed_hosts: Sequence[str] = (),
 ) -> Stream:  # fmt: skip
     """PATCH: renewed, and reauthorized by the caller (authorized until its token expires)."""
-    stream = renewed(find_subscription(connection, tenant_id, subscription_id), body, now)
-    stream = authorized(stream, until=until, now=now)
+    found = find_subscription(connection, tenant_id, subscription_id)
+    stream = authorized(renewed(found, body, now, allowed_hosts), until=until, now=now)
     streams.save_stream(connection, stream)
     return stream
 

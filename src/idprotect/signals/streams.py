@@ -4,7 +4,7 @@ rules of their configuration (SSF 1.0 section 8.1). Plain Python."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,15 +17,8 @@ PUSH, POLL, WEBHOOK = "push", "poll", "webhook"
 PUSH_METHOD, POLL_METHOD = "urn:ietf:rfc:8935", "urn:ietf:rfc:8936"
 METHODS = {PUSH_METHOD: PUSH, POLL_METHOD: POLL}
 STATUSES = ("enabled", "paused", "disabled")
-# Receiver-supplied properties (SSF 1.0 8.1.1); the others are the transmitter's.
-RECEIVER_SUPPLIED = ("events_requested", "delivery", "description")
-TRANSMITTER_SUPPLIED = (
-    "iss",
-    "aud",
-    "events_supported",
-    "events_delivered",
-    "inactivity_timeout",
-)
+# Transmitter-supplied properties (SSF 1.0 8.1.1); the receiver's are RECEIVER_SUPPLIED, below.
+TRANSMITTER_SUPPLIED = ("iss", "aud", "events_supported", "events_delivered", "inactivity_timeout")
 MIN_VERIFICATION_INTERVAL = 5
 # Kept in the configuration, never shown: when verification was last requested, and who
 # created the stream (an application's id; a user's object id for delegated tokens): its
@@ -63,15 +56,18 @@ def new_stream_id() -> str:
 
 def new_ssf_stream(
     *, tenant_id: str, iss: str, body: dict[str, Any], poll_url: str, receiver: str | None,
-    now: datetime,
+    now: datetime, allowed_hosts: Sequence[str] = (),
 ) -> Stream:  # fmt: skip
     """A stream as a receiver asks for it; without `delivery`, a poll stream (SSF 1.0 8.1.1.1)."""
     stream_id = new_stream_id()
-    config: dict[str, Any] = {"iss": iss, "aud": body.get("aud") or f"{iss}/receivers/{stream_id}"}
+    aud = _audience(body.get("aud")) or f"{iss}/receivers/{stream_id}"
+    config: dict[str, Any] = {"iss": iss, "aud": aud}
     if receiver is not None:
         config[RECEIVER] = receiver
     stream = Stream(stream_id, tenant_id, POLL, "enabled", config, now)
-    return configured(stream, body, poll_url=poll_url.format(stream_id=stream_id))
+    return configured(
+        stream, body, poll_url=poll_url.format(stream_id=stream_id), allowed_hosts=allowed_hosts
+    )
 
 
 def is_receiver(stream: Stream, caller: str | None) -> bool:
@@ -89,18 +85,20 @@ def active(stream: Stream, *, caller: str | None, now: datetime, timeout: int | 
 
 
 def configured(
-    stream: Stream, body: dict[str, Any], *, poll_url: str, replace_all: bool = False
-) -> Stream:
+    stream: Stream, body: dict[str, Any], *, poll_url: str, replace_all: bool = False,
+    allowed_hosts: Sequence[str] = (),
+) -> Stream:  # fmt: skip
     """The stream with the receiver-supplied properties `body` gives (all of them, missing ones
-    taking their defaults, when `replace_all`); transmitter-supplied ones must match."""
+    taking their defaults, when `replace_all`), each checked; transmitter-supplied ones must
+    match. A push stream's endpoint is on one of `allowed_hosts` (any host when empty)."""
     _check_transmitter_values(stream, body)
     config = dict(stream.config)
     if replace_all:
         for name in RECEIVER_SUPPLIED:
             config.pop(name, None)
-    for name in RECEIVER_SUPPLIED:
+    for name, check in _RECEIVER_CHECKS.items():
         if name in body:
-            config[name] = body[name]
+            config[name] = check(body[name])
     delivery = dict(config.get("delivery") or {"method": POLL_METHOD})
     method = METHODS.get(str(delivery.get("method")))
     if method is None:
@@ -108,7 +106,7 @@ def configured(
     if method == POLL:
         delivery = {"method": POLL_METHOD, "endpoint_url": poll_url}
     else:
-        receiver_url(delivery.get("endpoint_url"), "delivery.endpoint_url")
+        receiver_url(delivery.get("endpoint_url"), "delivery.endpoint_url", allowed_hosts)
         if "authorization_header" in delivery and delivery["authorization_header"] is not None:
             header_value(delivery["authorization_header"], "delivery.authorization_header")
     config["delivery"] = delivery
@@ -125,6 +123,33 @@ def _check_transmitter_values(stream: Stream, body: dict[str, Any]) -> None:
     for name in TRANSMITTER_SUPPLIED:
         if name in body and body[name] != current.get(name):
             raise BadRequest(f"'{name}' is set by the transmitter and cannot be changed.")
+
+
+def _delivery(value: object) -> dict[str, Any] | None:
+    """The delivery a receiver asks for (SSF 1.0 8.1.1): an object (its URL, if any, a
+    string: a push stream's is checked as a URL above), or null for the default."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("endpoint_url", ""), str):
+        raise BadRequest("delivery must be a JSON object with a 'method' (a string).")
+    return value
+
+
+def _description(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadRequest("description must be a string.")
+    return value
+
+
+def _audience(value: object) -> str | list[str] | None:
+    """`aud` as a receiver may name it (SSF 1.0 8.1.1): a string or an array of strings."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) or (
+        isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)
+    ):
+        return value
+    raise BadRequest("aud must be a string or a non-empty array of strings.")
 
 
 def ssf_view(stream: Stream) -> dict[str, Any]:
@@ -156,3 +181,12 @@ def requested_events(value: object) -> Sequence[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BadRequest("events_requested must be an array of event type URIs.")
     return value
+
+
+# The receiver-supplied properties (SSF 1.0 8.1.1), each checked before it is kept.
+_RECEIVER_CHECKS: dict[str, Callable[[Any], object]] = {
+    "events_requested": requested_events,
+    "delivery": _delivery,
+    "description": _description,
+}
+RECEIVER_SUPPLIED = tuple(_RECEIVER_CHECKS)

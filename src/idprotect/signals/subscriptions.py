@@ -5,6 +5,7 @@ of its lifecycle (how long a subscription's authorization lasts, when it is remi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ API_VERSION = "_version"
 # fifteen minutes until it is reauthorized or ends (docs/signals.md).
 REMINDER_LEAD = timedelta(hours=1)
 REMINDER_EVERY = timedelta(minutes=15)
+TLS_VERSIONS = ("v1_0", "v1_1", "v1_2", "v1_3")
 
 
 def resource_of(value: object) -> str:
@@ -77,8 +79,13 @@ def expiration(value: object, now: datetime) -> datetime:
     return moment
 
 
-def url(value: object, name: str) -> str:
-    return receiver_url(value, name)
+def tls_version(value: object) -> str:
+    """Graph's latestSupportedTlsVersion: v1_0 to v1_3, v1_2 when not given."""
+    if value is None:
+        return "v1_2"
+    if value not in TLS_VERSIONS:
+        raise BadRequest(f"latestSupportedTlsVersion must be one of {', '.join(TLS_VERSIONS)}.")
+    return str(value)
 
 
 def client_state(value: object) -> str | None:
@@ -107,21 +114,26 @@ def rich(body: dict[str, Any]) -> dict[str, Any]:
 
 def new_subscription(
     body: dict[str, Any], *, tenant_id: str, creator: dict[str, str | None], version: str,
-    until: datetime | None, now: datetime,
+    until: datetime | None, now: datetime, allowed_hosts: Sequence[str] = (),
 ) -> Stream:  # fmt: skip
     """A subscription from Graph's request body on API `version`, authorized until `until`
-    (the caller's token expires); its URLs are validated by the caller."""
+    (the caller's token expires); its URLs (on `allowed_hosts`, any when empty) answer the
+    validation request, which the caller sends."""
     resource = resource_of(body.get("resource"))
     lifecycle = body.get("lifecycleNotificationUrl")
     config = {
         "resource": resource,
         "changeType": change_types(body.get("changeType"), resource),
-        "notificationUrl": url(body.get("notificationUrl"), "notificationUrl"),
-        "lifecycleNotificationUrl": url(lifecycle, "lifecycleNotificationUrl")
+        "notificationUrl": receiver_url(
+            body.get("notificationUrl"), "notificationUrl", allowed_hosts
+        ),
+        "lifecycleNotificationUrl": receiver_url(
+            lifecycle, "lifecycleNotificationUrl", allowed_hosts
+        )
         if lifecycle
         else None,
         "clientState": client_state(body.get("clientState")),
-        "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion") or "v1_2",
+        "latestSupportedTlsVersion": tls_version(body.get("latestSupportedTlsVersion")),
         **rich(body),
         **creator,
         API_VERSION: version,
@@ -158,7 +170,9 @@ def _ends(stream: Stream, until: datetime | None) -> datetime:
     return stream.expires_at if until is None else min(until, stream.expires_at)
 
 
-def renewed(stream: Stream, body: dict[str, Any], now: datetime) -> Stream:
+def renewed(
+    stream: Stream, body: dict[str, Any], now: datetime, allowed_hosts: Sequence[str] = ()
+) -> Stream:
     """PATCH: a new expirationDateTime (and notificationUrl; a rich subscription's certificate,
     rotated); anything else is refused."""
     unknown = sorted(set(body) - set(UPDATABLE))
@@ -166,7 +180,8 @@ def renewed(stream: Stream, body: dict[str, Any], now: datetime) -> Stream:
         raise BadRequest(f"Only {', '.join(UPDATABLE)} can be updated, not {unknown[0]}.")
     config = dict(stream.config)
     if "notificationUrl" in body:
-        config["notificationUrl"] = url(body["notificationUrl"], "notificationUrl")
+        url = body["notificationUrl"]
+        config["notificationUrl"] = receiver_url(url, "notificationUrl", allowed_hosts)
     if "encryptionCertificate" in body or "encryptionCertificateId" in body:
         if not config.get("includeResourceData"):
             raise BadRequest("Only a subscription with includeResourceData has a certificate.")
