@@ -234,9 +234,21 @@ def _strings(value: object, name: str) -> list[str]:
 
 
 def _set_errors(value: object) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        raise BadRequest("'setErrs' must map each jti to an object with 'err' and 'description'.")
-    return {str(jti): f"{e.get('err')}: {e.get('description')}" for jti, e in value.items()}
+    """RFC 8936 2.4: each jti to its error, `err` (a string) and `description` (a string, if
+    given), kept as `err: description`."""
+    if not isinstance(value, dict) or not all(_set_error(e) for e in value.values()):
+        raise BadRequest(
+            "'setErrs' must map each jti to an object with 'err' and 'description' (strings)."
+        )
+    return {str(jti): f"{e['err']}: {e.get('description', '')}" for jti, e in value.items()}
+
+
+def _set_error(error: object) -> bool:
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("err"), str)
+        and isinstance(error.get("description", ""), str)
+    )
 
 
 def _max_events(value: object) -> int:
