@@ -19,6 +19,7 @@ from idprotect.domain.kinds import MAX_ACTION_IDS
 from idprotect.seeding.demo import load_demo_tenant
 from idprotect.store.engine import Database, make_engine
 from tests.conftest import FakeClock, make_client
+from tests.openapi.document import validate
 
 UNKNOWN_ENUMS = {"Prefer": "include-unknown-enum-members"}
 NO_SUCH_ID = "00000000-0000-0000-0000-000000000000"
@@ -36,38 +37,6 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Any
     client = make_client(database, clock)
     yield client, client.get("/openapi.json").json()
     database.dispose()
-
-
-def _documented(document: dict[str, Any], path: str) -> str:
-    """The documented path naming `path`: a literal segment before a parameter."""
-
-    def names(template: str) -> bool:
-        parts, given = template.split("/"), path.split("/")
-        return len(parts) == len(given) and all(
-            part == segment or part.startswith("{")
-            for part, segment in zip(parts, given, strict=True)
-        )
-
-    templates: list[str] = [template for template in document["paths"] if names(template)]
-    return min(templates, key=lambda template: template.count("{"))
-
-
-def _validate(document: dict[str, Any], method: str, response: Any) -> None:
-    """The answer against the document's schema for its path, method, status and media type."""
-    operation = document["paths"][_documented(document, response.url.path)][method]
-    answer = operation["responses"][str(response.status_code)]
-    if "$ref" in answer:
-        answer = document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
-    if response.status_code == 204:
-        assert response.content == b""
-        assert "content" not in answer
-        return
-    media_type = response.headers["content-type"].split(";")[0]
-    (declared,) = answer["content"]
-    assert media_type == declared
-    body = response.json() if media_type.endswith("json") else response.text
-    schema = {**answer["content"][declared]["schema"], "components": document["components"]}
-    jsonschema_rs.validator_for(schema).validate(body)
 
 
 def _first_id(client: TestClient, path: str) -> str:
@@ -106,7 +75,7 @@ def test_real_answers_validate(demo: Any, version: str, headers: dict[str, str])
         for path, params in _reads(client, api, f"/{version}/identityProtection"):
             response = client.get(path, params=params, headers=headers)
             assert response.status_code == 200, response.text
-            _validate(document, "get", response)
+            validate(document, "get", response)
 
 
 def test_every_agent_subtype_is_answered_and_declared(demo: Any) -> None:
@@ -127,7 +96,7 @@ def test_action_and_batch_answers_validate(demo: Any, version: str) -> None:
             body = {api.kind.ids_field: [principal_id]}
             response = client.post(f"{root}/{api.set_name}/{action.name}", json=body)
             assert response.status_code == 204, response.text
-            _validate(document, "post", response)
+            validate(document, "post", response)
     # The url's leading / is optional.
     urls = [f"/identityProtection/{api.set_name}" for api in _kinds(version)]
     urls.append(urls[0].lstrip("/"))
@@ -137,7 +106,7 @@ def test_action_and_batch_answers_validate(demo: Any, version: str) -> None:
     response = client.post(f"/{version}/$batch", json=batch)
     assert response.status_code == 200
     assert {answer["status"] for answer in response.json()["responses"]} == {200}
-    _validate(document, "post", response)
+    validate(document, "post", response)
 
 
 @pytest.mark.parametrize("kind", ADMIN_KINDS, ids=lambda kind: kind.principals)
@@ -160,7 +129,7 @@ def test_admin_answers_validate(demo: Any, kind: AdminKind) -> None:
     for method, path, body, status in requests:
         response = client.request(method, path, json=body)
         assert response.status_code == status, response.text
-        _validate(document, method, response)
+        validate(document, method, response)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +160,7 @@ def test_error_answers_validate(
     client, document = demo
     response = client.request(method, path.replace("{id}", NO_SUCH_ID), json=body)
     assert response.status_code == status, response.text
-    _validate(document, method, response)
+    validate(document, method, response)
 
 
 _TOR_EXIT = "198.51.100.66"
@@ -230,7 +199,7 @@ def test_sign_in_answers_validate(demo: Any) -> None:
     for method, path, body, status in requests:
         response = client.request(method, path, json=body)
         assert response.status_code == status, response.text
-        _validate(document, method, response)
+        validate(document, method, response)
     for version in ("v1.0", "beta"):
         base = f"/{version}/auditLogs/signIns"
         for headers in ({}, UNKNOWN_ENUMS):
@@ -243,19 +212,19 @@ def test_sign_in_answers_validate(demo: Any) -> None:
             ]:
                 response = client.get(path, params=params, headers=headers)
                 assert response.status_code == 200, response.text
-                _validate(document, "get", response)
+                validate(document, "get", response)
         for action in ("confirmCompromised", "confirmSafe", "dismiss"):
             body = {"requestIds": [f"{DEMO_TENANT_ID}-risky"]}
             response = client.post(f"{base}/{action}", json=body)
             assert response.status_code == 204, response.text
-            _validate(document, "post", response)
+            validate(document, "post", response)
         for path, body, status in [
             (f"{base}/dismiss", {"requestIds": ["no such sign-in"]}, 400),
             (f"{base}/confirmSafe", {"userIds": ["x"]}, 400),
         ]:
             response = client.post(path, json=body)
             assert response.status_code == status, response.text
-            _validate(document, "post", response)
+            validate(document, "post", response)
         response = client.get(f"{base}/{NO_SUCH_ID}")
         assert response.status_code == 404
-        _validate(document, "get", response)
+        validate(document, "get", response)

@@ -212,5 +212,4 @@ def operations(log_of: LogOf) -> list[Operation]:
             query=Query(DIRECTORY_AUDITS, Target.ENTITY),
         ),
     ]
-    # Described in docs/compatibility.md; not (yet) in the OpenAPI document.
-    return [operation.under(root, documented=False) for operation in found for root in ROOTS]
+    return [operation.under(root) for operation in found for root in ROOTS]

@@ -115,10 +115,7 @@ def _metrics(ops: Ops) -> Callable[[Call], Response]:
 def operations(ops: Ops, doors: Doors) -> list[Operation]:
     def admin(method: str, field: str, answer: Callable[[Call], Response], **kw: Any) -> Operation:
         runs = kw.pop("runs", Runs.WRITE)
-        # Described in docs/operations.md; not (yet) in the OpenAPI document.
-        return Operation(
-            method, f"{ROOT}/{field}", answer, runs, ADMINISTER, documented=False, **kw
-        )
+        return Operation(method, f"{ROOT}/{field}", answer, runs, ADMINISTER, **kw)
 
     found = [
         Operation("GET", "/healthz", healthz, Runs.LOOP, caller=Caller.NONE, documented=False),

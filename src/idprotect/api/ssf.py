@@ -262,16 +262,13 @@ def _polling(call: Call, tenant_id: str, request: dict[str, Any]) -> Callable[[A
 def _op(
     method: str, path: str, answer: Any, runs: Runs, prepare: Callable[[Call], object]
 ) -> Operation:
-    return Operation(
-        method, ROOT + path, answer, runs, MANAGE_SIGNALS, prepare=prepare, documented=False
-    )
+    return Operation(method, ROOT + path, answer, runs, MANAGE_SIGNALS, prepare=prepare)
 
 
 OPERATIONS = (
-    Operation("GET", WELL_KNOWN, default_configuration, Runs.LOOP, caller=Caller.NONE,
-              documented=False),
+    Operation("GET", WELL_KNOWN, default_configuration, Runs.LOOP, caller=Caller.NONE),
     Operation("GET", f"{WELL_KNOWN}/ssf/{{tenant_id}}", tenant_configuration, Runs.LOOP,
-              caller=Caller.NONE, documented=False),
+              caller=Caller.NONE),
     _op("POST", "/streams", create_stream, Runs.WRITE, _prepared),
     # Reads too are writes: the receiver's calls restart its streams' inactivity timeouts.
     _op("GET", "/streams", read_streams, Runs.WRITE, _tenant_id),

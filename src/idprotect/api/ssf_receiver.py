@@ -48,4 +48,4 @@ def receiving(receivers: Receivers) -> Callable[[Call], Awaitable[Response]]:
 
 def operations(receivers: Receivers) -> list[Operation]:
     answer = receiving(receivers)
-    return [Operation("POST", PATH, answer, Runs.LOOP, caller=Caller.NONE, documented=False)]
+    return [Operation("POST", PATH, answer, Runs.LOOP, caller=Caller.NONE)]

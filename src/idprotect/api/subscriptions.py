@@ -25,7 +25,7 @@ from idprotect.signals.subscriptions import new_subscription, resource_of
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 # Graph gives a notification URL ten seconds to answer its validation request.
 VALIDATION_SECONDS = 10.0
-_READS = {
+RESOURCE_READS = {
     "identityProtection/riskyUsers": READ_RISKY_USERS,
     "identityProtection/riskDetections": READ_RISK_EVENTS,
 }
@@ -67,7 +67,7 @@ def _body(call: Call) -> dict[str, Any]:
 def _creating(call: Call) -> Stream:
     """The subscription the body asks for, once the caller may read its resource."""
     body = _body(call)
-    authorize(call.principal, _READS[resource_of(body.get("resource"))])
+    authorize(call.principal, RESOURCE_READS[resource_of(body.get("resource"))])
     creator = {"applicationId": call.principal.app_id, "creatorId": call.principal.object_id}
     return new_subscription(
         body, tenant_id=call.principal.tenant_id, creator=creator, version=call.root.version,
@@ -119,7 +119,7 @@ def _find(call: Call) -> Stream:
 def _authorizing(call: Call) -> Stream:
     """The subscription a caller renews or reauthorizes: it must still read its resource."""
     stream = _find(call)
-    authorize(call.principal, _READS[stream.config["resource"]])
+    authorize(call.principal, RESOURCE_READS[stream.config["resource"]])
     return stream
 
 
@@ -165,14 +165,12 @@ def _operations(root: str) -> list[Operation]:
     one = f"{root}/subscriptions/{{subscription_id}}"
     op: Callable[..., Operation] = Operation
     return [
-        op("POST", f"{root}/subscriptions", create_subscription, Runs.LOOP, prepare=_creating,
-           documented=False),
-        op("GET", f"{root}/subscriptions", list_subscriptions, Runs.READ, documented=False),
-        op("GET", one, get_subscription, Runs.READ, documented=False),
-        op("PATCH", one, update_subscription, Runs.WRITE, documented=False),
-        op("DELETE", one, delete_subscription, Runs.WRITE, documented=False),
-        op("POST", f"{one}/reauthorize", reauthorize_subscription, Runs.WRITE,
-           documented=False),
+        op("POST", f"{root}/subscriptions", create_subscription, Runs.LOOP, prepare=_creating),
+        op("GET", f"{root}/subscriptions", list_subscriptions, Runs.READ),
+        op("GET", one, get_subscription, Runs.READ),
+        op("PATCH", one, update_subscription, Runs.WRITE),
+        op("DELETE", one, delete_subscription, Runs.WRITE),
+        op("POST", f"{one}/reauthorize", reauthorize_subscription, Runs.WRITE),
     ]  # fmt: skip
 
 

@@ -97,7 +97,7 @@ class RuleSpec(_Spec):
     drop_rate: Probability = 0.0
     latency: LatencySpec | None = None
     fail_next: int = Field(default=0, ge=0, le=1_000_000)
-    fail_status: int = 503
+    fail_status: int = Field(default=503, json_schema_extra={"enum": list(FAULT_STATUSES)})
 
     @model_validator(mode="after")
     def _rates(self) -> RuleSpec:

@@ -1,12 +1,16 @@
 """The served OpenAPI document: every Graph operation of every principal kind on the versions
-that serve it, $batch, /_admin and the built-in issuer, with the query options, bodies,
-answers and errors the server really has.
+that serve it, sign-ins, directory audits, subscriptions, $batch, /_admin (throttling and
+faults too), the Shared Signals transmitter and receiver, and the built-in issuer, with the
+query options, bodies, answers and errors the server really has.
 
 The operations are made from the kinds' entries (api/kinds.py, api/admin.py) as the server's
 own are; parameters come from the collections' allow-lists (odata/collections.py), limits
 from the code that enforces them, entities from entities.py. One module per part of the
-surface (graph.py, batch.py, admin.py, issuer.py). tests/api/test_openapi.py holds the
-document to the app's routes and to real responses; tests/openapi runs schemathesis on it.
+surface (graph.py, sign_ins.py, audits.py, subscriptions.py, batch.py, admin.py, ops.py,
+signals.py with signal_schemas.py, issuer.py). Not in it: the probes (/healthz, /readyz,
+/health, /metrics), the front door `/`, the `$count` refusals and beta's legacy root paths.
+tests/api/test_openapi.py holds the document to the app's routes and to real responses;
+tests/openapi runs schemathesis on it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from swagger_ui_bundle import swagger_ui_path
 from idprotect import __version__
 from idprotect.api.kinds import API_KINDS
 from idprotect.api.openapi.admin import admin_paths, admin_schemas
+from idprotect.api.openapi.audits import audit_paths, audit_schemas
 from idprotect.api.openapi.batch import batch_schemas
 from idprotect.api.openapi.common import ERROR_RESPONSES, Paths
 from idprotect.api.openapi.entities import ENTITIES
@@ -30,6 +35,9 @@ from idprotect.api.openapi.graph import VERSIONS, action_bodies, graph_paths, ki
 from idprotect.api.openapi.issuer import issuer_paths
 from idprotect.api.openapi.schemas import ENUMS, ERRORS
 from idprotect.api.openapi.sign_ins import sign_in_paths, sign_in_schemas
+from idprotect.api.openapi.signal_schemas import signal_schemas
+from idprotect.api.openapi.signals import signal_paths
+from idprotect.api.openapi.subscriptions import subscription_paths, subscription_schemas
 
 _DESCRIPTION = """\
 A Microsoft Graph-compatible Identity Protection service, as Graph serves it (paths match
@@ -101,7 +109,10 @@ def openapi_document() -> dict[str, Any]:
     for version in VERSIONS:
         paths.update(graph_paths(version))
         paths.update(sign_in_paths(version))
+        paths.update(audit_paths(version))
+        paths.update(subscription_paths(version))
     paths.update(admin_paths())
+    paths.update(signal_paths())
     paths.update(issuer_paths())
     return {
         "openapi": "3.1.0",
@@ -110,7 +121,16 @@ def openapi_document() -> dict[str, Any]:
             {"name": version, "description": f"Microsoft Graph {version}"} for version in VERSIONS
         ]
         + [
-            {"name": "admin", "description": "Seeding and tenant administration (not Graph)."},
+            {"name": "audit", "description": "The directory audit log (auditLogs)."},
+            {
+                "name": "signals",
+                "description": "Risk signals out and in: Graph-style subscriptions (an "
+                "extension), the Shared Signals transmitter and receiver (not Graph).",
+            },
+            {
+                "name": "admin",
+                "description": "Seeding, tenant administration, throttling and faults (not Graph).",
+            },
             {"name": "issuer", "description": "The built-in token issuer (Entra-shaped)."},
         ],
         "paths": paths,
@@ -123,6 +143,9 @@ def openapi_document() -> dict[str, Any]:
                 **action_bodies(),
                 **batch_schemas(),
                 **admin_schemas(),
+                **audit_schemas(),
+                **subscription_schemas(),
+                **signal_schemas(),
             },
             "responses": ERROR_RESPONSES,
             "securitySchemes": {

@@ -1,5 +1,6 @@
 """The /_admin extension API (not Graph): each principal kind's routes, made from its entry
-(api/admin.py ADMIN_KINDS), and the tenant's; request bodies from the pydantic models."""
+(api/admin.py ADMIN_KINDS), the tenant's, its sign-ins' (sign_ins.py) and its operations
+settings' (ops.py); request bodies from the pydantic models."""
 
 from __future__ import annotations
 
@@ -14,17 +15,16 @@ from idprotect.api.openapi.common import (
     Operation,
     Paths,
     a,
-    errors,
+    admin_operation,
     json_body,
     path_id,
-    security,
     singular,
     snake,
 )
 from idprotect.api.openapi.entities import schema_name
+from idprotect.api.openapi.ops import ops_paths, ops_schemas
 from idprotect.api.openapi.schemas import JsonSchema, entity, ref
 from idprotect.api.openapi.sign_ins import admin_sign_in_paths, admin_sign_in_schemas
-from idprotect.auth.permissions import ADMINISTER
 from idprotect.fixtures import Fixtures
 
 _ROOT = "/_admin/tenants/{tenantId}"
@@ -55,22 +55,14 @@ def admin_schemas() -> dict[str, JsonSchema]:
         },
         "A registered application and its client secret.",
     )
-    return {**definitions, **admin_sign_in_schemas()}
+    return {**definitions, **admin_sign_in_schemas(), **ops_schemas()}
 
 
 def _admin_op(
     name: str, summary: str, model: type[BaseModel] | None, ok: dict[str, Any], *extra: int
 ) -> Operation:
-    operation: Operation = {
-        "tags": ["admin"],
-        "operationId": name,
-        "summary": summary,
-        "security": security(ADMINISTER),
-        "responses": {**ok, **errors(*extra)},
-    }
-    if model is not None:
-        operation["requestBody"] = {"required": True, **json_body(ref(model.__name__))}
-    return operation
+    body = ref(model.__name__) if model is not None else None
+    return admin_operation(name, summary, body=body, responses=ok, extra=extra)
 
 
 def _kind_paths(kind: AdminKind) -> Paths:
@@ -111,6 +103,7 @@ def admin_paths() -> Paths:
     for kind in ADMIN_KINDS:
         paths.update(_kind_paths(kind))
     paths.update(admin_sign_in_paths())
+    paths.update(ops_paths())
     tenant = path_id("tenantId", "The tenant: the token's own when auth is on.")
     for operations in paths.values():
         for operation in operations.values():

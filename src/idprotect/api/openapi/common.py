@@ -8,7 +8,7 @@ from typing import Any
 
 from idprotect.api.kinds import ApiKind
 from idprotect.api.openapi.schemas import ODATA_ERROR, JsonSchema, ref
-from idprotect.auth.permissions import Requirement
+from idprotect.auth.permissions import ADMINISTER, Requirement
 
 Operation = dict[str, Any]
 Paths = dict[str, dict[str, Operation]]
@@ -21,6 +21,8 @@ _ERROR_TEXT = {
     "408": "The request's head or body did not arrive in time; the connection is closed.",
     "413": "The body is over the size limit (docs/compatibility.md, Limits on requests).",
     "414": "The URL is over the length limit.",
+    "429": "Too many requests: a verification asked again within the stream's minimum "
+    "interval, or a throttle profile's limit (docs/operations.md).",
     "431": "The request line and headers are over the size limit.",
     "503": "The database is busy or unreachable; nothing changed, retrying is safe.",
 }
@@ -34,7 +36,7 @@ ERROR_RESPONSES: dict[str, Any] = {
     f"error{status}": {
         "description": text,
         "content": {"application/json": {"schema": ref(ODATA_ERROR)}},
-        **({"headers": _RETRY_AFTER} if status == "503" else {}),
+        **({"headers": _RETRY_AFTER} if status in ("429", "503") else {}),
     }
     for status, text in _ERROR_TEXT.items()
 }
@@ -49,10 +51,22 @@ def errors(*statuses: int) -> dict[str, Any]:
     return {str(code): {"$ref": f"#/components/responses/error{code}"} for code in codes}
 
 
+def public_errors(*statuses: int) -> dict[str, Any]:
+    """The Graph errors an operation anybody may call (no token) may answer: `statuses` and
+    the request limits'."""
+    return {str(code): {"$ref": f"#/components/responses/error{code}"} for code in (
+        *statuses, *_LIMITS)}  # fmt: skip
+
+
 def security(requirement: Requirement | None) -> list[dict[str, list[str]]]:
     """A bearer token; OpenAPI 3.1 lets it list the roles it needs: the least permission.
     None: any verified caller."""
     return [{"bearer": sorted(requirement.permissions)[:1] if requirement else []}]
+
+
+def any_permission(*permissions: str) -> list[dict[str, list[str]]]:
+    """A bearer token holding any one of `permissions` (OpenAPI's alternatives)."""
+    return [{"bearer": [permission]} for permission in permissions]
 
 
 def operation_id(name: str, version: str) -> str:
@@ -68,17 +82,40 @@ def graph_operation(
     *,
     responses: dict[str, Any],
     extra: tuple[int, ...] = (),
+    tags: tuple[str, ...] = (),
     **fields: Any,
 ) -> Operation:
-    """A Graph operation of `version`: its answers, then the errors with `extra` ones."""
+    """A Graph operation of `version` (and `tags`): its answers, then the errors with `extra`
+    ones."""
     return {
-        "tags": [version],
+        "tags": [version, *tags],
         "operationId": operation_id(name, version),
         "summary": summary,
         "security": security(requirement),
         **fields,
         "responses": {**responses, **errors(*extra)},
     }
+
+
+def admin_operation(
+    name: str,
+    summary: str,
+    *,
+    body: JsonSchema | None,
+    responses: dict[str, Any],
+    extra: tuple[int, ...] = (),
+) -> Operation:
+    """An /_admin operation (not Graph): IdentityProtection.Admin, its answers and errors."""
+    operation: Operation = {
+        "tags": ["admin"],
+        "operationId": name,
+        "summary": summary,
+        "security": security(ADMINISTER),
+        "responses": {**responses, **errors(*extra)},
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True, **json_body(body)}
+    return operation
 
 
 def json_body(schema: JsonSchema, media_type: str = "application/json") -> dict[str, Any]:

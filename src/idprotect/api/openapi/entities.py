@@ -10,6 +10,7 @@ subtypes, which `@odata.type` names.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from idprotect.api.openapi.schemas import (
@@ -319,12 +320,14 @@ def schema_name(entity_type: str, version: str) -> str:
     return beta if version == "beta" and beta in ENTITIES else entity_type
 
 
-def entity_response(name: str) -> JsonSchema:
-    """An entity as a GET answers it: the entity's properties and its `@odata.context`; an
-    abstract entity as one of its subtypes."""
-    schema = ENTITIES[name]
+def entity_response(name: str, schemas: Mapping[str, JsonSchema] = ENTITIES) -> JsonSchema:
+    """An entity of `schemas` as a GET answers it: the entity's properties and its
+    `@odata.context`; an abstract entity as one of its subtypes."""
+    schema = schemas[name]
     if "oneOf" in schema:
-        subtypes = [entity_response(item["$ref"].rsplit("/", 1)[-1]) for item in schema["oneOf"]]
+        subtypes = [
+            entity_response(item["$ref"].rsplit("/", 1)[-1], schemas) for item in schema["oneOf"]
+        ]
         return {"description": schema["description"], "oneOf": subtypes}
     return {
         **schema,

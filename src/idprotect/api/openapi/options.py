@@ -31,8 +31,14 @@ def _query(name: str, schema: JsonSchema, description: str, **extra: Any) -> Par
     }
 
 
-def filter_option(collection: Collection) -> Parameter:
-    return _query("$filter", {"type": "string"}, f"An OData filter on {collection.name}.")
+def filter_option(collection: Collection, more: str = "") -> Parameter:
+    """$filter, naming what its allow-list lets it compare, and how (`more`: what else)."""
+    names = "; ".join(
+        f"`{name}` ({', '.join(sorted(collection.filter[name].operators))})"
+        for name in collection.filter
+    )
+    text = f"An OData filter on {collection.name}: {names}.{more}"
+    return _query("$filter", {"type": "string"}, text)
 
 
 def _select(collection: Collection, version: str) -> Parameter:
@@ -46,11 +52,11 @@ def _select(collection: Collection, version: str) -> Parameter:
     )
 
 
-def list_options(collection: Collection, version: str) -> list[Parameter]:
-    """A list's options: $filter, $select, $top, $skiptoken, and $orderby and $count where
-    the collection takes them."""
+def list_options(collection: Collection, version: str, filtering: str = "") -> list[Parameter]:
+    """A list's options: $filter (`filtering`: what it takes besides the allow-list), $select,
+    $top, $skiptoken, and $orderby and $count where the collection takes them."""
     options = [
-        filter_option(collection),
+        filter_option(collection, filtering),
         _select(collection, version),
         _query("$top", {"type": "integer", "minimum": 1, "maximum": MAX_TOP}, "Page size."),
         _query("$skiptoken", {"type": "string"}, "From an @odata.nextLink; opaque."),

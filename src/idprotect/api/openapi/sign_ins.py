@@ -13,13 +13,12 @@ from idprotect.api import admin_signins, sign_ins
 from idprotect.api.openapi.common import (
     Operation,
     Paths,
-    errors,
+    admin_operation,
     graph_operation,
     json_body,
     ok,
     operation_id,
     path_id,
-    security,
     snake,
 )
 from idprotect.api.openapi.entities import ENTITIES, entity_response
@@ -31,7 +30,7 @@ from idprotect.api.openapi.schemas import (
     collection_response,
     ref,
 )
-from idprotect.auth.permissions import ADMINISTER, READ_SIGN_INS, WRITE_SIGN_INS
+from idprotect.auth.permissions import READ_SIGN_INS, WRITE_SIGN_INS
 from idprotect.domain.kinds import MAX_ACTION_IDS
 from idprotect.domain.sign_in_actions import SIGN_IN_ACTIONS, SignInAction
 from idprotect.odata.collections import SIGN_INS_BY_VERSION
@@ -152,14 +151,7 @@ def _answer(description: str, properties: dict[str, JsonSchema]) -> dict[str, An
 
 
 def _admin_op(name: str, summary: str, model: type[BaseModel], answer: dict[str, Any]) -> Operation:
-    return {
-        "tags": ["admin"],
-        "operationId": name,
-        "summary": summary,
-        "security": security(ADMINISTER),
-        "requestBody": {"required": True, **json_body(ref(model.__name__))},
-        "responses": {**answer, **errors(404)},
-    }
+    return admin_operation(name, summary, body=ref(model.__name__), responses=answer, extra=(404,))
 
 
 def admin_sign_in_paths() -> Paths:
