@@ -86,7 +86,7 @@ def _setting(ops: Ops, doors: Doors, field: str) -> Callable[[Call], Response]:
         document = spec.model_dump_json(by_alias=True, exclude_none=True)
         default = isinstance(spec, ThrottleSpec) and spec.profile == "default"
         doors.set_document(call.store, tenant_id, field, None if default else document)
-        ops.guard.forget(tenant_id)
+        call.after_commit(lambda: ops.guard.forget(tenant_id))
         if field == FAULTS:
             return _json(orjson.loads(document))
         return Response(status_code=204)
@@ -97,8 +97,9 @@ def _setting(ops: Ops, doors: Doors, field: str) -> Callable[[Call], Response]:
 def _clearing(ops: Ops, doors: Doors) -> Callable[[Call], Response]:
     def answer(call: Call) -> Response:
         assert isinstance(call.input, str)
-        doors.set_document(call.store, call.input, FAULTS, None)
-        ops.guard.forget(call.input)
+        tenant_id = call.input
+        doors.set_document(call.store, tenant_id, FAULTS, None)
+        call.after_commit(lambda: ops.guard.forget(tenant_id))
         return Response(status_code=204)
 
     return answer

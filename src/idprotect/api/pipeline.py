@@ -55,6 +55,7 @@ class Call:
     """One request on its way through the pipeline: what an operation's answer is given."""
 
     __slots__ = (
+        "_committed",
         "_root",
         "_store",
         "app",
@@ -80,6 +81,7 @@ class Call:
         self.input: object = None
         self._root: GraphRoot | None = None
         self._store: RiskStore | None = None
+        self._committed: list[Callable[[], None]] | None = None
 
     @property
     def path(self) -> str:
@@ -102,6 +104,19 @@ class Call:
         if self._store is None:
             raise RuntimeError("the operation runs outside a unit of work")
         return self._store
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """`work`, on the event loop once the answer's unit of work is committed (never when it
+        rolls back): what no other request may see before the change, such as a cache the
+        change makes stale, is done here rather than inside the transaction."""
+        if self._committed is None:
+            self._committed = []
+        self._committed.append(work)
+
+    def committed(self) -> None:
+        for work in self._committed or ():
+            work()
+        self._committed = None
 
     def run_in(self, store: RiskStore, answer: Callable[[Call], Response]) -> Response:
         self._store = store
@@ -268,6 +283,12 @@ class Service:
 
 
 async def _run(operation: Operation, call: Call) -> Response:
+    response = await _answered(operation, call)
+    call.committed()
+    return response
+
+
+async def _answered(operation: Operation, call: Call) -> Response:
     answer = cast(Callable[[Call], Response], operation.answer)
     database = call.services.database
     match operation.runs:

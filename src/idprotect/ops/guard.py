@@ -3,8 +3,10 @@ faults, once the caller is known and before any database work.
 
 Each tenant's settings (its throttle profile, or the server's; its fault plan) are read from
 the database at most once a second per process and kept; a change made through this process
-applies at once, through another within a second. With neither throttling nor faults for the
-tenant, a request costs a dict look-up and a clock read.
+applies once it is committed (they are forgotten then, not before: a request reading them in
+between would keep the old ones), through another process (or the command line) within a
+second. With neither throttling nor faults for the tenant, a request costs a dict look-up and
+a clock read.
 
 Counting is per process on SQLite (one server process is the rule there) and shared by every
 process on PostgreSQL (store/ops_state.py), so that one tenant's limit is not multiplied by
@@ -73,8 +75,8 @@ class MemoryCounters:
         return number
 
     def reset(self, tenant_id: str) -> None:
-        # Called from the database thread of the change, while the event loop counts: the
-        # keys are copied in one step before they are looked at.
+        # Called on the event loop once the change is committed; the keys are copied in one
+        # step before they are looked at all the same.
         for key in list(self._numbers):
             if key[0] == tenant_id:
                 self._numbers.pop(key, None)
@@ -129,6 +131,9 @@ class Guard:
         self._counters = counters
         self._read = read_documents
         self._tenants: dict[str, TenantOps] = {}
+        # How many times each tenant's settings were forgotten: a read that a change overtook
+        # is used by its request but not kept.
+        self._forgotten: dict[str, int] = {}
         self._keys: dict[int, str] = {}
         self._on_throttled = on_throttled
         self._on_fault = on_fault
@@ -154,17 +159,23 @@ class Guard:
             await self._inject(call, decide(ops.plan, index, number))
 
     def forget(self, tenant_id: str) -> None:
-        """The tenant's settings changed: read them again, count its faults from 1."""
+        """The tenant's settings changed (and the change is committed: api/ops.py calls this
+        after the commit): read them again, count its faults from 1."""
         self._tenants.pop(tenant_id, None)
+        self._forgotten[tenant_id] = self._forgotten.get(tenant_id, 0) + 1
         self._counters.reset(tenant_id)
 
     async def _load(self, tenant_id: str) -> TenantOps:
+        """The tenant's settings, read again and kept for SETTINGS_TTL; unless they were
+        forgotten while being read, when what was read may be older than the change."""
+        forgotten = self._forgotten.get(tenant_id, 0)
         documents = await self._read(tenant_id)
         ops = self._tenants.get(tenant_id)
         if ops is None or ops.documents != documents:
             ops = tenant_ops(documents, self.server_profile)
+        if self._forgotten.get(tenant_id, 0) == forgotten:
             self._tenants[tenant_id] = ops
-        ops.until = time.monotonic() + SETTINGS_TTL
+            ops.until = time.monotonic() + SETTINGS_TTL
         return ops
 
     async def _throttle(
