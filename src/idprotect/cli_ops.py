@@ -1,22 +1,37 @@
 """Operations on the command line: `serve --throttle`, `tenant set --throttle`, and the
 `faults` commands (set, show, clear) on a tenant's fault plan. Checked as /_admin checks them
-(ops/config.py); a running server applies a change within a second."""
+(ops/config.py), and recorded in the tenant's directory audit log as /_admin's changes are,
+initiated by the local operator; a running server applies a change within a second."""
 
 from __future__ import annotations
 
+import getpass
+import socket
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
-from sqlalchemy import Connection
 
+from idprotect.api.audit_trail import admin_activity, local_operator, record, tenant_target
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_options import DbUrl, TenantId, open_database
+from idprotect.domain.audits import Initiator
+from idprotect.domain.clock import utc_now
 from idprotect.ops.config import FaultSpec, ThrottleSpec, fault_plan, server_throttle, validated
 from idprotect.ops.throttle import NAMED
 from idprotect.settings import DEFAULT_DATABASE_URL
 from idprotect.store import ops_state
+from idprotect.store.audits import audit_log
+from idprotect.store.repository import SqlRiskStore
+
+# The /_admin changes (method, path below the tenant) the commands make.
+SET_THROTTLE, SET_FAULTS, CLEAR_FAULTS = (
+    ("PUT", "/throttle"),
+    ("PUT", "/faults"),
+    ("DELETE", "/faults"),
+)
 
 _PROFILES = ", ".join(NAMED)
 
@@ -79,11 +94,43 @@ TenantThrottle = Annotated[
 ]
 
 
-def store_document(db: str, tenant: str, field: str, document: str | None) -> None:
+def operator() -> Initiator:
+    """Who runs this command: the local account (its uid when it has no name), on this host."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):
+        login = "unknown"
+    return local_operator(login, socket.gethostname())
+
+
+def record_change(
+    store: SqlRiskStore, tenant: str, change: tuple[str, str], *, request: str, command: str
+) -> None:
+    """The directory audit record of a change this command made in `store`'s unit of work:
+    the record of the /_admin `change` (its method and path below the tenant), initiated by the
+    local operator, `command` a detail."""
+    audit = record(
+        admin_activity(*change),
+        at=utc_now(),
+        initiated_by=operator(),
+        targets=[tenant_target(tenant)],
+        correlation_id=str(uuid.uuid4()),
+        request=request,
+        more=[("command", command)],
+    )
+    audit_log(store).add_audit(tenant, audit)
+
+
+def store_faults(
+    db: str, tenant: str, change: tuple[str, str], document: str | None, *, command: str
+) -> None:
+    """Set (or, with None, remove) the tenant's fault plan, and record it, in one unit of
+    work."""
     database = open_database(db)
     try:
         with database.unit_of_work(write=True) as store:
-            ops_state.set_tenant_document(store.connection, tenant, field, document)
+            ops_state.set_tenant_document(store.connection, tenant, "faults", document)
+            record_change(store, tenant, change, request=document or "", command=command)
     finally:
         database.dispose()
 
@@ -141,7 +188,8 @@ def faults_set(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     spec = spec.model_copy(update={"seed": fault_plan(spec).seed})
-    store_document(db, tenant, "faults", spec.model_dump_json(by_alias=True, exclude_none=True))
+    document = spec.model_dump_json(by_alias=True, exclude_none=True)
+    store_faults(db, tenant, SET_FAULTS, document, command="idprotect faults set")
     typer.echo(f"Tenant {tenant}: fault plan set, seed {spec.seed}.", err=True)
 
 
@@ -196,7 +244,7 @@ def faults_show(db: DbUrl = DEFAULT_DATABASE_URL, tenant: TenantId = DEMO_TENANT
 
 def faults_clear(db: DbUrl = DEFAULT_DATABASE_URL, tenant: TenantId = DEMO_TENANT_ID) -> None:
     """Remove the tenant's fault plan."""
-    store_document(db, tenant, "faults", None)
+    store_faults(db, tenant, CLEAR_FAULTS, None, command="idprotect faults clear")
     typer.echo(f"Tenant {tenant}: no faults.", err=True)
 
 
@@ -212,7 +260,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(faults, name="faults")
 
 
-def set_throttle(connection: Connection, tenant_id: str, document: str) -> None:
-    """Stores what `tenant set --throttle` was given (`default`: nothing, the server's)."""
+def set_throttle(store: SqlRiskStore, tenant_id: str, document: str, *, command: str) -> None:
+    """Stores what `tenant set --throttle` was given (`default`: nothing, the server's), and
+    records it."""
     default = validated(ThrottleSpec, document).profile == "default"
-    ops_state.set_tenant_document(connection, tenant_id, "throttle", None if default else document)
+    stored = None if default else document
+    ops_state.set_tenant_document(store.connection, tenant_id, "throttle", stored)
+    record_change(store, tenant_id, SET_THROTTLE, request=document, command=command)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 import typer
 
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.cli_lists import Row, show
-from idprotect.cli_ops import TenantThrottle, set_throttle
+from idprotect.cli_ops import TenantThrottle, record_change, set_throttle
 from idprotect.cli_options import AsJson, DbUrl, TenantId, open_database
 from idprotect.domain.tenants import Licence, TenantSummary
 from idprotect.settings import DEFAULT_DATABASE_URL
+
+UPDATE_TENANT = ("PUT", "")  # /_admin's PUT of the tenant: its licences
+COMMAND = "idprotect tenant set"
 
 
 def tenant_set(
@@ -29,6 +33,8 @@ def tenant_set(
     tenant: TenantId = DEMO_TENANT_ID,
 ) -> None:
     """Create a tenant if needed and set its licences and throttling (what is given)."""
+    given = {"licence": licence, "workloadIdentities": workload_identities}
+    request = {name: value for name, value in given.items() if value is not None}
     database = open_database(db)
     try:
         with database.unit_of_work(write=True) as store:
@@ -36,8 +42,11 @@ def tenant_set(
                 tenant, entra=licence, workload_identities=workload_identities
             )
             licences = store.tenant_licences(tenant)
+            if request:  # each change, one record, as /_admin's PUT of the tenant writes
+                body = orjson.dumps(request).decode()
+                record_change(store, tenant, UPDATE_TENANT, request=body, command=COMMAND)
             if throttle is not None:
-                set_throttle(store.connection, tenant, throttle)
+                set_throttle(store, tenant, throttle, command=COMMAND)
     finally:
         database.dispose()
     assert licences is not None

@@ -1,7 +1,11 @@
 """What the directory audit log records of each change (every risk action, every /_admin
-change), made from the operation table: the answer of each such operation is wrapped so that,
-once it succeeded, its record is written in the same unit of work, before the commit. A change
-that fails (400, 403, a rollback) records nothing, as it changed nothing.
+change, and the command line's changes of a tenant's settings), made from the operation table:
+the answer of each such operation is wrapped so that, once it succeeded, its record is written
+in the same unit of work, before the commit. A change that fails (400, 403, a rollback) records
+nothing, as it changed nothing. Every record is made by `record`.
+
+The command line (cli_ops.py, cli_tenants.py) makes the same changes as /_admin's operations,
+and records them as those operations do (`admin_activity`), initiated by the local operator.
 
 Activity names, categories and operation types are idprotect's (Graph documents none for
 Identity Protection's actions): see docs/compatibility.md, "Directory audits".
@@ -12,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -70,7 +75,7 @@ _SETTINGS = frozenset({"", "/throttle", "/faults", "/threatLists/{list}"})  # th
 _DETAIL_MAX = 2_000
 _ID_FIELDS = ("user_id", "service_principal_id", "agent_id", "id")
 # The lengths of the log's columns (store/tables/ops.py directory_audits).
-_TARGET_MAX, _ID_MAX = 128, 64
+_TARGET_MAX, _ID_MAX, _NAME_MAX = 128, 64, 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +105,14 @@ def activity_of(operation: Operation) -> Activity | None:
     if not operation.path.startswith(ROOT):
         return None
     below = operation.path[len(ROOT) :]
-    found = _ADMIN.get((operation.method, below))
-    if found is None:
-        return None
+    return admin_activity(operation.method, below) if (operation.method, below) in _ADMIN else None
+
+
+def admin_activity(method: str, below: str) -> Activity:
+    """The activity of the /_admin change `method` on `below` (a path below the tenant's:
+    `/faults`); the command line's changes of a tenant are these same ones."""
     kind = _TARGET_TYPES.get(below.split("/")[1] if below else "", "User")
-    return Activity(*found, target_type=kind, details=below in _SETTINGS)
+    return Activity(*_ADMIN[(method, below)], target_type=kind, details=below in _SETTINGS)
 
 
 def _audited(operation: Operation, activity: Activity, add: AddAudit) -> Operation:
@@ -129,21 +137,40 @@ def audit_of(call: Call, activity: Activity) -> tuple[str, DirectoryAudit]:
     """The change's record, and the tenant whose log it goes to."""
     tenant_id = call.params.get("tenant_id") or call.principal.tenant_id
     state = call.scope["state"]
-    details = (
-        (("request", call.body.decode("utf-8", "replace")[:_DETAIL_MAX]),)
-        if activity.details
-        else ()
+    audit = record(
+        activity,
+        at=call.services.clock(),
+        initiated_by=initiator(call.principal),
+        targets=_targets(call, activity, tenant_id),
+        correlation_id=_optional(state.get("client_request_id"), _ID_MAX) or state["request_id"],
+        request=call.body.decode("utf-8", "replace"),
     )
-    return tenant_id, DirectoryAudit(
+    return tenant_id, audit
+
+
+def record(
+    activity: Activity,
+    *,
+    at: datetime,
+    initiated_by: Initiator,
+    targets: Sequence[AuditTarget],
+    correlation_id: str,
+    request: str = "",
+    more: Sequence[tuple[str, str]] = (),
+) -> DirectoryAudit:
+    """The record of one change: `request` (the document that set a setting) is kept for the
+    activities whose body is a detail, when there is one; `more`, details besides."""
+    details = (("request", request[:_DETAIL_MAX]),) if activity.details and request else ()
+    return DirectoryAudit(
         id=str(uuid.uuid4()),
-        activity_at=call.services.clock(),
+        activity_at=at,
         category=activity.category,
         activity_display_name=activity.name,
         operation_type=activity.operation_type,
-        initiated_by=initiator(call.principal),
-        targets=tuple(_targets(call, activity, tenant_id)),
-        correlation_id=_optional(state.get("client_request_id"), _ID_MAX) or state["request_id"],
-        details=details,
+        initiated_by=initiated_by,
+        targets=tuple(targets),
+        correlation_id=correlation_id,
+        details=(*details, *more),
     )
 
 
@@ -154,10 +181,21 @@ def initiator(principal: Principal) -> Initiator:
     return Initiator("user", object_id)
 
 
+def local_operator(login: str, host: str) -> Initiator:
+    """Who runs the command line: a user with no object id, its userPrincipalName the local
+    account and the machine, `login@host` (docs/compatibility.md, Directory audits)."""
+    return Initiator("user", None, _stored(f"{login}@{host}", _NAME_MAX))
+
+
+def tenant_target(tenant_id: str) -> AuditTarget:
+    """The tenant itself, as the target of a change of its settings."""
+    return AuditTarget(tenant_id, "Directory")
+
+
 def _targets(call: Call, activity: Activity, tenant_id: str) -> list[AuditTarget]:
     ids = _target_ids(call)
     if ids is None:
-        return [AuditTarget(tenant_id, "Directory")]
+        return [tenant_target(tenant_id)]
     unique = dict.fromkeys(_stored(normalize_object_id(i), _TARGET_MAX) for i in ids)
     return [AuditTarget(i, activity.target_type) for i in unique]
 
