@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httptools
+import httpx
 
+from bench import harness
 from idprotect.auth.principal import DEMO_TENANT_ID
 from idprotect.domain.clock import utc_now
 from idprotect.domain.detections import ingest_risk_detections
@@ -340,6 +342,61 @@ def stream_cost(database: Database, threads: int, work: Path) -> dict[str, float
     }
 
 
+def served_cost(db_url: str, work: Path, *, users: int, turns: int = 2) -> dict[str, Any]:
+    """What signals cost the actions as the service serves them: `idprotect serve` (its
+    deliverer a process of its own, the default), four clients dismissing seeded risky users
+    through the API, 60 per request, without a stream and then with a push stream, in turns,
+    each run on users of its own. Also how long the deliverer took to send the rest."""
+    harness.seed(db_url, users)
+    at_risk = harness.user_ids(db_url, "atRisk", users)
+    share = len(at_risk) // (2 * turns)
+    slices = iter(at_risk[i : i + share] for i in range(0, share * 2 * turns, share))
+    rates: dict[str, list[float]] = {"without_streams": [], "push_stream": []}
+    drained: list[float] = []
+    for _ in range(turns):
+        for name in rates:
+            server, base = harness.idprotect_server(db_url, work / "serve.log")
+            try:
+                with receiver(Receipts(work / f"served-{name}.txt")) as url:
+                    streams = _served_stream(base, url) if name == "push_stream" else []
+                    rate, _ = harness.dismiss_throughput(base, next(slices), clients=4)
+                    rates[name].append(round(rate))
+                    if streams:
+                        drained.append(_drained(db_url, streams[0]))
+                    _delete_streams(base, streams)
+            finally:
+                harness.stop(server)
+    mean = {name: statistics.mean(found) for name, found in rates.items()}
+    change = 100 * (mean["push_stream"] - mean["without_streams"]) / mean["without_streams"]
+    return {
+        "users_dismissed_per_second": rates,
+        "change_percent": round(change, 1),
+        "seconds_to_send_the_rest_after": drained,
+    }
+
+
+def _served_stream(base: str, url: str) -> list[str]:
+    config = httpx.get(f"{base}/.well-known/ssf-configuration/ssf/{TENANT}").json()
+    body = {"delivery": {"method": PUSH, "endpoint_url": url}}
+    created = httpx.post(config["configuration_endpoint"], json=body, timeout=10)
+    return [created.json()["stream_id"]]
+
+
+def _drained(db_url: str, stream_id: str) -> float:
+    """Seconds until the stream's outbox is empty (its deliverer caught up)."""
+    database = Database(make_engine(db_url))
+    started = time.monotonic()
+    while _pending(database, stream_id) and time.monotonic() - started < 600:
+        time.sleep(0.2)
+    database.dispose()
+    return round(time.monotonic() - started, 1)
+
+
+def _delete_streams(base: str, streams: list[str]) -> None:
+    for stream_id in streams:
+        httpx.delete(f"{base}/ssf/{TENANT}/streams", params={"stream_id": stream_id})
+
+
 def deliverer_process(database: Database) -> DeliveryProcess:
     """The deliverer as `serve` runs it by default: a process of its own, at a lower priority."""
     url = database.engine.url.render_as_string(hide_password=False)
@@ -355,6 +412,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--served-users", type=int, default=40_000, help="seeded for the served runs (0: none)"
+    )
     parser.add_argument("--receive", help=argparse.SUPPRESS)  # the receiver process
     args = parser.parse_args()
     if args.receive:
@@ -375,6 +435,8 @@ def main() -> None:
     )
     figures["actions_per_second"] = stream_cost(database, args.threads, work)
     database.dispose()
+    if args.served_users:
+        figures["served"] = served_cost(url, work, users=args.served_users)
     print(json.dumps(figures, indent=2))
 
 
