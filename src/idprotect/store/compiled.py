@@ -7,7 +7,9 @@ compiled here once per dialect; each run binds the values through the column typ
 processors, executes on the DBAPI cursor in the connection's transaction, and converts the
 rows through the types' result processors, as SQLAlchemy would. Database errors are raised
 as SQLAlchemy raises them (OperationalError for a lock, a lost server), so the callers'
-handling is the same.
+handling is the same. An INSERT of given columns is run the same way, with `executemany`
+(as SQLAlchemy runs a list of rows without RETURNING): the outbox's events, written with
+every change.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 Processor = Callable[[Any], Any] | None
 
@@ -48,20 +50,14 @@ class CompiledSelect:
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[Any]:
         dialect = connection.dialect
         form = self._forms.get(_key(dialect)) or self._compile(dialect)
-        bound = {**form.defaults, **values}
-        for name, process in form.binds:
-            if name in bound:
-                bound[name] = process(bound[name])
-        parameters: Any = [bound[name] for name in form.positions] if form.positions else bound
+        parameters = _bound(form, values)
         cursor = connection.connection.cursor()
         try:
             cursor.execute(form.sql, parameters)
             found = cursor.fetchall()
             processors = form.results or self._result_processors(dialect, cursor.description)
         except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                form.sql, parameters, exc, dialect.loaded_dbapi.Error
-            ) from exc
+            raise _wrapped(dialect, form.sql, parameters, exc) from exc
         finally:
             cursor.close()
         make = form.row
@@ -91,28 +87,85 @@ class CompiledSelect:
         return processors
 
     def _compile(self, dialect: Dialect) -> _Form:
-        compiled = self.statement.compile(dialect=dialect)
-        binds = tuple(
-            (name, process)
-            for name, bind in compiled.binds.items()
-            if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        )
         columns = self.statement.selected_columns
-        form = _Form(
-            sql=str(compiled),
-            positions=tuple(compiled.positiontup) if compiled.positiontup else None,
-            defaults={
-                name: bind.effective_value
-                for name, bind in compiled.binds.items()
-                if not bind.required
-            },
-            binds=binds,
-            results=None,
+        form = _form(
+            self.statement.compile(dialect=dialect),
+            dialect,
             row=namedtuple("Row", [c.key for c in columns], rename=True),  # type: ignore[misc]
         )
         with self._lock:
             self._forms[_key(dialect)] = form
         return form
+
+
+class CompiledInsert:
+    """An INSERT of the columns `columns` built once; `run` writes rows that give each of them
+    (the others take their defaults), in the connection's transaction."""
+
+    def __init__(self, statement: Insert, columns: Sequence[str]) -> None:
+        self.statement = statement
+        self.columns = tuple(columns)
+        self._forms: dict[tuple[str, str, str], _Form] = {}
+        self._lock = threading.Lock()
+
+    def run(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        if not connection.in_transaction():
+            connection.begin()  # as execute would: the rows go in a transaction, never alone
+        dialect = connection.dialect
+        form = self._forms.get(_key(dialect)) or self._compile(dialect)
+        parameters = [_bound(form, row) for row in rows]
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(form.sql, parameters)
+        except dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(dialect, form.sql, parameters, exc) from exc
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect: Dialect) -> _Form:
+        # for_executemany: no RETURNING of the new ids, which a list of rows does not fetch
+        compiled = self.statement.compile(
+            dialect=dialect, column_keys=list(self.columns), for_executemany=True
+        )
+        form = _form(compiled, dialect, row=tuple)
+        with self._lock:
+            self._forms[_key(dialect)] = form
+        return form
+
+
+def _form(compiled: Any, dialect: Dialect, *, row: Callable[..., tuple[Any, ...]]) -> _Form:
+    binds = tuple(
+        (name, process)
+        for name, bind in compiled.binds.items()
+        if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    )
+    return _Form(
+        sql=str(compiled),
+        positions=tuple(compiled.positiontup) if compiled.positiontup else None,
+        defaults={
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        },
+        binds=binds,
+        results=None,
+        row=row,
+    )
+
+
+def _bound(form: _Form, values: Mapping[str, Any]) -> Any:
+    """The statement's parameters for `values`, converted by the types' bind processors, in
+    the driver's paramstyle (a list, or a dict by name)."""
+    bound = {**form.defaults, **values}
+    for name, process in form.binds:
+        if name in bound:
+            bound[name] = process(bound[name])
+    return [bound[name] for name in form.positions] if form.positions else bound
+
+
+def _wrapped(dialect: Dialect, sql: str, parameters: Any, exc: Exception) -> StatementError:
+    """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, ...)."""
+    return DBAPIError.instance(sql, parameters, exc, dialect.loaded_dbapi.Error)
 
 
 def _key(dialect: Dialect) -> tuple[str, str, str]:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_,
 from idprotect.domain.changes import Change, DetectionAdded
 from idprotect.signals.events import Render, Target, events_for
 from idprotect.signals.streams import PUSH, WEBHOOK
-from idprotect.store.compiled import CompiledSelect
+from idprotect.store.compiled import CompiledInsert, CompiledSelect
 from idprotect.store.streams import target_of
 from idprotect.store.tables import signal_outbox, signal_streams, signal_subjects
 from idprotect.store.tables.signals import CONTROL
@@ -52,6 +52,11 @@ _REMOVED = CompiledSelect(
     .join(signal_streams, _S.id == signal_subjects.c.stream_id)
     .where(_S.tenant_id == bindparam("tenant"))
 )
+# The events: written with every change, so also built once; `control` is left to its default
+# (false) but for a stream's own events.
+_EVENT = ("stream_id", "jti", "payload", "created_at")
+_EVENTS = CompiledInsert(insert(signal_outbox), _EVENT)
+_CONTROL_EVENTS = CompiledInsert(insert(signal_outbox), (*_EVENT, "control"))
 
 
 def targets(connection: Connection, tenant_id: str) -> list[Target]:
@@ -80,8 +85,7 @@ def enqueue(
         if _live(target, _time_of(change))
         for payload in events_for(change, target, render)
     ]
-    if rows:
-        connection.execute(insert(signal_outbox), rows)
+    _EVENTS.run(connection, rows)
     return len(rows)
 
 
@@ -96,9 +100,7 @@ def add_event(
 ) -> None:  # fmt: skip
     """One event of the stream itself (verification); a control event (stream-updated) goes
     whatever the stream's status."""
-    connection.execute(
-        insert(signal_outbox), [{**_row(stream_id, payload, at), "control": control}]
-    )
+    _CONTROL_EVENTS.run(connection, [{**_row(stream_id, payload, at), "control": control}])
 
 
 def _row(stream_id: str, payload: dict[str, Any], at: datetime) -> dict[str, Any]:
