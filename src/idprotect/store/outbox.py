@@ -42,11 +42,14 @@ def _time_of(change: Change) -> datetime:
 
 # The tenant's streams, and the subjects their receivers removed: read with every change, so
 # built and compiled once (compiled.py).
+# `removes`: whether the stream's receiver removed any subject, so that a tenant whose receivers
+# removed none (the usual case) is read in one statement.
 _STREAMS = CompiledSelect(
     select(
-        _S.id, _S.delivery, _S.config, _S.tenant_id, _S.status, _S.expires_at, _S.authorized_until
+        _S.id, _S.delivery, _S.config, _S.tenant_id, _S.status, _S.expires_at, _S.authorized_until,
+        exists().where(signal_subjects.c.stream_id == _S.id).label("removes"),
     ).where(_S.tenant_id == bindparam("tenant"))
-)
+)  # fmt: skip
 _REMOVED = CompiledSelect(
     select(signal_subjects.c.stream_id, signal_subjects.c.subject)
     .join(signal_streams, _S.id == signal_subjects.c.stream_id)
@@ -65,7 +68,7 @@ def targets(connection: Connection, tenant_id: str) -> list[Target]:
     if not rows:
         return []
     excluded: dict[str, set[str]] = defaultdict(set)
-    if any(row.delivery != WEBHOOK for row in rows):
+    if any(row.removes and row.delivery != WEBHOOK for row in rows):
         for stream_id, subject in _REMOVED.rows(connection, {"tenant": tenant_id}):
             excluded[stream_id].add(subject)
     return [target_of(row, frozenset(excluded[row.id])) for row in rows]
