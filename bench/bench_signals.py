@@ -1,12 +1,15 @@
 """Signals benchmark: SETs delivered per second (push to a local receiver, poll), the latency
 from a change's commit to its receipt at 1,000 risk changes per second, and what a stream costs
-the actions themselves.
+the actions, in process and as `idprotect serve` serves them.
 
     .venv/bin/python -m bench.bench_signals [--db URL] [--events 5000] [--seconds 10]
+        [--rate 1000] [--served-users 40000]
 
 In process: the risk changes go through the domain services in units of work (as the API's
-answers call them), the deliverer is the server's (signals/delivery.py), the receiver a small
-HTTP server on 127.0.0.1 that reads each SET's subject without verifying it. Prints figures.
+answers call them); the deliverer is the server's (signals/delivery.py), as a thread or as the
+process `serve` starts; the receiver is an asyncio server on 127.0.0.1 that reads each SET's
+subject without verifying it. The served run starts `idprotect serve` itself. Prints figures
+(docs/performance.md, "Signals").
 """
 
 from __future__ import annotations
