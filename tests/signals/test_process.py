@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from idprotect.signals.process import NICENESS
 from tests.factories import TENANT, detection, new_id
 from tests.signals.helpers import push_stream
 from tests.signals.receiver import CAEP, Receiver, running_receiver
@@ -41,6 +42,10 @@ def _children(pid: int) -> list[tuple[int, str]]:
 
 def _deliverers(pid: int) -> list[int]:
     return [child for child, command in _children(pid) if "signals deliver" in command]
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
 def _alive(pid: int) -> bool:
@@ -95,6 +100,7 @@ def test_the_default_deliverer_is_a_process_that_stops_with_the_server(
             email = _raise_and_dismiss(server, receiver)
             assert _wait(lambda: len(_levels(receiver, email)) == 2)
             assert _levels(receiver, email) == ["MEDIUM", "LOW"]  # CAEP has no "none"
+            assert _niceness(deliverer) - _niceness(server.process.pid) == NICENESS
             server.process.send_signal(signal.SIGTERM)
             assert server.process.wait(timeout=30) == 0
             assert _wait(lambda: not _alive(deliverer))

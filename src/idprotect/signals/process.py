@@ -73,6 +73,6 @@ def watch_parent(parent: int, stop: Callable[[], None]) -> None:
 
 
 def lower_priority(niceness: int) -> None:
-    if niceness > 0:
+    if niceness > 0 and hasattr(os, "nice"):  # POSIX
         with contextlib.suppress(OSError):  # not allowed here: run as it is
             os.nice(niceness)
