@@ -97,6 +97,10 @@ class Deliverer:
             self._held = stream_id
         else:
             self._rounds = 0
+            if self._recording is not None or self._taken.ids():
+                # Nothing of this stream's is left in flight when another may be taken next:
+                # the recorder's lease and the cursor past the taken events are this stream's.
+                self._settle(stream_id, None, keep=True)
         return done
 
     def _claim(self) -> str | None:
