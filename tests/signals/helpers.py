@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from idprotect.signals.delivery import Deliverer
 from idprotect.signals.posting import Post
 from idprotect.signals.settings import DeliverySettings
 from idprotect.store.engine import Database
+from tests.conftest import FakeClock
 from tests.factories import TENANT
 from tests.signals.receiver import Receiver
 
@@ -74,3 +76,23 @@ def posting_through(client: TestClient) -> Post:
         return answer.status_code, answer.text
 
     return post
+
+
+SUBSCRIPTIONS = "/v1.0/subscriptions"
+
+
+def subscription_request(
+    receiver: Receiver, clock: FakeClock, *, lifecycle: bool = True, **overrides: object
+) -> dict[str, object]:
+    """A Graph subscription to riskyUsers, notified at `receiver` (and told of its lifecycle
+    there, unless `lifecycle` is false), expiring two days after the clock's time."""
+    request: dict[str, object] = {
+        "changeType": "created,updated",
+        "notificationUrl": f"{receiver.url}/graph",
+        "resource": "identityProtection/riskyUsers",
+        "expirationDateTime": (clock.now + timedelta(days=2)).isoformat(),
+        "clientState": "secretClientValue",
+    }
+    if lifecycle:
+        request["lifecycleNotificationUrl"] = f"{receiver.url}/lifecycle"
+    return {**request, **overrides}

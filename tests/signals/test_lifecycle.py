@@ -19,22 +19,8 @@ from tests.api.expect import graph_error
 from tests.auth.tokens import ADMIN_ROLE, READ, TENANT_A
 from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT, V1, add_detections, detection, risky_user
-from tests.signals.helpers import deliver_all
+from tests.signals.helpers import SUBSCRIPTIONS, deliver_all, subscription_request
 from tests.signals.receiver import Receiver, running_receiver
-
-SUBSCRIPTIONS = "/v1.0/subscriptions"
-
-
-def _request(receiver: Receiver, clock: FakeClock, **overrides: object) -> dict[str, object]:
-    return {
-        "changeType": "created,updated",
-        "notificationUrl": f"{receiver.url}/graph",
-        "lifecycleNotificationUrl": f"{receiver.url}/lifecycle",
-        "resource": "identityProtection/riskyUsers",
-        "expirationDateTime": (clock.now + timedelta(days=2)).isoformat(),
-        "clientState": "secretClientValue",
-        **overrides,
-    }
 
 
 def _keep_up(database: Database, clock: FakeClock) -> None:
@@ -69,7 +55,7 @@ def test_reauthorization_is_required_in_the_last_hour_then_every_fifteen_minutes
 ) -> None:
     client = make_client(database, clock)
     with running_receiver() as receiver:
-        subscription = client.post(SUBSCRIPTIONS, json=_request(receiver, clock)).json()
+        subscription = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock)).json()
         clock.advance(days=2, minutes=-61)
         _keep_up(database, clock)
         assert receiver.lifecycle == []
@@ -106,7 +92,9 @@ def test_an_authorization_ends_with_its_token_until_the_subscription_is_reauthor
     client.headers.update(_bearer(client, timedelta(hours=1), ADMIN_ROLE))  # for /_admin
     hour = _bearer(client, timedelta(hours=1), READ)
     with running_receiver() as receiver:
-        created = client.post(SUBSCRIPTIONS, json=_request(receiver, clock), headers=hour)
+        created = client.post(
+            SUBSCRIPTIONS, json=subscription_request(receiver, clock), headers=hour
+        )
         assert created.status_code == 201, created.text
         subscription_id = created.json()["id"]
         clock.advance(minutes=44)
@@ -138,7 +126,9 @@ def test_reauthorizing_needs_the_resources_permission(
     client = make_client(sqlite_database, clock, auth="on")
     reader = _bearer(client, timedelta(hours=1), READ)
     with running_receiver() as receiver:
-        created = client.post(SUBSCRIPTIONS, json=_request(receiver, clock), headers=reader)
+        created = client.post(
+            SUBSCRIPTIONS, json=subscription_request(receiver, clock), headers=reader
+        )
     subscription_id = created.json()["id"]
     admin = _bearer(client, timedelta(hours=1), ADMIN_ROLE)
 
@@ -164,7 +154,7 @@ def test_without_a_lifecycle_url_nothing_is_reminded_and_nothing_ends(
     client.headers.update(_bearer(client, timedelta(hours=1), ADMIN_ROLE))  # for /_admin
     hour = _bearer(client, timedelta(hours=1), READ)
     with running_receiver() as receiver:
-        body = _request(receiver, clock, lifecycleNotificationUrl=None)
+        body = subscription_request(receiver, clock, lifecycleNotificationUrl=None)
         assert client.post(SUBSCRIPTIONS, json=body, headers=hour).status_code == 201
         clock.advance(minutes=90)
         _keep_up(sqlite_database, clock)
@@ -179,8 +169,8 @@ def test_notifications_refused_for_good_are_reported_as_missed(
 ) -> None:
     client = make_client(database, clock)
     with running_receiver() as receiver:
-        client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
-        untold = _request(receiver, clock, lifecycleNotificationUrl=None)
+        client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock))
+        untold = subscription_request(receiver, clock, lifecycleNotificationUrl=None)
         plain = client.post(SUBSCRIPTIONS, json=untold)
         assert plain.status_code == 201
         user_id = risky_user(client)
@@ -207,7 +197,7 @@ def test_lifecycle_notifications_follow_graphs_shape(
 ) -> None:
     with running_receiver() as receiver:
         subscription: dict[str, Any] = client.post(
-            SUBSCRIPTIONS, json=_request(receiver, clock, clientState=None)
+            SUBSCRIPTIONS, json=subscription_request(receiver, clock, clientState=None)
         ).json()
         clock.advance(days=3)
         _keep_up(sqlite_database, clock)

@@ -26,10 +26,9 @@ from idprotect.store.engine import Database
 from tests.api.expect import graph_error
 from tests.conftest import FakeClock, make_client
 from tests.factories import V1, add_detections, detection, risky_user
-from tests.signals.helpers import deliver_all
+from tests.signals.helpers import SUBSCRIPTIONS, deliver_all, subscription_request
 from tests.signals.receiver import Receiver, running_receiver
 
-SUBSCRIPTIONS = "/v1.0/subscriptions"
 BETA = "/beta/identityProtection"
 
 
@@ -87,14 +86,7 @@ def client(sqlite_database: Database, clock: FakeClock) -> TestClient:
 
 
 def _request(receiver: Receiver, clock: FakeClock, **overrides: object) -> dict[str, object]:
-    return {
-        "changeType": "created,updated",
-        "notificationUrl": f"{receiver.url}/graph",
-        "resource": "identityProtection/riskyUsers",
-        "expirationDateTime": (clock.now + timedelta(days=2)).isoformat(),
-        "clientState": "secretClientValue",
-        **overrides,
-    }
+    return subscription_request(receiver, clock, lifecycle=False, **overrides)
 
 
 def _rich(certificate: Certificate, ident: str = "webhook-cert/1") -> dict[str, object]:

@@ -15,22 +15,8 @@ from tests.api.expect import graph_error
 from tests.auth.tokens import TENANT_A, app_bearer
 from tests.conftest import FakeClock, make_client
 from tests.factories import TENANT, V1, add_detections, detection, risky_user
-from tests.signals.helpers import deliver_all
+from tests.signals.helpers import SUBSCRIPTIONS, deliver_all, subscription_request
 from tests.signals.receiver import Receiver, running_receiver
-
-SUBSCRIPTIONS = "/v1.0/subscriptions"
-
-
-def _request(receiver: Receiver, clock: FakeClock, **overrides: object) -> dict[str, object]:
-    return {
-        "changeType": "created,updated",
-        "notificationUrl": f"{receiver.url}/graph",
-        "lifecycleNotificationUrl": f"{receiver.url}/lifecycle",
-        "resource": "identityProtection/riskyUsers",
-        "expirationDateTime": (clock.now + timedelta(days=2)).isoformat(),
-        "clientState": "secretClientValue",
-        **overrides,
-    }
 
 
 @pytest.fixture
@@ -43,7 +29,7 @@ def test_a_subscriber_receives_graphs_notification_for_a_dismissal(
 ) -> None:
     with running_receiver() as receiver:
         user_id = risky_user(client)
-        created = client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
+        created = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock))
         assert created.status_code == 201, created.text
         subscription = created.json()
         assert len(receiver.validations) == 2  # notification and lifecycle URLs
@@ -75,7 +61,7 @@ def test_new_detections_are_notified_as_created(
     sqlite_database: Database, client: TestClient, clock: FakeClock
 ) -> None:
     with running_receiver() as receiver:
-        body = _request(receiver, clock, resource="identityProtection/riskDetections",
+        body = subscription_request(receiver, clock, resource="identityProtection/riskDetections",
                         changeType="created")  # fmt: skip
         assert client.post(SUBSCRIPTIONS, json=body).status_code == 201
         (created,) = add_detections(client, detection())
@@ -87,7 +73,7 @@ def test_new_detections_are_notified_as_created(
 
 def test_a_subscription_is_renewed_read_and_deleted(client: TestClient, clock: FakeClock) -> None:
     with running_receiver() as receiver:
-        subscription = client.post(SUBSCRIPTIONS, json=_request(receiver, clock)).json()
+        subscription = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock)).json()
     one = f"{SUBSCRIPTIONS}/{subscription['id']}"
     later = (clock.now + timedelta(days=2, hours=12)).isoformat()
     renewed = client.patch(one, json={"expirationDateTime": later})
@@ -122,7 +108,7 @@ def test_bad_subscriptions_are_graph_400s(
     client: TestClient, clock: FakeClock, overrides: dict[str, object], message: str
 ) -> None:
     receiver = Receiver(url="http://127.0.0.1:9")
-    graph_error(client.post(SUBSCRIPTIONS, json=_request(receiver, clock, **overrides)),
+    graph_error(client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock, **overrides)),
                 400, "BadRequest", message)  # fmt: skip
 
 
@@ -130,7 +116,7 @@ def test_a_notification_url_that_fails_validation_is_refused(
     client: TestClient, clock: FakeClock
 ) -> None:
     receiver = Receiver(url="http://127.0.0.1:9")  # nothing listens there
-    answer = client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
+    answer = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock))
     graph_error(answer, 400, "BadRequest", "Subscription validation request failed. Notification "
                 "endpoint 'http://127.0.0.1:9/graph' could not be reached.")  # fmt: skip
 
@@ -140,7 +126,7 @@ def test_a_host_name_no_http_client_can_encode_is_refused(
 ) -> None:
     """IDNA refuses `xn--a`: httpx raised its error, which is no HTTPError (a 500)."""
     receiver = Receiver(url="http://xn--a")
-    answer = client.post(SUBSCRIPTIONS, json=_request(receiver, clock))
+    answer = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock))
     graph_error(answer, 400, "BadRequest", "Subscription validation request failed. Notification "
                 "endpoint 'http://xn--a/graph' could not be reached.")  # fmt: skip
 
@@ -151,7 +137,7 @@ def test_subscribing_needs_read_permission_on_the_resource(
     client = make_client(sqlite_database, clock, auth="on")
     headers = app_bearer(client, TENANT_A, "IdentityRiskEvent.Read.All")
     receiver = Receiver(url="http://127.0.0.1:9")
-    answer = client.post(SUBSCRIPTIONS, json=_request(receiver, clock), headers=headers)
+    answer = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock), headers=headers)
     graph_error(
         answer,
         403,
@@ -164,7 +150,7 @@ def test_an_expired_subscription_is_removed_with_a_lifecycle_notification(
     sqlite_database: Database, client: TestClient, clock: FakeClock
 ) -> None:
     with running_receiver() as receiver:
-        subscription = client.post(SUBSCRIPTIONS, json=_request(receiver, clock)).json()
+        subscription = client.post(SUBSCRIPTIONS, json=subscription_request(receiver, clock)).json()
         connections = Connections(timeout=5)
         later = clock.now + timedelta(days=3)
         ended = end_expired_subscriptions(sqlite_database, connections.post, later)
